@@ -1,0 +1,98 @@
+"""The one HTTP server of ``chatdesk serve`` and the channels that plug into it.
+
+A channel is one platform connection (Telegram, Slack). It contributes HTTP routes (webhooks,
+Slack events) and may run background work (long polling, Socket Mode) between ``start`` and
+``stop``. The server always answers ``GET /healthz``. Platform libraries are imported only when
+their channel is configured, so a bot without Slack never imports slack-bolt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from chatdesk.engine import Desk
+from chatdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Channel(Protocol):
+    """One platform connection served by ``chatdesk serve``."""
+
+    name: str
+
+    def routes(self) -> Sequence[BaseRoute]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_http_app(channels: Sequence[Channel]) -> Starlette:
+    """A Starlette app with ``/healthz`` and every channel's routes; channels start with it."""
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "channels": [c.name for c in channels]})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        started: list[Channel] = []
+        try:
+            for channel in channels:
+                await channel.start()
+                started.append(channel)
+                log.info("channel %s started", channel.name)
+            yield
+        finally:
+            for channel in reversed(started):
+                try:
+                    await channel.stop()
+                except Exception:
+                    log.exception("channel %s did not stop cleanly", channel.name)
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    for channel in channels:
+        routes.extend(channel.routes())
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
+    """The channels whose credentials are set, imported lazily."""
+    channels: list[Channel] = []
+    if settings.telegram_token is not None:
+        from chatdesk.adapters.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(settings, desk))
+    if settings.slack_bot_token is not None and settings.slack_signing_secret is not None:
+        from chatdesk.adapters.slack import SlackChannel
+
+        channels.append(SlackChannel(settings, desk))
+    return channels
+
+
+async def run_server(settings: Settings, channels: Sequence[Channel]) -> None:
+    """Serve until SIGINT/SIGTERM, then stop every channel."""
+    config = uvicorn.Config(
+        build_http_app(channels),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level=settings.log_level.lower(),
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    await server.serve()

@@ -1,0 +1,117 @@
+"""The neutral messages that cross the boundary between platforms and the desk.
+
+Adapters (terminal, Telegram, Slack) turn a platform event into one frozen
+:class:`InboundEvent`, hand it to :meth:`chatdesk.engine.Desk.handle`, and render each
+returned :data:`Reply` back on their platform. Nothing in here knows a platform: the engine
+never imports an adapter, and an adapter never reaches into the engine's rules.
+
+All texts in replies are *plain text*. They contain user-written words (subjects, comments,
+names), so an adapter must escape the whole text for its markup before sending it. The engine
+never emits markup of its own; that keeps escaping a single, total step in each adapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the customer sent. The platform keeps the bytes; we keep what identifies them."""
+
+    name: str
+    content_type: str
+    size: int
+    file_ref: str = ""  # the platform's own id or URL for the file
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """One thing a customer (or agent) did in a chat.
+
+    ``event_id`` is the platform's delivery id (Telegram update_id, Slack event_id...): the
+    engine records it in the same transaction as the turn's effects and ignores a second
+    delivery. ``chat_id`` is where replies go; ``user_id`` is who acted. ``choice`` carries the
+    id of a pressed button; typed answers arrive in ``text`` and are matched to choices too.
+    ``private`` is False in group chats and channels, where intake must move to a private chat.
+    """
+
+    platform: str
+    user_id: str
+    chat_id: str
+    text: str = ""
+    choice: str | None = None
+    event_id: str | None = None
+    display_name: str = ""
+    locale: str | None = None
+    thread_id: str | None = None
+    private: bool = True
+    organization: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    received_at: datetime = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option offered to the customer: a short ASCII id and a label in their language.
+
+    Ids stay short (Telegram allows 64 bytes of callback data) and stable, so that a button
+    press, a typed number and a typed label all resolve to the same id.
+    """
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """Text (plain, to be escaped by the adapter) and optional choices for one chat."""
+
+    platform: str
+    chat_id: str
+    text: str
+    choices: tuple[Choice, ...] = ()
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketCard:
+    """A new ticket for the agents' channel: each adapter posts it to its agent chat.
+
+    The fields are plain values so that an adapter can lay the card out in its own way
+    (Block Kit, an HTML message) and later add buttons without the engine changing.
+    """
+
+    reference: str
+    subject: str
+    requester: str
+    priority: str
+    status: str
+    platform: str
+    urgent: bool = False
+    lang: str = "en"
+
+
+@dataclass(frozen=True)
+class MoveToPrivate:
+    """The customer spoke in a group or channel; their matter continues in a private chat.
+
+    ``text`` (plain) explains this in the group. The adapter shows it where the customer spoke
+    (in a thread, or with a deep link button on Telegram) and carries ``original_text`` into
+    the private chat, so nothing the customer typed is lost.
+    """
+
+    platform: str
+    chat_id: str
+    user_id: str
+    text: str
+    original_text: str = ""
+    thread_id: str | None = None
+
+
+Reply = Message | TicketCard | MoveToPrivate
