@@ -1,14 +1,34 @@
 """The dialogue engine: one entry point, :meth:`Desk.handle`, for every platform.
 
-(Skeleton: the real engine is being written; the public API below is fixed.)
+A turn runs in one database transaction: the delivery id is recorded, the requester and
+their conversation row are loaded (and locked on PostgreSQL, so two deliveries of the same
+conversation at two processes take turns instead of corrupting the draft), the input is
+routed to a command or to the flow the conversation is in, and the replies come back. If the
+same delivery arrives again, the unique delivery id makes the second turn a no-op.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from chatdesk.events import InboundEvent, Reply
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chatdesk import followup, intake
+from chatdesk.commands import Command, parse
+from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
+from chatdesk.i18n import LANGUAGES, normalize_lang, t
+from chatdesk.lexicon import is_small_talk
+from chatdesk.models import Conversation, ProcessedEvent, Requester
+from chatdesk.turn import Turn
+
+log = logging.getLogger(__name__)
+
+PROMPTS = {**intake.PROMPTS, **followup.PROMPTS}
+HANDLERS = {**intake.HANDLERS, **followup.HANDLERS}
 
 
 def utcnow() -> datetime:
@@ -22,19 +42,264 @@ class Desk:
     transaction); async adapters call it through ``asyncio.to_thread``.
     """
 
-    def __init__(self, settings, database, knowledge, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, settings, database, knowledge, clock: Callable[[], datetime] = utcnow):  # type: ignore[no-untyped-def]
         self.settings = settings
         self.database = database
         self.knowledge = knowledge
         self.clock = clock
 
+    # -- the entry point ------------------------------------------------------------
     def handle(self, event: InboundEvent) -> list[Reply]:
         """Process one inbound event and return the replies to send, in order.
 
-        A redelivered event (same platform and event_id) returns ``[]``.
+        A redelivered event (same platform and event_id) returns ``[]``. An unexpected error
+        rolls the turn back (so a redelivery may try again) and answers with an apology.
         """
-        raise NotImplementedError
+        try:
+            with self.database.session() as session:
+                if not self._first_delivery(session, event):
+                    log.info("ignoring redelivered %s event %s", event.platform, event.event_id)
+                    return []
+                turn = self._turn(session, event)
+                self._route(turn)
+                turn.conversation.updated_at = turn.now
+                return turn.replies
+        except IntegrityError:
+            # A concurrent delivery of the same event won the race and committed first.
+            if event.event_id is not None:
+                log.info("redelivered %s event %s (concurrent)", event.platform, event.event_id)
+                return []
+            log.exception("integrity error in %s event from %s", event.platform, event.user_id)
+        except Exception:
+            log.exception("error handling %s event %s", event.platform, event.event_id)
+        lang = normalize_lang(event.locale, self.settings.default_lang)
+        return [
+            Message(
+                event.platform, event.chat_id, t("error.apology", lang), thread_id=event.thread_id
+            )
+        ]
 
     def text(self, key: str, lang: str, **values: object) -> str:
         """A catalogue text, for the few messages an adapter must word itself."""
-        raise NotImplementedError
+        return t(key, lang, **values)
+
+    def language_of(self, platform: str, user_id: str, locale: str | None = None) -> str:
+        """The language the desk speaks with this user (their `lang` choice or locale)."""
+        with self.database.session() as session:
+            requester = session.scalar(
+                select(Requester).where(
+                    Requester.platform == platform, Requester.platform_user_id == user_id
+                )
+            )
+            if requester is not None and requester.lang:
+                return requester.lang
+            stored = requester.locale if requester is not None else None
+        return normalize_lang(locale or stored, self.settings.default_lang)
+
+    # -- loading ----------------------------------------------------------------------
+    def _first_delivery(self, session: Session, event: InboundEvent) -> bool:
+        if event.event_id is None:
+            return True
+        try:
+            with session.begin_nested():
+                session.add(
+                    ProcessedEvent(
+                        platform=event.platform, event_id=event.event_id, processed_at=self.clock()
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def _turn(self, session: Session, event: InboundEvent) -> Turn:
+        now = self.clock()
+        requester = self._requester(session, event, now)
+        conversation = self._conversation(session, event, now)
+        turn = Turn(self, session, event, requester, conversation, now)
+        ttl = timedelta(minutes=self.settings.draft_ttl_minutes)
+        if conversation.state != "idle" and now - conversation.updated_at > ttl:
+            had_draft = conversation.state in intake.INTAKE_STATES
+            turn.reset()
+            if had_draft:
+                turn.say("intake.expired", hours=round(ttl.total_seconds() / 3600, 1))
+        return turn
+
+    def _requester(self, session: Session, event: InboundEvent, now: datetime) -> Requester:
+        query = select(Requester).where(
+            Requester.platform == event.platform, Requester.platform_user_id == event.user_id
+        )
+        requester = session.scalar(query)
+        if requester is None:
+            try:
+                with session.begin_nested():
+                    requester = Requester(
+                        platform=event.platform,
+                        platform_user_id=event.user_id,
+                        display_name=event.display_name[:200],
+                        locale=event.locale,
+                        organization=event.organization,
+                        created_at=now,
+                    )
+                    session.add(requester)
+            except IntegrityError:  # created by a concurrent turn meanwhile
+                requester = session.scalar(query)
+                assert requester is not None
+        if event.display_name and requester.display_name != event.display_name[:200]:
+            requester.display_name = event.display_name[:200]
+        if event.locale and requester.locale != event.locale:
+            requester.locale = event.locale
+        if event.organization and requester.organization != event.organization:
+            requester.organization = event.organization
+        return requester
+
+    def _conversation(self, session: Session, event: InboundEvent, now: datetime) -> Conversation:
+        query = (
+            select(Conversation)
+            .where(
+                Conversation.platform == event.platform,
+                Conversation.chat_id == event.chat_id,
+                Conversation.user_id == event.user_id,
+            )
+            .with_for_update()
+        )
+        conversation = session.scalar(query)
+        if conversation is None:
+            try:
+                with session.begin_nested():
+                    conversation = Conversation(
+                        platform=event.platform,
+                        chat_id=event.chat_id,
+                        user_id=event.user_id,
+                        state="idle",
+                        data={},
+                        updated_at=now,
+                    )
+                    session.add(conversation)
+            except IntegrityError:
+                conversation = session.scalar(query)
+                assert conversation is not None
+        return conversation
+
+    # -- routing ------------------------------------------------------------------------
+    def _route(self, turn: Turn) -> None:
+        event = turn.event
+        text = event.text.strip()
+        choice = self._choice(turn, text)
+        if choice is False:
+            return
+        command = parse(text) if choice is None else None
+        if not event.private:
+            self._in_group(turn, command, text)
+            return
+        if event.attachments:
+            self._attachments(turn, list(event.attachments), text, command)
+            return
+        if command is not None:
+            self._command(turn, command)
+        elif choice is not None and choice.startswith("st:") and turn.state == "idle":
+            followup.status(turn, choice[3:])
+        elif turn.state in HANDLERS:
+            HANDLERS[turn.state](turn, text, choice)
+        elif not text or is_small_talk(text):
+            turn.say("hint")
+        else:
+            followup.problem_text(turn, text, [])
+
+    def _choice(self, turn: Turn, text: str) -> str | bool | None:
+        """The choice this input makes; False when a stale button was pressed (answered)."""
+        offered = [choice_id for choice_id, _ in turn.offered()]
+        if turn.event.choice is not None:
+            if turn.event.choice in offered:
+                return turn.event.choice
+            turn.say("choice.expired")
+            self._reprompt(turn)
+            return False
+        return turn.resolve_typed(text) if text else None
+
+    def _reprompt(self, turn: Turn) -> None:
+        if turn.state in PROMPTS:
+            PROMPTS[turn.state](turn)
+
+    def _in_group(self, turn: Turn, command: Command | None, text: str) -> None:
+        """In groups and channels: help in place; anything about tickets goes private."""
+        if command is not None and command.name == "help":
+            turn.say("help")
+            return
+        turn.emit(
+            MoveToPrivate(
+                platform=turn.event.platform,
+                chat_id=turn.event.chat_id,
+                user_id=turn.event.user_id,
+                text=turn.text("group.moved"),
+                original_text=text,
+                thread_id=turn.event.thread_id,
+            )
+        )
+
+    def _command(self, turn: Turn, command: Command) -> None:
+        in_flow = turn.state in PROMPTS
+        name = command.name
+        if name == "cancel":
+            if in_flow:
+                intake.cancel(turn)
+            else:
+                turn.say("nothing_to_cancel")
+            return
+        if name == "new":
+            if turn.state in intake.INTAKE_STATES:
+                turn.say("intake.already")
+                self._reprompt(turn)
+            else:
+                intake.start(turn, command.argument)
+            return
+        if name == "help":
+            turn.say("help")
+        elif name == "lang":
+            self._lang(turn, command.argument)
+        elif name == "status":
+            followup.status(turn, command.reference)
+        elif name == "my_tickets":
+            followup.my_tickets(turn)
+        elif name == "close":
+            followup.close(turn, command.reference)
+            return
+        elif name == "reopen":
+            followup.reopen(turn, command.reference)
+            return
+        if in_flow and turn.state in PROMPTS:
+            self._reprompt(turn)  # back to the question the customer was answering
+
+    def _lang(self, turn: Turn, argument: str) -> None:
+        code = argument.strip().lower()[:2]
+        if code not in LANGUAGES:
+            turn.say("lang.usage")
+            return
+        turn.requester.lang = code
+        turn.say("lang.set")
+
+    def _attachments(
+        self, turn: Turn, attachments: list[Attachment], text: str, command: Command | None
+    ) -> None:
+        limit = self.settings.attachment_max_bytes
+        accepted = []
+        for attachment in attachments:
+            if attachment.size > limit:
+                turn.say(
+                    "attachment.too_large",
+                    name=attachment.name,
+                    size=f"{attachment.size / 1024 / 1024:.1f}",
+                    limit=f"{self.settings.attachment_max_mb:g}",
+                )
+            else:
+                accepted.append(attachment)
+        if turn.state in intake.INTAKE_STATES:
+            for attachment in accepted:
+                intake.add_attachment(turn, attachment)
+            if text and command is None:
+                intake.handle(turn, text, None)
+            else:
+                intake.reprompt(turn)
+            return
+        if not accepted:
+            return
+        followup.problem_text(turn, text, accepted)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     suggestion_limit: int = Field(default=3, ge=1, le=10)
     attachment_max_mb: float = Field(default=10.0, gt=0, le=2000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    timezone: str = "Europe/Amsterdam"
+    organization_sharing: bool = False
 
     # The one HTTP server of `chatdesk serve` (webhooks, Slack events, /healthz)
     http_host: str = "127.0.0.1"
@@ -75,6 +78,15 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a known time zone (for example Europe/Amsterdam)") from None
+        return value
+
     @field_validator("knowledge_dir")
     @classmethod
     def _knowledge_dir(cls, value: Path) -> Path:
@@ -86,17 +98,26 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
-            raise ValueError("must start with sqlite:// or postgresql:// (for example sqlite:///chatdesk.db)")
+            raise ValueError(
+                "must start with sqlite:// or postgresql:// (for example sqlite:///chatdesk.db)"
+            )
         return value
 
-    @field_validator("telegram_token", "slack_bot_token", "slack_signing_secret", "slack_app_token",
-                     "telegram_webhook_secret", mode="before")
+    @field_validator(
+        "telegram_token",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "telegram_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("telegram_webhook_url", "telegram_agent_chat", "slack_agent_channel",
-                     mode="before")
+    @field_validator(
+        "telegram_webhook_url", "telegram_agent_chat", "slack_agent_channel", mode="before"
+    )
     @classmethod
     def _empty_str_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -115,5 +136,9 @@ def load_settings(**overrides: object) -> Settings:
         name = ENV_PREFIX + str(error["loc"][0]).upper() if error["loc"] else "settings"
         message = str(error["msg"]).removeprefix("Value error, ")
         raw = error.get("input")
-        shown = "" if raw is None or "token" in name.lower() or "secret" in name.lower() else f" (got {raw!r})"
+        shown = (
+            ""
+            if raw is None or "token" in name.lower() or "secret" in name.lower()
+            else f" (got {raw!r})"
+        )
         raise SettingsError(f"{name}: {message}{shown}") from None

@@ -1,0 +1,148 @@
+"""The ``chatdesk`` command: chat, serve, kb, stats, db.
+
+Every expected failure (a bad setting, an unreachable database, a missing knowledge folder)
+ends with one line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from chatdesk import __version__
+from chatdesk.db import DatabaseError
+from chatdesk.knowledge import KnowledgeError
+from chatdesk.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("chatdesk")
+
+
+class CommandError(Exception):
+    """A failure to report in one line."""
+
+
+def _setup_logging(settings: Settings, quiet: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else getattr(logging, settings.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and Telegram's URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from chatdesk.adapters.terminal import run_chat
+    from chatdesk.app import open_desk
+
+    overrides = {"default_lang": args.lang} if args.lang else {}
+    settings = load_settings(**overrides)
+    _setup_logging(settings, quiet=True)
+    desk = open_desk(settings)
+    return run_chat(desk, user=args.user, lang=args.lang)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from chatdesk.adapters.server import configured_channels, run_server
+    from chatdesk.app import open_desk
+
+    settings = load_settings()
+    _setup_logging(settings)
+    desk = open_desk(settings)
+    channels = configured_channels(settings, desk)
+    if not channels:
+        log.warning(
+            "no platform is configured (set CHATDESK_TELEGRAM_TOKEN, or CHATDESK_SLACK_BOT_TOKEN "
+            "and CHATDESK_SLACK_SIGNING_SECRET); serving /healthz only"
+        )
+    asyncio.run(run_server(settings, channels))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from chatdesk import stats
+    from chatdesk.app import open_database
+
+    settings = load_settings()
+    database = open_database(settings)
+    with database.session() as session:
+        rows, total = stats.funnel(session)
+    if args.json:
+        print(json.dumps({"articles": [r.as_dict() for r in rows], "total": total.as_dict()}))
+    elif not rows:
+        print("No suggestions recorded yet.")
+    else:
+        print(stats.render_table(rows, total))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from chatdesk.app import open_database
+
+    settings = load_settings()
+    database = open_database(settings)
+    print(f"database {database.safe_url} is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatdesk", description="A chat front end for support intake."
+    )
+    parser.add_argument("--version", action="version", version=f"chatdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    chat = sub.add_parser("chat", help="talk to the desk in this terminal")
+    chat.add_argument("--user", default=None, help="your name in the chat (default: your login)")
+    chat.add_argument("--lang", choices=["en", "nl"], default=None, help="language to start in")
+    chat.set_defaults(func=cmd_chat)
+
+    serve = sub.add_parser("serve", help="run the Slack and Telegram bots and the HTTP server")
+    serve.set_defaults(func=cmd_serve)
+
+    stats = sub.add_parser("stats", help="the deflection funnel per article")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.set_defaults(func=cmd_stats)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply pending migrations")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    try:
+        from chatdesk import kbcli
+    except ImportError:  # pragma: no cover - the kb commands are part of every install
+        pass
+    else:
+        kbcli.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"chatdesk: {exc}", file=sys.stderr)
+    except DatabaseError as exc:
+        print(f"chatdesk: {exc}", file=sys.stderr)
+    except KnowledgeError as exc:
+        print(f"chatdesk: {exc}", file=sys.stderr)
+    except CommandError as exc:
+        print(f"chatdesk: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"chatdesk: {exc}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

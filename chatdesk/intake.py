@@ -1,0 +1,432 @@
+"""The intake flow: from a problem to a stored ticket, helping with articles on the way.
+
+States, in order (see docs/intake.md for the diagram):
+
+``subject`` -> ``suggest`` (articles that match; one may solve it) -> ``description`` ->
+``suggest`` again with new matches only -> ``steps`` -> ``error`` (optional) -> ``confirm``
+(send, edit a field, cancel) -> stored ticket. ``article`` shows one chosen article; ``edit``
+and ``edit_value`` change a field and come back to ``confirm``. Cancel works at every step.
+
+Every answer is validated; a rejected answer is said back with the reason and the question is
+asked again, with every earlier answer kept in the draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chatdesk import tickets, validation
+from chatdesk.events import Attachment, TicketCard
+from chatdesk.lexicon import is_urgent
+from chatdesk.models import SuggestionEvent, Ticket
+from chatdesk.turn import Turn
+
+INTAKE_STATES = frozenset(
+    {
+        "subject",
+        "suggest",
+        "article",
+        "description",
+        "steps",
+        "error",
+        "confirm",
+        "edit",
+        "edit_value",
+    }
+)
+EXCERPT_CHARS = 900
+
+
+def _draft(turn: Turn) -> dict:
+    return turn.data.setdefault("draft", {})
+
+
+# -- starting -------------------------------------------------------------------------
+def start(
+    turn: Turn,
+    text: str = "",
+    attachments: list[dict] | None = None,
+    follows_up: str | None = None,
+) -> None:
+    """Begin an intake; ``text`` (what the customer already said) becomes the first answer."""
+    turn.reset()
+    draft = _draft(turn)
+    draft.update({"attachments": attachments or [], "shown": [], "follows_up": follows_up})
+    turn.changed()
+    if follows_up:
+        turn.say("intake.follow_up_of", reference=follows_up)
+    text = text.strip()
+    limit = validation.max_length("subject", turn.desk.settings.max_text_length)
+    if (
+        text
+        and len(text) > limit
+        and not validation.problem("description", text, turn.desk.settings.max_text_length)
+    ):
+        # A long first message is a description: keep it and ask for a short subject.
+        draft["description"] = text
+        turn.changed()
+        turn.say("intake.kept_as_description")
+        ask(turn, "subject")
+    elif text and not validation.problem("subject", text, turn.desk.settings.max_text_length):
+        on_subject(turn, text)
+    else:
+        ask(turn, "subject")
+
+
+# -- questions ----------------------------------------------------------------------
+def ask(turn: Turn, state: str) -> None:
+    """Move to ``state`` and put its question (with its choices)."""
+    turn.goto(state)
+    PROMPTS[state](turn)
+
+
+def _prompt_subject(turn: Turn) -> None:
+    turn.say("intake.ask_subject")
+
+
+def _prompt_description(turn: Turn) -> None:
+    turn.say("intake.ask_description")
+
+
+def _prompt_steps(turn: Turn) -> None:
+    turn.say("intake.ask_steps")
+
+
+def _prompt_error(turn: Turn) -> None:
+    turn.say("intake.ask_error", choices=[turn.choice("skip", "choice.skip")])
+
+
+def _prompt_suggest(turn: Turn) -> None:
+    articles = [turn.desk.knowledge.get(i) for i in turn.data.get("offer", [])]
+    lines = [turn.text("intake.suggest_intro")]
+    choices = []
+    for n, article in enumerate(a for a in articles if a is not None):
+        lines.append(
+            turn.text(
+                "intake.suggest_line", number=n + 1, title=article.title, summary=article.summary
+            )
+            + (f"\n   {article.url}" if article.url else "")
+        )
+        choices.append(turn.choice(f"art{n + 1}", "choice.read", title=_short(article.title)))
+    lines.append(turn.text("intake.suggest_outro"))
+    choices.append(turn.choice("continue", "choice.continue"))
+    turn.say_text("\n".join(lines), choices)
+
+
+def _prompt_article(turn: Turn) -> None:
+    article = turn.desk.knowledge.get(turn.data.get("article", ""))
+    if article is None:
+        _next_after_suggest(turn)
+        return
+    body = article.body.strip()
+    if len(body) > EXCERPT_CHARS:
+        body = body[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+    text = turn.text("intake.article", title=article.title, body=body)
+    if article.url:
+        text += "\n" + turn.text("intake.article_link", url=article.url)
+    turn.say_text(
+        text,
+        [turn.choice("solved", "choice.solved"), turn.choice("continue", "choice.not_solved")],
+    )
+
+
+def _prompt_confirm(turn: Turn) -> None:
+    draft = _draft(turn)
+    none = turn.text("intake.none")
+    text = turn.text(
+        "intake.summary",
+        subject=draft.get("subject", ""),
+        description=draft.get("description", ""),
+        steps=draft.get("steps", ""),
+        error_message=draft.get("error_message") or none,
+        attachments=", ".join(a["name"] for a in draft.get("attachments", [])) or none,
+    )
+    turn.say_text(
+        text,
+        [
+            turn.choice("confirm", "choice.confirm"),
+            turn.choice("edit", "choice.edit"),
+            turn.choice("cancel", "choice.cancel"),
+        ],
+    )
+
+
+def _prompt_edit(turn: Turn) -> None:
+    choices = [turn.choice(f"f:{field}", f"field.{field}") for field in validation.FIELDS]
+    choices.append(turn.choice("back", "choice.back"))
+    turn.say("intake.ask_edit", choices=choices)
+
+
+def _prompt_edit_value(turn: Turn) -> None:
+    field = turn.data.get("editing", "subject")
+    current = _draft(turn).get(field) or turn.text("intake.none")
+    choices = [turn.choice("skip", "choice.no_error")] if field == "error_message" else []
+    turn.say(
+        "intake.ask_new_value", choices=choices, field=turn.text(f"field.{field}"), current=current
+    )
+
+
+PROMPTS: dict[str, Callable[[Turn], None]] = {
+    "subject": _prompt_subject,
+    "suggest": _prompt_suggest,
+    "article": _prompt_article,
+    "description": _prompt_description,
+    "steps": _prompt_steps,
+    "error": _prompt_error,
+    "confirm": _prompt_confirm,
+    "edit": _prompt_edit,
+    "edit_value": _prompt_edit_value,
+}
+
+
+def reprompt(turn: Turn) -> None:
+    PROMPTS[turn.state](turn)
+
+
+# -- answers ------------------------------------------------------------------------
+def handle(turn: Turn, text: str, choice: str | None) -> None:
+    """An answer (typed or chosen) in one of the intake states."""
+    HANDLERS[turn.state](turn, text, choice)
+
+
+def _accept(turn: Turn, field: str, text: str) -> bool:
+    """Store ``text`` as ``field`` if it is a good answer; otherwise say why and keep it."""
+    reason = validation.problem(field, text, turn.desk.settings.max_text_length)
+    if reason is None:
+        _draft(turn)[field] = text.strip()
+        turn.data.pop("rejected", None)
+        turn.changed()
+        return True
+    turn.data["rejected"] = {"field": field, "text": text}
+    turn.changed()
+    limit = validation.max_length(field, turn.desk.settings.max_text_length)
+    turn.say(
+        f"invalid.{reason}",
+        field=turn.text(f"field.{field}"),
+        limit=limit,
+        length=len(text.strip()),
+        minimum=validation.RULES[field].min_length,
+    )
+    return False
+
+
+def on_subject(turn: Turn, text: str, choice: str | None = None) -> None:
+    if not _accept(turn, "subject", text):
+        reprompt(turn)
+        return
+    _suggest_or(turn, _draft(turn)["subject"], then="description")
+
+
+def _suggest_or(turn: Turn, query: str, then: str) -> None:
+    """Offer matching articles not shown before; otherwise go straight to ``then``."""
+    draft = _draft(turn)
+    shown: list[str] = draft.setdefault("shown", [])
+    matches = turn.desk.knowledge.search(
+        query, lang=turn.lang, limit=turn.desk.settings.suggestion_limit + len(shown)
+    )
+    fresh = [m.article.id for m in matches if m.article.id not in shown]
+    fresh = fresh[: turn.desk.settings.suggestion_limit]
+    turn.data["after_suggest"] = then
+    if not fresh:
+        _next_after_suggest(turn)
+        return
+    shown.extend(fresh)
+    turn.data["offer"] = fresh
+    turn.changed()
+    for article_id in fresh:
+        _record(turn, article_id, "shown")
+    ask(turn, "suggest")
+
+
+def _next_after_suggest(turn: Turn) -> None:
+    target = turn.data.get("after_suggest", "description")
+    if target == "description" and _draft(turn).get("description"):
+        # The description came with the first message; search with it too.
+        _suggest_or(turn, _draft(turn)["description"], then="steps")
+        return
+    ask(turn, target)
+
+
+def _continue_with(turn: Turn, text: str) -> None:
+    """Leave the suggestions; typed text is the answer to the next question, not lost."""
+    _next_after_suggest(turn)
+    if text.strip() and turn.state in ("description", "steps"):
+        handle(turn, text, None)
+
+
+def on_suggest(turn: Turn, text: str, choice: str | None) -> None:
+    offer = turn.data.get("offer", [])
+    if choice and choice.startswith("art") and choice[3:].isdigit():
+        index = int(choice[3:]) - 1
+        if 0 <= index < len(offer):
+            turn.data["article"] = offer[index]
+            _record(turn, offer[index], "chosen")
+            ask(turn, "article")
+            return
+    _continue_with(turn, "" if choice else text)
+
+
+def on_article(turn: Turn, text: str, choice: str | None) -> None:
+    if choice == "solved":
+        _record(turn, turn.data.get("article", ""), "solved")
+        turn.reset()
+        turn.say("intake.deflected")
+        return
+    _continue_with(turn, "" if choice else text)
+
+
+def on_description(turn: Turn, text: str, choice: str | None) -> None:
+    if not _accept(turn, "description", text):
+        reprompt(turn)
+        return
+    _suggest_or(turn, _draft(turn)["description"], then="steps")
+
+
+def on_steps(turn: Turn, text: str, choice: str | None) -> None:
+    if not _accept(turn, "steps", text):
+        reprompt(turn)
+        return
+    ask(turn, "error")
+
+
+def on_error(turn: Turn, text: str, choice: str | None) -> None:
+    if choice == "skip":
+        _draft(turn)["error_message"] = None
+        turn.changed()
+    elif not _accept(turn, "error_message", text):
+        reprompt(turn)
+        return
+    ask(turn, "confirm")
+
+
+def on_confirm(turn: Turn, text: str, choice: str | None) -> None:
+    if choice == "confirm":
+        _submit(turn)
+    elif choice == "edit":
+        ask(turn, "edit")
+    elif choice == "cancel":
+        cancel(turn)
+    else:
+        turn.say("intake.choose_option")
+        reprompt(turn)
+
+
+def on_edit(turn: Turn, text: str, choice: str | None) -> None:
+    if choice and choice.startswith("f:") and choice[2:] in validation.FIELDS:
+        turn.data["editing"] = choice[2:]
+        ask(turn, "edit_value")
+    elif choice == "back":
+        ask(turn, "confirm")
+    else:
+        turn.say("intake.choose_option")
+        reprompt(turn)
+
+
+def on_edit_value(turn: Turn, text: str, choice: str | None) -> None:
+    field = turn.data.get("editing", "subject")
+    if field == "error_message" and choice == "skip":
+        _draft(turn)["error_message"] = None
+        turn.changed()
+    elif not _accept(turn, field, text):
+        reprompt(turn)
+        return
+    turn.data.pop("editing", None)
+    ask(turn, "confirm")
+
+
+HANDLERS: dict[str, Callable[[Turn, str, str | None], None]] = {
+    "subject": on_subject,
+    "suggest": on_suggest,
+    "article": on_article,
+    "description": on_description,
+    "steps": on_steps,
+    "error": on_error,
+    "confirm": on_confirm,
+    "edit": on_edit,
+    "edit_value": on_edit_value,
+}
+
+
+# -- endings ------------------------------------------------------------------------
+def cancel(turn: Turn) -> None:
+    turn.reset()
+    turn.say("intake.cancelled")
+
+
+def add_attachment(turn: Turn, attachment: Attachment) -> None:
+    _draft(turn).setdefault("attachments", []).append(attachment_to_dict(attachment))
+    turn.changed()
+    turn.say("attachment.added_to_draft", name=attachment.name)
+
+
+def attachment_to_dict(attachment: Attachment) -> dict:
+    return {
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "file_ref": attachment.file_ref,
+    }
+
+
+def _submit(turn: Turn) -> None:
+    draft = _draft(turn)
+    settings = turn.desk.settings
+    words = " ".join(str(draft.get(f) or "") for f in validation.FIELDS)
+    urgent = is_urgent(words)
+    follows_up_id = None
+    if draft.get("follows_up"):
+        old = tickets.by_reference(turn.session, draft["follows_up"])
+        follows_up_id = old.id if old is not None else None
+    ticket = tickets.create(
+        turn.session,
+        turn.requester,
+        tickets.NewTicket(
+            subject=draft["subject"],
+            description=draft["description"],
+            steps=draft["steps"],
+            error_message=draft.get("error_message"),
+            priority="urgent" if urgent else "normal",
+            platform=turn.event.platform,
+            chat_id=turn.event.chat_id,
+            lang=turn.lang,
+            follows_up_id=follows_up_id,
+        ),
+        prefix=settings.ticket_prefix,
+        now=turn.now,
+        attachments=[Attachment(**a) for a in draft.get("attachments", [])],
+    )
+    for article_id in draft.get("shown", []):
+        _record(turn, article_id, "ticket_anyway", ticket)
+    turn.reset()
+    turn.say("intake.created_urgent" if urgent else "intake.created", reference=ticket.reference)
+    turn.emit(_card(turn, ticket))
+
+
+def _card(turn: Turn, ticket: Ticket) -> TicketCard:
+    return TicketCard(
+        reference=ticket.reference or "",
+        subject=ticket.subject,
+        requester=turn.requester.display_name or turn.requester.platform_user_id,
+        priority=ticket.priority,
+        status=ticket.status,
+        platform=ticket.platform,
+        urgent=ticket.priority == "urgent",
+        lang=ticket.lang,
+    )
+
+
+def _record(turn: Turn, article_id: str, kind: str, ticket: Ticket | None = None) -> None:
+    turn.session.add(
+        SuggestionEvent(
+            article_id=article_id,
+            kind=kind,
+            platform=turn.event.platform,
+            user_id=turn.event.user_id,
+            ticket_id=ticket.id if ticket is not None else None,
+            created_at=turn.now,
+        )
+    )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

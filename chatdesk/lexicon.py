@@ -1,0 +1,67 @@
+"""Words the desk recognises in what customers type, per language.
+
+These are inputs, not texts we show: command words, small talk that should not start a
+ticket, and the words that mark an urgent "site down" report. Matching is done on
+normalised text (lower case, accents folded, punctuation to spaces).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "new": ("new", "nieuw", "new ticket", "nieuw ticket", "nieuwe melding", "start"),
+    "status": ("status",),
+    "my_tickets": ("my tickets", "mijn tickets", "tickets", "mijn meldingen"),
+    "cancel": ("cancel", "annuleer", "annuleren", "stop"),
+    "help": ("help", "hulp", "?", "menu"),
+    "lang": ("lang", "language", "taal"),
+    "close": ("close", "sluit", "sluiten"),
+    "reopen": ("reopen", "heropen", "heropenen"),
+}
+
+SMALL_TALK = frozenset(
+    """hi hello hey hiya yo thanks thank you thx ty ok okay cool great nice bye goodbye
+    good morning afternoon evening night cheers please lol yes no sure fine
+    hoi hallo hee dag dank je jij bedankt dankjewel dankuwel top prima oke doei tot ziens
+    goedemorgen goedemiddag goedenavond fijn mooi ja nee graag alsjeblieft""".split()
+)
+
+URGENT_PHRASES = (
+    "site down",
+    "site is down",
+    "website down",
+    "app down",
+    "application down",
+    "system down",
+    "everything is down",
+    "nothing works",
+    "outage",
+    "storing",
+    "alles ligt eruit",
+    "alles ligt plat",
+    "ligt eruit",
+    "ligt plat",
+    "site ligt eruit",
+    "werkt helemaal niets",
+)
+
+_PUNCT = re.compile(r"[^\w?]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents folded, runs of punctuation and space to one space."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _PUNCT.sub(" ", folded).strip()
+
+
+def is_small_talk(text: str) -> bool:
+    words = normalise(text).replace("?", " ").split()
+    return not words or all(word in SMALL_TALK for word in words)
+
+
+def is_urgent(text: str) -> bool:
+    padded = f" {normalise(text)} "
+    return any(f" {phrase} " in padded for phrase in URGENT_PHRASES)

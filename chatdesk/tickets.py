@@ -1,0 +1,161 @@
+"""The ticket store: creating tickets, finding them for the people allowed to see them,
+comments and status changes. Every function works inside the caller's session (one
+transaction per turn), so a turn's effects commit or roll back together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chatdesk import statuses
+from chatdesk.events import Attachment
+from chatdesk.models import Comment, Requester, StatusChange, Ticket, TicketAttachment
+
+REFERENCE_OFFSET = 1000  # SD-1001 is the first ticket: numbers that look like a real desk's
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    description: str
+    steps: str
+    error_message: str | None
+    priority: str
+    platform: str
+    chat_id: str
+    lang: str
+    follows_up_id: int | None = None
+
+
+def create(
+    session: Session,
+    requester: Requester,
+    draft: NewTicket,
+    prefix: str,
+    now: datetime,
+    attachments: list[Attachment] | None = None,
+) -> Ticket:
+    """Store a new ticket and give it its reference (prefix and a number from its id)."""
+    ticket = Ticket(
+        subject=draft.subject,
+        description=draft.description,
+        steps=draft.steps,
+        error_message=draft.error_message,
+        priority=draft.priority,
+        status=statuses.NEW,
+        requester=requester,
+        organization=requester.organization,
+        platform=draft.platform,
+        chat_id=draft.chat_id,
+        lang=draft.lang,
+        follows_up_id=draft.follows_up_id,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    ticket.reference = f"{prefix}-{ticket.id + REFERENCE_OFFSET}"
+    ticket.history.append(
+        StatusChange(from_status=None, to_status=statuses.NEW, changed_by="", created_at=now)
+    )
+    for attachment in attachments or []:
+        attach(session, ticket, attachment, draft.platform, now)
+    return ticket
+
+
+def by_reference(session: Session, reference: str) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.reference == reference.upper()))
+
+
+def visible_to(ticket: Ticket, requester: Requester, share_with_organization: bool) -> bool:
+    """Whether ``requester`` may see ``ticket``: their own, or their organization's."""
+    if ticket.requester_id == requester.id:
+        return True
+    return bool(
+        share_with_organization
+        and requester.organization
+        and ticket.organization == requester.organization
+    )
+
+
+def find_visible(
+    session: Session, reference: str, requester: Requester, share_with_organization: bool = False
+) -> Ticket | None:
+    """The ticket with this reference if ``requester`` may see it; otherwise None.
+
+    A missing ticket and somebody else's look the same to the caller, so the bot can never
+    reveal that a reference exists.
+    """
+    ticket = by_reference(session, reference)
+    if ticket is None or not visible_to(ticket, requester, share_with_organization):
+        return None
+    return ticket
+
+
+def open_tickets(session: Session, requester: Requester) -> list[Ticket]:
+    """The requester's tickets that are not closed or cancelled, newest first."""
+    query = (
+        select(Ticket)
+        .where(Ticket.requester_id == requester.id, Ticket.status.in_(statuses.OPEN_CODES))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def add_comment(
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    author_kind: str,
+    author_name: str,
+    now: datetime,
+    public: bool = True,
+) -> Comment:
+    comment = Comment(
+        author_kind=author_kind, author_name=author_name, body=body, public=public, created_at=now
+    )
+    ticket.comments.append(comment)
+    ticket.updated_at = now
+    return comment
+
+
+def attach(
+    session: Session, ticket: Ticket, attachment: Attachment, platform: str, now: datetime
+) -> TicketAttachment:
+    stored = TicketAttachment(
+        name=attachment.name,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        platform=platform,
+        file_ref=attachment.file_ref,
+        created_at=now,
+    )
+    ticket.attachments.append(stored)
+    ticket.updated_at = now
+    return stored
+
+
+def set_status(ticket: Ticket, target: str, changed_by: str, now: datetime) -> None:
+    """Move a ticket to ``target``, as the catalogue allows, and record the change."""
+    statuses.check_move(ticket.status, target)
+    ticket.history.append(
+        StatusChange(
+            from_status=ticket.status, to_status=target, changed_by=changed_by, created_at=now
+        )
+    )
+    ticket.status = target
+    ticket.status_changed_at = now
+    ticket.updated_at = now
+
+
+def last_public_reply(ticket: Ticket) -> Comment | None:
+    """The newest public comment from the desk, for the customer's status view."""
+    for comment in reversed(ticket.comments):
+        if comment.public and comment.author_kind == "agent":
+            return comment
+    return None
