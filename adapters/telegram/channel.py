@@ -1,0 +1,263 @@
+"""The Telegram channel of ``chatdesk serve``: PTB Application, polling or webhook, one handler.
+
+One catch-all handler turns each update into an event (:mod:`.inbound`), asks the desk in a
+worker thread, and renders the replies (:mod:`.render`). PTB holds no dialogue state; the
+engine dedupes on update_id in its database, so an update delivered twice (a webhook retry, a
+restart before the poller confirmed its offset) is answered once. An error in one update is
+logged with its update id and the customer gets an apology; the bot carries on.
+
+Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
+``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
+X-Telegram-Bot-Api-Secret-Token header is refused with 403 before anything is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from chatdesk.engine import Desk
+from chatdesk.events import InboundEvent, MoveToPrivate, Reply
+from chatdesk.i18n import normalize_lang
+from chatdesk.settings import Settings, SettingsError
+
+from .commands import register_commands
+from .inbound import PLATFORM, to_event
+from .limiter import RetryingRateLimiter
+from .render import Renderer
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ("message", "callback_query")
+_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class TelegramChannel:
+    """Serves one Telegram bot. Built as ``TelegramChannel(settings, desk)``."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings, desk: Desk) -> None:
+        if settings.telegram_token is None:
+            raise SettingsError("CHATDESK_TELEGRAM_TOKEN: must be set for the Telegram channel")
+        self.desk = desk
+        self.default_lang = settings.default_lang
+        self.webhook_url = settings.telegram_webhook_url
+        self._token = settings.telegram_token.get_secret_value()
+        self._secret = _webhook_secret(settings)
+        builder = (
+            ApplicationBuilder()
+            .token(self._token)
+            .base_url(settings.telegram_api_url)
+            .base_file_url(file_url(settings.telegram_api_url))
+            .rate_limiter(RetryingRateLimiter())
+        )
+        if self.webhook_url:
+            builder = builder.updater(None)
+        self.app: Application = builder.build()  # type: ignore[type-arg]
+        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_error_handler(self._on_error)
+        self.renderer = Renderer(self.app.bot, desk.text, settings.telegram_agent_chat)
+        self._redactor = TokenRedactor(self._token)
+
+    # -- Channel protocol ------------------------------------------------------------------
+    def routes(self) -> Sequence[BaseRoute]:
+        if not self.webhook_url:
+            return []
+        return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        """getMe, the command menu, then polling or setWebhook; then updates are processed."""
+        for name in ("httpx", "httpcore"):  # httpx logs request URLs, which hold the token
+            logging.getLogger(name).addFilter(self._redactor)
+        await self.app.initialize()
+        await register_commands(self.app.bot, self.desk.text)
+        if self.webhook_url:
+            await self.app.bot.set_webhook(
+                self.webhook_url,
+                secret_token=self._secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+            log.info("telegram: webhook mode, updates at %s", WEBHOOK_PATH)
+        else:
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+            log.info("telegram: long polling as @%s", self.app.bot.username)
+        await self.app.start()
+
+    async def stop(self) -> None:
+        """Stop polling (confirming the offset), finish queued updates, close connections."""
+        try:
+            if self.app.updater is not None and self.app.updater.running:
+                await self.app.updater.stop()
+            if self.app.running:
+                await self.app.stop()
+            await self.app.shutdown()
+        finally:
+            for name in ("httpx", "httpcore"):
+                logging.getLogger(name).removeFilter(self._redactor)
+
+    # -- webhook ---------------------------------------------------------------------------
+    async def _webhook(self, request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if self._secret is None or not hmac.compare_digest(given.encode(), self._secret.encode()):
+            log.warning("telegram: webhook request with a wrong secret token refused")
+            return Response(status_code=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.app.bot)
+        except (json.JSONDecodeError, TypeError, KeyError, ValueError):
+            return JSONResponse({"error": "not a Telegram update"}, status_code=400)
+        await self.app.update_queue.put(update)
+        return Response(status_code=200)
+
+    # -- updates ---------------------------------------------------------------------------
+    async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is not None:
+            await self._answer(update)
+        try:
+            event = to_event(update, self.app.bot.username, self.app.bot.id)
+            if event is None:
+                return
+            lang = normalize_lang(event.locale, self.default_lang)
+            for reply in await self._ask(event):
+                if isinstance(reply, MoveToPrivate):
+                    await self._move_to_private(reply, event, lang)
+                else:
+                    await self.renderer.render(reply, lang)
+        except Exception:
+            log.exception("telegram: update %s failed", update.update_id)
+            await self._apologise(update)
+
+    async def _ask(self, event: InboundEvent) -> list[Reply]:
+        return await asyncio.to_thread(self.desk.handle, event)
+
+    async def _answer(self, update: Update) -> None:
+        """Every button press is answered (the client stops its spinner) and its keyboard
+        removed, so an old question cannot be answered twice by accident."""
+        query = update.callback_query
+        assert query is not None
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("telegram: update %s: callback not answered: %s", update.update_id, exc)
+        if query.message is not None and query.message.chat.type == "private":
+            try:
+                await self.app.bot.edit_message_reply_markup(
+                    chat_id=query.message.chat.id, message_id=query.message.message_id
+                )
+            except TelegramError as exc:  # e.g. "message is not modified" on a second press
+                log.debug("telegram: keyboard not removed: %s", exc)
+
+    async def _move_to_private(self, move: MoveToPrivate, event: InboundEvent, lang: str) -> None:
+        """Say ``move.text`` in the group and carry on in the private chat.
+
+        If the bot may write to the customer (they have started it before), it says so in the
+        private chat and feeds ``original_text`` to the desk there at once. Otherwise Telegram
+        refuses (403), and the group message's button opens the private chat with the text
+        riding along in the deep link.
+        """
+        reached = False
+        if move.original_text:
+            try:
+                await self.renderer.send_text(
+                    move.user_id, self.desk.text("telegram.private.continued", lang)
+                )
+                reached = True
+            except (Forbidden, BadRequest) as exc:
+                log.info("telegram: update %s: no private chat yet (%s)", event.event_id, exc)
+        carried = move if not reached else _without_original(move)
+        await self.renderer.render(carried, lang)
+        if not reached:
+            return
+        private = InboundEvent(
+            platform=PLATFORM,
+            user_id=move.user_id,
+            chat_id=move.user_id,
+            text=move.original_text,
+            event_id=f"{event.event_id}:private",
+            display_name=event.display_name,
+            locale=event.locale,
+            private=True,
+            attachments=event.attachments,
+        )
+        for reply in await self._ask(private):
+            await self.renderer.render(reply, lang)
+
+    async def _apologise(self, update: Update) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None:
+            return
+        lang = normalize_lang(user.language_code if user else None, self.default_lang)
+        try:
+            await self.renderer.send_text(str(chat.id), self.desk.text("error.apology", lang))
+        except Exception:
+            log.exception("telegram: update %s: apology not sent either", update.update_id)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Errors PTB caught outside our handler (polling, a webhook update it could not read)."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram: error (update %s): %s", update_id, context.error)
+
+
+class TokenRedactor(logging.Filter):
+    """Replaces the bot token in log records (httpx logs every request URL, token included)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg = message.replace(self.token, "<token>")
+                record.args = None
+        return True
+
+
+def file_url(api_url: str) -> str:
+    """PTB's ``base_file_url`` for a ``base_url``: ``.../bot`` -> ``.../file/bot``."""
+    head, _, tail = api_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}"
+
+
+def _webhook_secret(settings: Settings) -> str | None:
+    secret = settings.telegram_webhook_secret
+    if not settings.telegram_webhook_url:
+        return secret.get_secret_value() if secret else None
+    if secret is None:
+        raise SettingsError(
+            "CHATDESK_TELEGRAM_WEBHOOK_SECRET: must be set when CHATDESK_TELEGRAM_WEBHOOK_URL is"
+        )
+    value = secret.get_secret_value()
+    if not _SECRET_PATTERN.fullmatch(value):
+        raise SettingsError(
+            "CHATDESK_TELEGRAM_WEBHOOK_SECRET: 1-256 characters, only A-Z, a-z, 0-9, _ and -"
+        )
+    return value
+
+
+def _without_original(move: MoveToPrivate) -> MoveToPrivate:
+    return MoveToPrivate(
+        platform=move.platform,
+        chat_id=move.chat_id,
+        user_id=move.user_id,
+        text=move.text,
+        thread_id=move.thread_id,
+    )
+

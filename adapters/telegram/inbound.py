@@ -1,0 +1,125 @@
+"""One Telegram update -> one :class:`InboundEvent` (or None when the bot should stay quiet).
+
+Private chats carry the whole conversation: text, captions, photos, documents, button presses.
+In groups the bot listens only to commands and to messages that mention it, so that ordinary
+talk in the group is never read as a support request; the mention is taken out of the text.
+"""
+
+from __future__ import annotations
+
+from telegram import Chat, Message, MessageEntity, Update, User
+
+from chatdesk.events import Attachment, InboundEvent
+
+from .commands import command_text
+from .deeplink import decode_payload
+
+PLATFORM = "telegram"
+
+
+def to_event(update: Update, bot_username: str, bot_id: int) -> InboundEvent | None:
+    """The event for ``update``, or None for updates the desk does not handle."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    base = {
+        "platform": PLATFORM,
+        "user_id": str(user.id),
+        "chat_id": str(chat.id),
+        "event_id": str(update.update_id),
+        "display_name": display_name(user),
+        "locale": user.language_code,
+        "private": chat.type == Chat.PRIVATE,
+    }
+    query = update.callback_query
+    if query is not None:
+        if not query.data:
+            return None
+        message = query.message if isinstance(query.message, Message) else None
+        return InboundEvent(**base, choice=query.data, thread_id=_thread(message))
+    message = update.message
+    if message is None:
+        return None
+    text = message.text or message.caption or ""
+    if chat.type != Chat.PRIVATE:
+        text = _addressed_text(message, text, bot_username, bot_id)
+        if text is None:
+            return None
+    elif text.startswith("/start"):
+        text = _start_text(text)
+    translated = command_text(text, bot_username)
+    if translated is None:
+        return None
+    attachments = attachments_of(message)
+    if not translated and not attachments:
+        return None
+    return InboundEvent(
+        **base, text=translated, attachments=attachments, thread_id=_thread(message)
+    )
+
+
+def display_name(user: User) -> str:
+    """How agents see the customer: full name, and @username when there is one."""
+    if user.username:
+        return f"{user.full_name} (@{user.username})"
+    return user.full_name
+
+
+def attachments_of(message: Message) -> tuple[Attachment, ...]:
+    """Photos and documents as attachments. Only the platform's file id is kept, never bytes:
+    the engine applies the size limit to the announced size."""
+    if message.photo:
+        photo = message.photo[-1]  # Telegram lists sizes smallest first
+        return (
+            Attachment(
+                name=f"photo-{photo.file_unique_id}.jpg",
+                content_type="image/jpeg",
+                size=photo.file_size or 0,
+                file_ref=photo.file_id,
+            ),
+        )
+    if message.document:
+        document = message.document
+        return (
+            Attachment(
+                name=document.file_name or f"document-{document.file_unique_id}",
+                content_type=document.mime_type or "application/octet-stream",
+                size=document.file_size or 0,
+                file_ref=document.file_id,
+            ),
+        )
+    return ()
+
+
+def _thread(message: Message | None) -> str | None:
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return str(message.message_thread_id)
+    return None
+
+
+def _start_text(text: str) -> str:
+    """``/start <payload>`` from a deep link: the text it carries, or plain ``/start``."""
+    _, _, payload = text.partition(" ")
+    carried = decode_payload(payload.strip())
+    return carried if carried is not None else "/start"
+
+
+def _addressed_text(message: Message, text: str, bot_username: str, bot_id: int) -> str | None:
+    """In a group: the text if it is a command or mentions the bot (mention removed), else None."""
+    entities = message.parse_entities() if message.text else message.parse_caption_entities()
+    if text.startswith("/") and any(
+        e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in entities
+    ):
+        return text
+    handle = f"@{bot_username}".lower()
+    mentioned = False
+    for entity, value in sorted(entities.items(), key=lambda item: -item[0].offset):
+        if (entity.type == MessageEntity.MENTION and value.lower() == handle) or (
+            entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot_id
+        ):
+            mentioned = True
+            text = text.replace(value, "", 1)
+    if not mentioned:
+        return None
+    return text.strip(" ,:\n") or "help"  # a bare mention asks what the bot can do

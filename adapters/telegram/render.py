@@ -1,0 +1,124 @@
+"""Neutral replies -> Bot API calls.
+
+``Message`` becomes one or more HTML messages (escaped, split under 4096 characters) with the
+choices as an inline keyboard on the last part; ``TicketCard`` goes to the agents' chat;
+``MoveToPrivate`` is said where the customer spoke, with a button that opens the private chat.
+Any other reply type raises :class:`TypeError`: a reply is never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+
+from chatdesk.events import Choice, Message, MoveToPrivate, Reply, TicketCard
+
+from .card import card_markup, card_text
+from .deeplink import start_link
+from .formatting import escape, split_text
+
+log = logging.getLogger(__name__)
+
+Texts = Callable[..., str]
+MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit for callback_data
+MAX_BUTTONS = 100  # Telegram's limit for an inline keyboard
+
+
+@dataclass
+class Renderer:
+    """Sends replies through ``bot``. ``texts`` is ``Desk.text`` (catalogue lookups)."""
+
+    bot: Bot
+    texts: Texts
+    agent_chat: str | None = None
+
+    async def render(self, reply: Reply, lang: str = "en") -> None:
+        """Send one reply. ``lang`` words the few texts of our own (the private-chat button)."""
+        if isinstance(reply, Message):
+            await self.send_text(reply.chat_id, reply.text, reply.choices, reply.thread_id)
+        elif isinstance(reply, TicketCard):
+            await self.send_card(reply)
+        elif isinstance(reply, MoveToPrivate):
+            await self.send_move_to_private(reply, lang)
+        else:
+            raise TypeError(f"the Telegram adapter cannot render {type(reply).__name__}")
+
+    async def send_text(
+        self,
+        chat_id: str,
+        text: str,
+        choices: tuple[Choice, ...] = (),
+        thread_id: str | None = None,
+        extra_markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """Plain ``text`` as escaped HTML parts; choices as buttons under the last part."""
+        markup = extra_markup
+        if choices:
+            if buttons_fit(choices):
+                markup = InlineKeyboardMarkup(
+                    [[InlineKeyboardButton(c.label, callback_data=c.id)] for c in choices]
+                )
+            else:
+                text = f"{text}\n\n{numbered(choices)}"
+        parts = split_text(text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await self._send(chat_id, escape(part), markup if last else None, thread_id)
+
+    async def send_card(self, card: TicketCard) -> None:
+        if not self.agent_chat:
+            log.debug("telegram: no agent chat set; card for %s not posted", card.reference)
+            return
+        await self._send(
+            self.agent_chat, card_text(card, self.texts), card_markup(card, self.texts), None
+        )
+
+    async def send_move_to_private(self, move: MoveToPrivate, lang: str) -> None:
+        link = start_link(self.bot.username, move.original_text)
+        button = InlineKeyboardButton(self.texts("telegram.private.button", lang), url=link)
+        await self.send_text(
+            move.chat_id,
+            move.text,
+            thread_id=move.thread_id,
+            extra_markup=InlineKeyboardMarkup([[button]]),
+        )
+
+    async def _send(
+        self,
+        chat_id: str,
+        html: str,
+        markup: InlineKeyboardMarkup | None,
+        thread_id: str | None,
+    ) -> None:
+        await self.bot.send_message(
+            chat_id=_chat(chat_id),
+            text=html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            message_thread_id=int(thread_id) if thread_id else None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+
+def buttons_fit(choices: tuple[Choice, ...]) -> bool:
+    """Whether every choice can be a button (callback data within 64 bytes, few enough)."""
+    return len(choices) <= MAX_BUTTONS and all(
+        0 < len(c.id.encode("utf-8")) <= MAX_CALLBACK_DATA for c in choices
+    )
+
+
+def numbered(choices: tuple[Choice, ...]) -> str:
+    """Choices as a numbered list, for when buttons cannot carry them; typed numbers work."""
+    return "\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))
+
+
+def _chat(chat_id: str) -> int | str:
+    """Numeric ids as int; ``@channelname`` stays a string."""
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id

@@ -1,0 +1,588 @@
+"""A stand-in Telegram Bot API server for tests, and builders for the updates it delivers.
+
+The real python-telegram-bot talks to it over HTTP on 127.0.0.1 (``base_url`` = ``.base_url``),
+so nothing of PTB or of chatdesk is patched. It records every API call, serves ``getUpdates``
+long polling from a queue the test fills, and checks what a real server checks and what our
+adapter must respect: text at most 4096 characters after entity parsing, valid Telegram HTML
+(an unescaped ``<b>`` typed by a user is refused, as Telegram refuses it), callback data at
+most 64 bytes. Tests can make it fail: a 429 with ``retry_after``, a 5xx, a blocked user.
+
+It uses the standard library's threading HTTP server, so it runs beside any event loop and a
+long poll blocks only its own request thread.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+TOKEN = "123456:STAND-IN-token"
+BOT_ID = 123456
+BOT_USERNAME = "chatdesk_test_bot"
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+
+# Tags Telegram accepts with parse_mode=HTML (https://core.telegram.org/bots/api#html-style).
+_HTML_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+    "code", "pre", "blockquote", "tg-emoji",
+}  # fmt: skip
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+
+class HtmlError(ValueError):
+    """Text Telegram would refuse with "Bad Request: can't parse entities"."""
+
+
+def render_html(text: str) -> str:
+    """What a Telegram client shows for ``text`` sent with parse_mode=HTML, or HtmlError.
+
+    Strict like Telegram: only supported tags, properly nested; every other ``<``, ``>`` and
+    ``&`` must be escaped.
+    """
+    stack: list[str] = []
+    plain: list[str] = []
+    pos = 0
+    for match in _TAG.finditer(text):
+        plain.append(text[pos : match.start()])
+        pos = match.end()
+        closing, name = match.group(1), match.group(2).lower()
+        if name not in _HTML_TAGS:
+            raise HtmlError(f'Unsupported start tag "{name}"')
+        if closing:
+            if not stack or stack.pop() != name:
+                raise HtmlError(f'Unmatched end tag "{name}"')
+        else:
+            stack.append(name)
+    plain.append(text[pos:])
+    if stack:
+        raise HtmlError(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    shown = "".join(plain)
+    if "<" in shown or ">" in shown:
+        raise HtmlError("Unescaped < or > outside a tag")
+    if "&" in _ENTITY.sub("", shown):
+        raise HtmlError("Unescaped & outside an entity")
+    return html.unescape(shown)
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made: method, raw form parameters, and what the server answered."""
+
+    method: str
+    params: dict[str, str]
+    status: int = 200
+    result: Any = None
+    at: float = field(default_factory=time.monotonic)
+
+    def json(self, name: str) -> Any:
+        """A parameter PTB sent JSON-encoded (numbers, lists, objects such as reply_markup)."""
+        raw = self.params.get(name)
+        return None if raw is None else json.loads(raw)
+
+    @property
+    def chat_id(self) -> int | None:
+        raw = self.params.get("chat_id")
+        return None if raw is None else int(raw)
+
+    @property
+    def shown_text(self) -> str:
+        """The text as a Telegram client would display it."""
+        text = self.params.get("text", "")
+        return render_html(text) if self.params.get("parse_mode") == "HTML" else text
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """The inline keyboard's buttons, flattened in order."""
+        markup = self.json("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class _Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+class BotApiStandIn:
+    """The Bot API on 127.0.0.1, port 0. Use as a context manager, or call start()/stop()."""
+
+    def __init__(self, token: str = TOKEN, username: str = BOT_USERNAME) -> None:
+        self.token = token
+        self.username = username
+        self.calls: list[ApiCall] = []
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.blocked_chats: set[int] = set()
+        self._updates: list[dict[str, Any]] = []
+        self._failures: dict[str, list[_Failure]] = {}
+        self._message_ids = itertools.count(1000)
+        self._cond = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle ------------------------------------------------------------------------
+    def start(self) -> BotApiStandIn:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                standin._handle(self)
+
+            def do_GET(self) -> None:
+                standin._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> BotApiStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() first"
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """PTB's ``base_url`` (the token is appended), as in CHATDESK_TELEGRAM_API_URL."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # -- what tests do ---------------------------------------------------------------------
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates (polling mode)."""
+        with self._cond:
+            self._updates.append(update)
+            self._cond.notify_all()
+
+    def pending_updates(self) -> list[int]:
+        """update_ids not yet confirmed by a getUpdates offset."""
+        with self._cond:
+            return [u["update_id"] for u in self._updates]
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        description: str = "",
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with an error."""
+        default = f"Too Many Requests: retry after {retry_after}" if status == 429 else ""
+        text = description or default or f"Error {status}"
+        with self._cond:
+            self._failures.setdefault(method, []).extend(
+                _Failure(status, text, retry_after) for _ in range(times)
+            )
+
+    def add_file(self, file_id: str, file_path: str, content: bytes) -> None:
+        self.files[file_id] = (file_path, content)
+
+    def calls_to(self, method: str, *, ok_only: bool = True) -> list[ApiCall]:
+        with self._cond:
+            return [
+                c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)
+            ]
+
+    def sent(self, chat_id: int | None = None) -> list[ApiCall]:
+        """Successful sendMessage calls, optionally to one chat."""
+        return [c for c in self.calls_to("sendMessage") if chat_id is None or c.chat_id == chat_id]
+
+    def wait_for(
+        self,
+        method: str,
+        predicate: Callable[[ApiCall], bool] = lambda _: True,
+        *,
+        count: int = 1,
+        timeout: float = 15.0,
+        ok_only: bool = True,
+    ) -> list[ApiCall]:
+        """Block until ``count`` matching calls were made; the matching calls, or AssertionError."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [
+                    c
+                    for c in self.calls
+                    if c.method == method and (c.status == 200 or not ok_only) and predicate(c)
+                ]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.status, c.params.get("text", "")[:60]) for c in self.calls]
+                    raise AssertionError(
+                        f"expected {count} {method} call(s), saw {len(found)}; all calls: {seen}"
+                    )
+                self._cond.wait(min(left, 0.5))
+
+    # -- the server ------------------------------------------------------------------------
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = urlsplit(request.path).path
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        file_prefix = f"/file/bot{self.token}/"
+        if request.command == "GET" and path.startswith(file_prefix):
+            self._serve_file(request, path.removeprefix(file_prefix))
+            return
+        prefix = f"/bot{self.token}/"
+        if not path.startswith(prefix):
+            self._send(
+                request, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            )
+            return
+        method = path.removeprefix(prefix)
+        params = self._params(request, body)
+        call = ApiCall(method, params)
+        status, payload = self._answer(call)
+        call.status = status
+        call.result = payload.get("result")
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+        self._send(request, status, payload)
+
+    @staticmethod
+    def _params(request: BaseHTTPRequestHandler, body: bytes) -> dict[str, str]:
+        kind = request.headers.get("Content-Type", "")
+        if not body:
+            return {}
+        if kind.startswith("application/json"):
+            data = json.loads(body)
+            return {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+        if kind.startswith("application/x-www-form-urlencoded"):
+            return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        raise ValueError(f"stand-in does not read {kind!r} bodies")
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _serve_file(self, request: BaseHTTPRequestHandler, file_path: str) -> None:
+        for path, content in self.files.values():
+            if path == file_path:
+                request.send_response(200)
+                request.send_header("Content-Length", str(len(content)))
+                request.end_headers()
+                request.wfile.write(content)
+                return
+        self._send(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+
+    def _answer(self, call: ApiCall) -> tuple[int, dict[str, Any]]:
+        with self._cond:
+            queued = self._failures.get(call.method)
+            failure = queued.pop(0) if queued else None
+        if failure is not None:
+            return self._error(failure.status, failure.description, failure.retry_after)
+        handler = getattr(self, f"_api_{call.method}", None)
+        if handler is None:
+            return self._error(404, "Not Found: method not found")
+        try:
+            return 200, {"ok": True, "result": handler(call)}
+        except _ApiError as exc:
+            return self._error(exc.status, exc.description)
+
+    @staticmethod
+    def _error(
+        status: int, description: str, retry_after: int | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        payload: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            payload["parameters"] = {"retry_after": retry_after}
+        return status, payload
+
+    # -- Bot API methods -------------------------------------------------------------------
+    def bot_user(self) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Chatdesk",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _api_getMe(self, call: ApiCall) -> Any:
+        return self.bot_user()
+
+    def _api_setMyCommands(self, call: ApiCall) -> Any:
+        for command in call.json("commands"):
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command["command"]):
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        return True
+
+    def _api_deleteWebhook(self, call: ApiCall) -> Any:
+        if call.params.get("drop_pending_updates") == "true":
+            with self._cond:
+                self._updates.clear()
+        return True
+
+    def _api_setWebhook(self, call: ApiCall) -> Any:
+        if not call.params.get("url", "").startswith("https://"):
+            raise _ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        return True
+
+    def _api_close(self, call: ApiCall) -> Any:
+        return True
+
+    def _api_getUpdates(self, call: ApiCall) -> Any:
+        offset = int(call.params.get("offset") or 0)
+        limit = int(call.params.get("limit") or 100)
+        deadline = time.monotonic() + float(call.params.get("timeout") or 0)
+        with self._cond:
+            if offset:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and time.monotonic() < deadline and not self._stopping:
+                self._cond.wait(min(deadline - time.monotonic(), 0.2))
+            return list(self._updates[:limit])
+
+    def _check_chat(self, call: ApiCall) -> int:
+        chat_id = call.chat_id
+        if chat_id is None:
+            raise _ApiError(400, "Bad Request: chat_id is empty")
+        if chat_id in self.blocked_chats:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    def _check_markup(self, call: ApiCall) -> None:
+        for button in call.buttons:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            if data is None and "url" not in button:
+                raise _ApiError(400, "Bad Request: can't parse inline keyboard button")
+
+    def _api_sendMessage(self, call: ApiCall) -> Any:
+        chat_id = self._check_chat(call)
+        try:
+            shown = call.shown_text
+        except HtmlError as exc:
+            raise _ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+        if not shown.strip():
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if len(shown) > MAX_TEXT:
+            raise _ApiError(400, "Bad Request: message is too long")
+        self._check_markup(call)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": self.bot_user(),
+            "text": shown,
+        }
+        if call.params.get("reply_markup"):
+            message["reply_markup"] = call.json("reply_markup")
+        return message
+
+    def _api_answerCallbackQuery(self, call: ApiCall) -> Any:
+        if not call.params.get("callback_query_id"):
+            raise _ApiError(400, "Bad Request: query is too old or query ID is invalid")
+        return True
+
+    def _api_editMessageReplyMarkup(self, call: ApiCall) -> Any:
+        self._check_chat(call)
+        self._check_markup(call)
+        return True
+
+    def _api_getFile(self, call: ApiCall) -> Any:
+        file_id = call.params.get("file_id", "")
+        if file_id not in self.files:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        path, content = self.files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(content),
+            "file_path": path,
+        }
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+# -- updates, as Telegram sends them -------------------------------------------------------
+@dataclass(frozen=True)
+class TgUser:
+    """A Telegram user who talks to the bot; their private chat id is their user id."""
+
+    id: int
+    first_name: str
+    language_code: str | None = "en"
+    username: str | None = None
+    last_name: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
+
+
+@dataclass(frozen=True)
+class TgGroup:
+    id: int
+    title: str = "Office"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "supergroup", "title": self.title}
+
+
+class Updates:
+    """Builds update JSON with increasing update_id and message_id, as Telegram would."""
+
+    def __init__(self, first_update_id: int = 500_000) -> None:
+        self._update_ids = itertools.count(first_update_id)
+        self._message_ids = itertools.count(1)
+
+    def _chat(self, user: TgUser, group: TgGroup | None) -> dict[str, Any]:
+        if group is not None:
+            return group.as_dict()
+        chat = {"id": user.id, "type": "private", "first_name": user.first_name}
+        if user.username:
+            chat["username"] = user.username
+        return chat
+
+    def message(
+        self,
+        user: TgUser,
+        text: str | None = None,
+        *,
+        group: TgGroup | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A message; bot_command and mention entities are filled in as Telegram does."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(user, group),
+            "from": user.as_dict(),
+        }
+        if text is not None:
+            message["text"] = text
+            entities = _entities(text)
+            if entities:
+                message["entities"] = entities
+        message.update(extra or {})
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def photo(
+        self, user: TgUser, *, file_id: str, size: int, caption: str | None = None
+    ) -> dict[str, Any]:
+        sizes = [
+            {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}s", "width": 90,
+             "height": 60, "file_size": max(size // 20, 1)},
+            {"file_id": file_id, "file_unique_id": f"{file_id}u", "width": 1280, "height": 853,
+             "file_size": size},
+        ]  # fmt: skip
+        extra: dict[str, Any] = {"photo": sizes}
+        if caption:
+            extra["caption"] = caption
+        return self.message(user, None, extra=extra)
+
+    def document(
+        self, user: TgUser, *, file_id: str, file_name: str, mime_type: str, size: int
+    ) -> dict[str, Any]:
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"{file_id}u",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": size,
+        }
+        return self.message(user, None, extra={"document": document})
+
+    def press(self, user: TgUser, sent: ApiCall, data: str) -> dict[str, Any]:
+        """The user pressed the button with callback ``data`` under the message ``sent``."""
+        assert any(b.get("callback_data") == data for b in sent.buttons), (
+            f"no button {data!r} under {sent.params.get('text', '')[:60]!r}"
+        )
+        chat = {"id": sent.chat_id, "type": "private" if (sent.chat_id or 0) > 0 else "supergroup"}
+        return {
+            "update_id": next(self._update_ids),
+            "callback_query": {
+                "id": f"cq{next(self._message_ids)}",
+                "from": user.as_dict(),
+                "chat_instance": f"ci{sent.chat_id}",
+                "data": data,
+                "message": {
+                    "message_id": sent.result["message_id"],
+                    "date": sent.result["date"],
+                    "chat": chat,
+                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Chatdesk"},
+                    "text": sent.result.get("text", ""),
+                },
+            },
+        }
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _entities(text: str) -> list[dict[str, Any]]:
+    """bot_command and mention entities, with Telegram's UTF-16 offsets."""
+    found: list[dict[str, Any]] = []
+    for match in re.finditer(r"(?<![\w/@])(/[A-Za-z0-9_]+(?:@\w+)?|@\w{5,})", text):
+        kind = "bot_command" if match.group(0).startswith("/") else "mention"
+        if kind == "bot_command" and match.start() != 0:
+            continue
+        found.append(
+            {
+                "type": kind,
+                "offset": _utf16_len(text[: match.start()]),
+                "length": _utf16_len(match.group(0)),
+            }
+        )
+    return found
+
+
+def iter_buttons(call: ApiCall) -> Iterator[tuple[str, str]]:
+    """(label, callback_data) of a sent message's inline buttons."""
+    for button in call.buttons:
+        if "callback_data" in button:
+            yield button["text"], button["callback_data"]
