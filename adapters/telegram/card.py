@@ -33,8 +33,10 @@ def card_text(card: TicketCard, texts: Texts) -> str:
     lines.append(f"<b>{escape(texts('telegram.card.title', lang, reference=card.reference))}</b>")
     lines.append(escape(texts("telegram.card.subject", lang, subject=subject)))
     lines.append(escape(texts("telegram.card.requester", lang, requester=card.requester)))
-    lines.append(escape(texts("telegram.card.priority", lang, priority=_priority(card, texts))))
-    lines.append(escape(texts("telegram.card.status", lang, status=card.status)))
+    priority = _named(texts, f"telegram.priority.{card.priority}", lang, card.priority)
+    lines.append(escape(texts("telegram.card.priority", lang, priority=priority)))
+    status = _named(texts, f"status.{card.status}.name", lang, card.status)
+    lines.append(escape(texts("telegram.card.status", lang, status=status)))
     return "\n".join(lines)
 
 
@@ -44,9 +46,9 @@ def card_markup(card: TicketCard, texts: Texts) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
 
-def _priority(card: TicketCard, texts: Texts) -> str:
-    """The priority's name in the card's language if the catalogues have one, else as given."""
+def _named(texts: Texts, key: str, lang: str, value: str) -> str:
+    """A value's name in the card's language if the catalogues have one, else as given."""
     try:
-        return texts(f"priority.{card.priority}", card.lang)
+        return texts(key, lang)
     except KeyError:
-        return card.priority
+        return value

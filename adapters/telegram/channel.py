@@ -14,6 +14,7 @@ X-Telegram-Bot-Api-Secret-Token header is refused with 403 before anything is re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -133,12 +134,11 @@ class TelegramChannel:
             event = to_event(update, self.app.bot.username, self.app.bot.id)
             if event is None:
                 return
-            lang = normalize_lang(event.locale, self.default_lang)
             for reply in await self._ask(event):
                 if isinstance(reply, MoveToPrivate):
-                    await self._move_to_private(reply, event, lang)
+                    await self._move_to_private(reply, event)
                 else:
-                    await self.renderer.render(reply, lang)
+                    await self.renderer.render(reply)
         except Exception:
             log.exception("telegram: update %s failed", update.update_id)
             await self._apologise(update)
@@ -163,7 +163,11 @@ class TelegramChannel:
             except TelegramError as exc:  # e.g. "message is not modified" on a second press
                 log.debug("telegram: keyboard not removed: %s", exc)
 
-    async def _move_to_private(self, move: MoveToPrivate, event: InboundEvent, lang: str) -> None:
+    async def _lang(self, user_id: str, locale: str | None) -> str:
+        """The customer's language: their ``lang`` choice, else their Telegram language."""
+        return await asyncio.to_thread(self.desk.language_of, PLATFORM, user_id, locale)
+
+    async def _move_to_private(self, move: MoveToPrivate, event: InboundEvent) -> None:
         """Say ``move.text`` in the group and carry on in the private chat.
 
         If the bot may write to the customer (they have started it before), it says so in the
@@ -171,6 +175,7 @@ class TelegramChannel:
         refuses (403), and the group message's button opens the private chat with the text
         riding along in the deep link.
         """
+        lang = await self._lang(move.user_id, event.locale)
         reached = False
         if move.original_text:
             try:
@@ -196,13 +201,17 @@ class TelegramChannel:
             attachments=event.attachments,
         )
         for reply in await self._ask(private):
-            await self.renderer.render(reply, lang)
+            await self.renderer.render(reply, lang)  # a MoveToPrivate cannot come back here
 
     async def _apologise(self, update: Update) -> None:
         chat, user = update.effective_chat, update.effective_user
         if chat is None:
             return
-        lang = normalize_lang(user.language_code if user else None, self.default_lang)
+        locale = user.language_code if user else None
+        lang = normalize_lang(locale, self.default_lang)
+        if user is not None:
+            with contextlib.suppress(Exception):  # the database may be what failed
+                lang = await self._lang(str(user.id), locale)
         try:
             await self.renderer.send_text(str(chat.id), self.desk.text("error.apology", lang))
         except Exception:
@@ -260,4 +269,3 @@ def _without_original(move: MoveToPrivate) -> MoveToPrivate:
         text=move.text,
         thread_id=move.thread_id,
     )
-

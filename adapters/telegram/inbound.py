@@ -51,11 +51,12 @@ def to_event(update: Update, bot_username: str, bot_id: int) -> InboundEvent | N
     translated = command_text(text, bot_username)
     if translated is None:
         return None
-    attachments = attachments_of(message)
-    if not translated and not attachments:
-        return None
+    # In a private chat even a sticker gets an answer (the desk says what it can read).
     return InboundEvent(
-        **base, text=translated, attachments=attachments, thread_id=_thread(message)
+        **base,
+        text=translated,
+        attachments=attachments_of(message),
+        thread_id=_thread(message),
     )
 
 

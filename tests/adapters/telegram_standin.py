@@ -559,6 +559,13 @@ class Updates:
             },
         }
 
+    def bare_press(self, user: TgUser, query_id: str) -> dict[str, Any]:
+        """A callback query without data or message (as from an old inline button)."""
+        return {
+            "update_id": next(self._update_ids),
+            "callback_query": {"id": query_id, "from": user.as_dict(), "chat_instance": "x"},
+        }
+
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2

@@ -1,0 +1,184 @@
+"""Running the real Telegram channel for tests: chatdesk's own HTTP server, in a thread.
+
+:class:`ServerThread` serves ``build_http_app(channels)`` (the app of ``chatdesk serve``) with
+uvicorn on 127.0.0.1, port 0; its lifespan starts the channel (getMe, setMyCommands, polling or
+setWebhook) against the stand-in Bot API.
+
+:class:`TelegramBot` is what a test talks to: ``deliver`` hands an update to the bot the way
+Telegram would in the configured mode (queued for getUpdates, or POSTed to the webhook with the
+secret header), and ``settle`` waits until the bot has finished everything delivered so far.
+It does so with a barrier, not a sleep: the channel handles updates one at a time, in order, so
+once a marker button press sent after them has been answered (answerCallbackQuery), every
+earlier update has been processed and its replies sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import uvicorn
+from chatdesk.adapters.server import Channel, build_http_app
+from chatdesk.adapters.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
+
+from telegram_standin import ApiCall, BotApiStandIn, TgUser, Updates  # isort: skip
+
+WEBHOOK_SECRET = "stand-in_webhook-secret"
+
+
+class ServerThread:
+    """uvicorn serving chatdesk's HTTP app on a free loopback port, in a background thread."""
+
+    def __init__(self, channels: Sequence[Channel]) -> None:
+        self.app = build_http_app(channels)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = int(self._sock.getsockname()[1])
+        config = uvicorn.Config(self.app, lifespan="on", log_level="warning")
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self.server.serve(sockets=[self._sock]))
+        except BaseException as exc:  # pragma: no cover - reported by start()
+            self.error = exc
+
+    def start(self, timeout: float = 20.0) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the HTTP server did not start: {self.error!r}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=30)
+        self._sock.close()
+
+
+class TelegramBot:
+    """The bot under test, as Telegram sees it: deliver updates, wait, read what it sent."""
+
+    def __init__(self, api: BotApiStandIn, server: ServerThread, mode: str) -> None:
+        self.api = api
+        self.server = server
+        self.mode = mode
+        self.updates = Updates()
+        self._markers = itertools.count(1)
+        self._marker_user = TgUser(999_999, "Marker")
+        self.desk: Any = None
+
+    def deliver(self, update: dict[str, Any], secret: str | None = WEBHOOK_SECRET) -> int | None:
+        """Hand over one update; in webhook mode, the HTTP status our server answered."""
+        if self.mode == "polling":
+            self.api.push_update(update)
+            return None
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        response = httpx.post(
+            self.server.url + WEBHOOK_PATH, json=update, headers=headers, timeout=10
+        )
+        return response.status_code
+
+    def settle(self, timeout: float = 20.0) -> None:
+        """Return once every update delivered so far has been handled completely."""
+        marker = f"marker-{next(self._markers)}"
+        self.deliver(self.updates.bare_press(self._marker_user, marker))
+        self.api.wait_for(
+            "answerCallbackQuery",
+            lambda c: c.params.get("callback_query_id") == marker,
+            timeout=timeout,
+        )
+
+    def say(self, user: TgUser, text: str, **kwargs: Any) -> list[ApiCall]:
+        """The user sends ``text``; the messages the bot sent in answer."""
+        return self.exchange(self.updates.message(user, text, **kwargs))
+
+    def press(self, user: TgUser, sent: ApiCall, data: str) -> list[ApiCall]:
+        """The user presses a button under ``sent``; the messages the bot sent in answer."""
+        return self.exchange(self.updates.press(user, sent, data))
+
+    def exchange(self, update: dict[str, Any]) -> list[ApiCall]:
+        before = len(self.api.sent())
+        self.deliver(update)
+        self.settle()
+        return self.api.sent()[before:]
+
+
+def last_with_buttons(sent: list[ApiCall]) -> ApiCall:
+    """The last message in ``sent`` that has inline buttons."""
+    for call in reversed(sent):
+        if any("callback_data" in b for b in call.buttons):
+            return call
+    texts = [c.shown_text[:80] for c in sent]
+    raise AssertionError(f"no message with buttons among {texts}")
+
+
+def button_for(call: ApiCall, *words: str) -> str:
+    """The callback data of the button whose label contains one of ``words`` (any case)."""
+    for button in call.buttons:
+        label = button.get("text", "").lower()
+        if "callback_data" in button and any(w.lower() in label for w in words):
+            return str(button["callback_data"])
+    labels = [b.get("text") for b in call.buttons]
+    raise AssertionError(f"no button with {words} among {labels}")
+
+
+class BotRunner:
+    """Starts bots (desk + TelegramChannel + HTTP server) for one test and stops them all."""
+
+    AGENT_CHAT = -100_777
+
+    def __init__(self, make_settings: Any, kb_dir: Any, api: BotApiStandIn) -> None:
+        self.make_settings = make_settings
+        self.kb_dir = kb_dir
+        self.api = api
+        self._running: list[tuple[ServerThread, Any]] = []
+
+    def settings(self, mode: str = "polling", **overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "knowledge_dir": self.kb_dir,
+            "telegram_token": self.api.token,
+            "telegram_api_url": self.api.base_url,
+            "telegram_agent_chat": str(self.AGENT_CHAT),
+        }
+        if mode == "webhook":
+            values["telegram_webhook_url"] = "https://desk.example.org/telegram/webhook"
+            values["telegram_webhook_secret"] = WEBHOOK_SECRET
+        values.update(overrides)
+        return self.make_settings(**values)
+
+    def start(self, mode: str = "polling", **overrides: Any) -> TelegramBot:
+        from chatdesk.adapters.telegram import TelegramChannel
+
+        from chatdesk.app import open_desk
+
+        settings = self.settings(mode, **overrides)
+        desk = open_desk(settings)
+        server = ServerThread([TelegramChannel(settings, desk)])
+        self._running.append((server, desk))
+        server.start()
+        bot = TelegramBot(self.api, server, mode)
+        bot.desk = desk
+        return bot
+
+    def stop_all(self) -> None:
+        while self._running:
+            server, desk = self._running.pop()
+            server.stop()
+            desk.database.dispose()
