@@ -1,0 +1,277 @@
+"""The Slack channel of ``chatdesk serve``: a slack-bolt app wired to the desk.
+
+HTTP mode (the default): Slack posts events, button presses and the slash command to
+``POST /slack/events`` on the one HTTP server; bolt checks the signature and its 5-minute
+window (401 otherwise), acknowledges at once, and our listener does the work afterwards on
+bolt's thread pool, well inside Slack's 3 seconds. Socket Mode (when
+``CHATDESK_SLACK_APP_TOKEN`` is set): the same listeners, fed over a WebSocket that bolt's
+built-in client opens, and no HTTP route at all.
+
+bolt holds no dialogue: every listener turns the payload into one ``InboundEvent`` and hands it
+to :class:`~chatdesk.adapters.slack_turns.SlackTurns`. Slack's retried deliveries carry the same
+``event_id``, which the engine records with the turn, so a retry is acknowledged and answered
+once. The Web API client retries a 429 after ``Retry-After`` (and a 5xx), so a reply is
+delayed, not lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from chatdesk.adapters.slack_directory import SlackDirectory
+from chatdesk.adapters.slack_inbound import (
+    Speaker,
+    from_action,
+    from_command,
+    from_mention,
+    from_message,
+    is_person_message,
+)
+from chatdesk.adapters.slack_render import CHOICE_ACTION_PREFIX, chosen_blocks, mrkdwn
+from chatdesk.adapters.slack_turns import SlackTurns
+from slack_bolt import App, BoltContext
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chatdesk.engine import Desk
+from chatdesk.events import InboundEvent
+from chatdesk.i18n import normalize_lang
+from chatdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY_BYTES = 1024 * 1024
+"""Slack's payloads are a few kilobytes; anything near this is not from Slack."""
+WORKERS = 8
+API_RETRIES = 3
+SLASH_COMMAND = "/support"
+"""The slash command of the app manifest (docs/slack-manifest.yaml)."""
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The Web API client: ``CHATDESK_SLACK_API_URL`` as base URL, 429/5xx retried."""
+    assert settings.slack_bot_token is not None
+    base_url = (
+        settings.slack_api_url
+        if settings.slack_api_url.endswith("/")
+        else settings.slack_api_url + "/"
+    )
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=base_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=API_RETRIES),
+            RateLimitErrorRetryHandler(max_retry_count=API_RETRIES),
+            ServerErrorRetryHandler(max_retry_count=API_RETRIES),
+        ],
+    )
+
+
+class SlackChannel:
+    """Slack for ``chatdesk serve`` (see the module docstring for the two modes)."""
+
+    name = "slack"
+
+    def __init__(self, settings: Settings, desk: Desk) -> None:
+        if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+            raise ValueError(
+                "CHATDESK_SLACK_BOT_TOKEN and CHATDESK_SLACK_SIGNING_SECRET are needed"
+            )
+        self.settings = settings
+        self.desk = desk
+        self.socket_mode = settings.slack_app_token is not None
+        self.client = web_client(settings)
+        self.directory = SlackDirectory(self.client)
+        self.turns = SlackTurns(settings, desk, self.client, self.directory)
+        self.app: App | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._socket: SocketModeHandler | None = None
+
+    # -- Channel protocol ---------------------------------------------------------------------
+
+    def routes(self) -> Sequence[BaseRoute]:
+        if self.socket_mode:
+            return []
+        return [Route(EVENTS_PATH, self._http_endpoint, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Build the bolt app (bolt checks the token with ``auth.test``), then connect."""
+        self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="slack")
+        self.app = await asyncio.to_thread(self._build_app, self._executor)
+        if self.socket_mode:
+            assert self.settings.slack_app_token is not None
+            self._socket = SocketModeHandler(
+                self.app,
+                app_token=self.settings.slack_app_token.get_secret_value(),
+                web_client=self.client,
+            )
+            await asyncio.to_thread(self._socket.connect)
+        log.info("slack channel ready (%s)", "Socket Mode" if self.socket_mode else "HTTP")
+
+    async def stop(self) -> None:
+        """Disconnect, then let the turns in progress finish posting their replies."""
+        if self._socket is not None:
+            await asyncio.to_thread(self._socket.close)
+            self._socket = None
+        if self._executor is not None:
+            await asyncio.to_thread(self._executor.shutdown, True)
+            self._executor = None
+        self.app = None
+
+    # -- HTTP mode ----------------------------------------------------------------------------
+
+    async def _http_endpoint(self, request: Request) -> Response:
+        app = self.app
+        if app is None:
+            return PlainTextResponse("slack channel not started", status_code=503)
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return PlainTextResponse("payload too large", status_code=413)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return PlainTextResponse("payload too large", status_code=413)
+        # dispatch verifies the signature and waits for the listener's ack; it may call auth.test
+        # once, so it runs off the event loop.
+        bolt_response = await asyncio.to_thread(app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    # -- bolt wiring --------------------------------------------------------------------------
+
+    def _build_app(self, executor: ThreadPoolExecutor) -> App:
+        assert self.settings.slack_signing_secret is not None
+        app = App(
+            client=self.client,
+            signing_secret=self.settings.slack_signing_secret.get_secret_value(),
+            listener_executor=executor,
+            logger=logging.getLogger("chatdesk.adapters.slack.bolt"),
+            name="chatdesk",
+        )
+        app.event("message")(self._on_message)
+        app.event("app_mention")(self._on_mention)
+        app.action(re.compile("^" + re.escape(CHOICE_ACTION_PREFIX)))(self._on_choice)
+        app.command(SLASH_COMMAND)(self._on_command)
+        # Bolt answers 404 to an event without a listener and Slack then retries it: any other
+        # subscribed event is acknowledged and ignored.
+        app.event(re.compile(".*"))(self._on_other_event)
+        app.error(self._on_error)
+        return app
+
+    def _guarded(
+        self, delivery: str, where: tuple[str, str | None], build: Callable[[], InboundEvent | None]
+    ) -> None:
+        """Translate (network look-ups included) and run one turn; any failure -> apology."""
+        try:
+            event = build()
+        except Exception:
+            log.exception("slack delivery %s could not be read", delivery)
+            self.turns.apologise(where[0], where[1], self.settings.default_lang)
+            return
+        if event is not None:
+            self.turns.run(event)
+
+    def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+        if event.get("channel_type") != "im" or not is_person_message(event):
+            return
+        channel, user = str(event["channel"]), str(event["user"])
+
+        def build() -> InboundEvent:
+            self.directory.remember_dm(user, channel)
+            files = self.directory.complete_files(list(event.get("files") or ()))
+            return from_message(body, self.directory.speaker(user), files=files)
+
+        self._guarded(str(body.get("event_id")), (channel, event.get("thread_ts")), build)
+
+    def _on_mention(
+        self, body: Mapping[str, Any], event: Mapping[str, Any], context: BoltContext
+    ) -> None:
+        if not is_person_message(event):
+            return
+        user = str(event["user"])
+        thread = str(event.get("thread_ts") or event.get("ts"))
+
+        def build() -> InboundEvent:
+            return from_mention(body, self.directory.speaker(user), context.bot_user_id)
+
+        self._guarded(str(body.get("event_id")), (str(event["channel"]), thread), build)
+
+    def _on_choice(
+        self, ack: Callable[..., None], body: Mapping[str, Any], action: Mapping[str, Any]
+    ) -> None:
+        ack()
+        user = str(body["user"]["id"])
+        channel = str((body.get("channel") or {}).get("id") or "")
+        container = body.get("container") or {}
+
+        def build() -> InboundEvent:
+            speaker = self.directory.speaker(user)
+            self._mark_chosen(body, action, speaker)
+            return from_action(body, action, speaker)
+
+        self._guarded(str(action.get("action_ts")), (channel, container.get("thread_ts")), build)
+
+    def _mark_chosen(
+        self, body: Mapping[str, Any], action: Mapping[str, Any], speaker: Speaker
+    ) -> None:
+        """Replace the pressed message's buttons by what was chosen, so nobody presses twice."""
+        container = body.get("container") or {}
+        message = body.get("message")
+        if container.get("is_ephemeral") or not message:
+            return
+        label = str((action.get("text") or {}).get("text") or action.get("value") or "")
+        lang = normalize_lang(speaker.locale, self.settings.default_lang)
+        try:
+            self.client.chat_update(
+                channel=str(body["channel"]["id"]),
+                ts=str(message["ts"]),
+                text=str(message.get("text") or ""),
+                blocks=chosen_blocks(message.get("blocks") or [], label, self.desk.text, lang),
+            )
+        except Exception:
+            log.warning("slack could not mark the choice on message %s", message.get("ts"))
+
+    def _on_command(
+        self, ack: Callable[..., None], command: Mapping[str, Any], respond: Callable[..., Any]
+    ) -> None:
+        ack()
+        user = str(command["user_id"])
+        state: dict[str, str] = {}
+
+        def build() -> InboundEvent:
+            speaker = self.directory.speaker(user)
+            state["dm"] = self.directory.dm_channel(user)
+            state["lang"] = normalize_lang(speaker.locale, self.settings.default_lang)
+            return from_command(command, speaker, state["dm"])
+
+        self._guarded(f"command:{command.get('trigger_id')}", (user, None), build)
+        if state.get("dm") and command.get("channel_id") != state["dm"]:
+            try:
+                respond(
+                    text=mrkdwn(self.desk.text("slack.command.answered_in_dm", state["lang"])),
+                    response_type="ephemeral",
+                )
+            except Exception:
+                log.warning("slack could not answer the slash command where it was typed")
+
+    def _on_other_event(self) -> None:
+        return None
+
+    def _on_error(self, error: Exception, body: Mapping[str, Any]) -> None:
+        log.error(
+            "slack listener error for %s: %s", body.get("event_id") or body.get("type"), error
+        )

@@ -1,0 +1,207 @@
+"""Slack payloads -> :class:`InboundEvent`: pure functions, no network, no dialogue rules.
+
+Slack hands us text in its own markup: ``&``, ``<`` and ``>`` arrive escaped, and mentions,
+channels and links arrive as ``<@U123>``, ``<#C123|general>``, ``<https://x|label>``. The
+engine works on plain text, so we turn all of that into what the user saw; the renderer escapes
+it again on the way out, which is why echoing a user's ``<!channel>`` can never ping anyone.
+
+The delivery id that the engine dedupes on: ``event_id`` for Events API deliveries (the same
+on Slack's retries), the click's ``action_ts`` for buttons, the ``trigger_id`` for a slash
+command.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chatdesk.events import Attachment, InboundEvent
+
+PLATFORM = "slack"
+
+Payload = Mapping[str, Any]
+
+HANDLED_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
+"""Message subtypes a person produces by writing; edits, deletions, joins... are ignored."""
+
+_ANGLE = re.compile(r"<([^<>]*)>")
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """What ``users.info`` told us about the person who acted."""
+
+    locale: str | None = None
+    display_name: str = ""
+
+
+def plain_text(slack_text: str | None) -> str:
+    """Slack's message markup as the plain text the user saw."""
+    if not slack_text:
+        return ""
+    text = _ANGLE.sub(_unwrap, slack_text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def _unwrap(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        return label if label.startswith("@") else "@" + (label or target[1:])
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        if label:
+            return label
+        return "@" + target[1:].split("^")[0]
+    url = target.removeprefix("mailto:")
+    if label and label != url and label != target:
+        return f"{label} ({url})"
+    return url
+
+
+def without_mention(slack_text: str | None, bot_user_id: str | None) -> str:
+    """The text of an ``app_mention`` without the mention of our app."""
+    text = slack_text or ""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
+    return plain_text(text)
+
+
+def is_person_message(event: Payload) -> bool:
+    """True for a message a person wrote; False for bots, edits, deletions and the like."""
+    subtype = event.get("subtype")
+    if subtype is not None and subtype not in HANDLED_SUBTYPES:
+        return False
+    if event.get("bot_id") or event.get("bot_profile"):
+        return False
+    return bool(event.get("user"))
+
+
+def attachments(files: Iterable[Payload] | None) -> tuple[Attachment, ...]:
+    """File metadata only: the engine checks the size, and we never download here."""
+    found: list[Attachment] = []
+    for item in files or ():
+        file_id = str(item.get("id") or "")
+        if not file_id:
+            continue
+        found.append(
+            Attachment(
+                name=str(item.get("name") or item.get("title") or file_id),
+                content_type=str(item.get("mimetype") or "application/octet-stream"),
+                size=int(item.get("size") or 0),
+                file_ref=file_id,
+            )
+        )
+    return tuple(found)
+
+
+def _team(body: Payload) -> str | None:
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    return str(team) if team else None
+
+
+def from_message(
+    body: Payload, speaker: Speaker, files: Iterable[Payload] | None = None
+) -> InboundEvent:
+    """A ``message`` event in the DM with our app (``message.im``).
+
+    ``files`` replaces the event's own file objects when some had to be looked up.
+    """
+    event = body["event"]
+    return InboundEvent(
+        platform=PLATFORM,
+        user_id=str(event["user"]),
+        chat_id=str(event["channel"]),
+        text=plain_text(event.get("text")),
+        event_id=str(body["event_id"]),
+        display_name=speaker.display_name,
+        locale=speaker.locale,
+        thread_id=event.get("thread_ts"),
+        private=event.get("channel_type", "im") == "im",
+        organization=_team(body),
+        attachments=attachments(event.get("files") if files is None else files),
+    )
+
+
+def from_mention(body: Payload, speaker: Speaker, bot_user_id: str | None) -> InboundEvent:
+    """An ``app_mention`` in a channel: answered in its thread; intake moves to the DM."""
+    event = body["event"]
+    return InboundEvent(
+        platform=PLATFORM,
+        user_id=str(event["user"]),
+        chat_id=str(event["channel"]),
+        text=without_mention(event.get("text"), bot_user_id),
+        event_id=str(body["event_id"]),
+        display_name=speaker.display_name,
+        locale=speaker.locale,
+        thread_id=str(event.get("thread_ts") or event["ts"]),
+        private=False,
+        organization=_team(body),
+    )
+
+
+def is_direct_channel(channel_id: str) -> bool:
+    """Slack's direct-message conversation ids start with ``D``."""
+    return channel_id.startswith("D")
+
+
+def from_action(body: Payload, action: Payload, speaker: Speaker) -> InboundEvent:
+    """A button press (``block_actions``): the button's value is the choice id."""
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id"))
+    user = str(body["user"]["id"])
+    message_ts = str(container.get("message_ts") or message.get("ts") or "")
+    return InboundEvent(
+        platform=PLATFORM,
+        user_id=user,
+        chat_id=channel,
+        choice=str(action.get("value") or ""),
+        event_id=f"action:{channel}:{message_ts}:{action.get('action_ts')}:{user}",
+        display_name=speaker.display_name,
+        locale=speaker.locale,
+        thread_id=container.get("thread_ts") or message.get("thread_ts"),
+        private=is_direct_channel(channel),
+        organization=_team(body),
+    )
+
+
+def from_command(command: Payload, speaker: Speaker, dm_channel: str) -> InboundEvent:
+    """A slash command, typed anywhere, carried on in the user's DM with our app.
+
+    Whatever the user asks with ``/support`` concerns their own tickets, so the answer goes to
+    the DM (the channel they typed in only gets a pointer only they can see).
+    """
+    return InboundEvent(
+        platform=PLATFORM,
+        user_id=str(command["user_id"]),
+        chat_id=dm_channel,
+        text=plain_text(command.get("text")),
+        event_id=f"command:{command['trigger_id']}",
+        display_name=speaker.display_name,
+        locale=speaker.locale,
+        private=True,
+        organization=_team(command),
+    )
+
+
+def moved_to_private(origin: InboundEvent, dm_channel: str, original_text: str) -> InboundEvent:
+    """The follow-up of a ``MoveToPrivate``: the user's words, now in their DM.
+
+    Its delivery id derives from the original one, so a redelivered mention is not carried
+    into the DM twice.
+    """
+    return InboundEvent(
+        platform=PLATFORM,
+        user_id=origin.user_id,
+        chat_id=dm_channel,
+        text=original_text,
+        event_id=f"{origin.event_id}:private" if origin.event_id else None,
+        display_name=origin.display_name,
+        locale=origin.locale,
+        private=True,
+        organization=origin.organization,
+    )

@@ -1,0 +1,133 @@
+"""One turn on Slack: the engine's answer to an event, posted in order, or an apology.
+
+This is where the neutral reply types meet Slack: a :class:`Message` becomes posts in its chat,
+a :class:`TicketCard` a card in the agents' channel, a :class:`MoveToPrivate` a note in the
+thread where the user spoke followed by the same words handled again in their DM. A reply type
+we do not know raises :class:`TypeError` rather than vanishing.
+
+Turns in the same chat run one at a time (bolt hands events to a thread pool), so two quick
+messages from one person are answered in the order they were sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from chatdesk.adapters.slack_directory import SlackDirectory
+from chatdesk.adapters.slack_inbound import moved_to_private
+from chatdesk.adapters.slack_render import post, render_card, render_message, render_notice
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+
+from chatdesk.engine import Desk
+from chatdesk.events import InboundEvent, Message, MoveToPrivate, Reply, TicketCard
+from chatdesk.i18n import normalize_lang
+from chatdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class KeyedLocks:
+    """One lock per key (a chat id), created on first use and dropped when idle."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users <= 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+class SlackTurns:
+    """Runs turns for one Slack app: engine call, replies posted, failures apologised for."""
+
+    def __init__(
+        self, settings: Settings, desk: Desk, client: WebClient, directory: SlackDirectory
+    ) -> None:
+        self.settings = settings
+        self.desk = desk
+        self.client = client
+        self.directory = directory
+        self._locks = KeyedLocks()
+
+    def lang(self, event: InboundEvent) -> str:
+        return normalize_lang(event.locale, self.settings.default_lang)
+
+    def run(self, event: InboundEvent) -> None:
+        """Handle ``event`` and post the replies; never raises (the user gets an apology)."""
+        try:
+            with self._locks.hold(event.chat_id):
+                replies = self.desk.handle(event)
+                self.deliver(event, replies)
+        except Exception:
+            log.exception("slack delivery %s failed", event.event_id)
+            self.apologise(event.chat_id, event.thread_id, self.lang(event))
+
+    def apologise(self, channel: str, thread_ts: str | None, lang: str) -> None:
+        """The short apology of ``error.apology``, where the user spoke (best effort)."""
+        try:
+            for message in render_notice(self.desk.text("error.apology", lang), channel, thread_ts):
+                post(self.client, message)
+        except Exception:
+            log.exception("slack apology to %s could not be sent", channel)
+
+    def deliver(
+        self, event: InboundEvent, replies: Sequence[Reply], *, nested: bool = False
+    ) -> list[SlackResponse]:
+        """Post each reply in order; return Slack's answers (a card's answer holds its ``ts``)."""
+        sent: list[SlackResponse] = []
+        for reply in replies:
+            if isinstance(reply, Message):
+                for message in render_message(reply, self.desk.text, self.lang(event)):
+                    sent.append(post(self.client, message))
+            elif isinstance(reply, TicketCard):
+                sent.extend(self._card(reply))
+            elif isinstance(reply, MoveToPrivate):
+                if nested:
+                    raise RuntimeError("the engine moved an already private chat to private")
+                sent.extend(self._move_to_private(event, reply))
+            else:
+                raise TypeError(f"the Slack adapter cannot render {type(reply).__name__}")
+        return sent
+
+    def _card(self, card: TicketCard) -> list[SlackResponse]:
+        channel = self.settings.slack_agent_channel
+        if not channel:
+            log.debug("no CHATDESK_SLACK_AGENT_CHANNEL: card for %s not posted", card.reference)
+            return []
+        message = render_card(card, channel, self.desk.text, self.settings.slack_urgent_mention)
+        try:
+            return [post(self.client, message)]
+        except Exception:
+            # The ticket exists; the customer must not get an apology for the agents' channel.
+            log.exception(
+                "slack card for %s could not be posted to the agent channel", card.reference
+            )
+            return []
+
+    def _move_to_private(self, event: InboundEvent, reply: MoveToPrivate) -> list[SlackResponse]:
+        sent = [
+            post(self.client, m) for m in render_notice(reply.text, reply.chat_id, reply.thread_id)
+        ]
+        dm_channel = self.directory.dm_channel(reply.user_id)
+        follow_up = moved_to_private(event, dm_channel, reply.original_text)
+        with self._locks.hold(dm_channel):
+            replies = self.desk.handle(follow_up)
+            sent.extend(self.deliver(follow_up, replies, nested=True))
+        return sent

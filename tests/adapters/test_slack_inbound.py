@@ -1,0 +1,121 @@
+"""Slack payloads to InboundEvent: plain text out of Slack's markup, ids, privacy, files."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from slack_standin import BOT_USER_ID, Deliveries, Posted  # isort: skip
+
+from chatdesk.adapters.slack_inbound import (
+    Speaker,
+    from_action,
+    from_command,
+    from_mention,
+    from_message,
+    is_person_message,
+    moved_to_private,
+    plain_text,
+)
+from chatdesk.adapters.slack_render import render_message
+
+from chatdesk.events import Choice, Message
+from chatdesk.i18n import t
+
+NL = Speaker(locale="nl-NL", display_name="Anouk")
+
+
+def _payloads() -> Deliveries:
+    return Deliveries()
+
+
+def test_plain_text_undoes_slack_markup() -> None:
+    slack = (
+        "a &lt;b&gt; &amp;amp; <@U123> <@U9|ann> <#C1|general> <!here> <!subteam^S1|@ops> "
+        "<https://x.example/?a=1&amp;b=2> <https://y.example|docs> <mailto:a@b.example|a@b.example>"
+    )
+    assert plain_text(slack) == (
+        "a <b> &amp; @U123 @ann #general @here @ops "
+        "https://x.example/?a=1&b=2 docs (https://y.example) a@b.example"
+    )
+
+
+def test_dm_message_becomes_a_private_event_with_its_delivery_id() -> None:
+    deliveries = _payloads()
+    body = deliveries.event_body(deliveries.dm("U1", "my printer &lt;HP&gt; is broken"), "Ev1")
+    event = from_message(body, NL)
+    assert event.platform == "slack"
+    assert (event.user_id, event.chat_id, event.event_id) == ("U1", "D1", "Ev1")
+    assert event.text == "my printer <HP> is broken"
+    assert event.private is True and event.thread_id is None
+    assert (event.locale, event.display_name, event.organization) == ("nl-NL", "Anouk", "T0STANDIN")
+
+
+def test_files_become_attachments_without_downloading() -> None:
+    deliveries = _payloads()
+    files = [
+        {"id": "F1", "name": "log.txt", "mimetype": "text/plain", "size": 1200},
+        {"id": "F2", "title": "shot", "size": 30_000_000},
+    ]
+    event = from_message(deliveries.event_body(deliveries.dm("U1", "", files=files)), Speaker())
+    assert [(a.name, a.content_type, a.size, a.file_ref) for a in event.attachments] == [
+        ("log.txt", "text/plain", 1200, "F1"),
+        ("shot", "application/octet-stream", 30_000_000, "F2"),
+    ]
+
+
+def test_only_messages_people_write_are_handled() -> None:
+    deliveries = _payloads()
+    assert is_person_message(deliveries.dm("U1", "hi"))
+    assert is_person_message(deliveries.dm("U1", "", files=[{"id": "F1"}]))
+    assert not is_person_message(deliveries.dm("U1", "hi", bot_id="B2"))
+    assert not is_person_message(deliveries.dm("U1", "hi", subtype="message_changed"))
+    assert not is_person_message(deliveries.dm("U1", "hi", subtype="bot_message"))
+    assert not is_person_message({"type": "message", "subtype": "message_deleted"})
+
+
+def test_mention_is_public_answered_in_its_thread_without_the_mention() -> None:
+    deliveries = _payloads()
+    mention = deliveries.mention("U1", "C9", "new: VPN <!channel> down")
+    event = from_mention(deliveries.event_body(mention, "Ev2"), NL, BOT_USER_ID)
+    assert event.text == "new: VPN @channel down"
+    assert event.private is False
+    assert (event.chat_id, event.thread_id) == ("C9", mention["ts"])
+    threaded = deliveries.mention("U1", "C9", "help", thread_ts="100.1")
+    assert from_mention(deliveries.event_body(threaded), NL, BOT_USER_ID).thread_id == "100.1"
+
+
+def test_button_press_carries_the_choice_id_and_a_per_click_delivery_id() -> None:
+    deliveries = _payloads()
+    [post] = render_message(
+        Message("slack", "D1", "Sure?", choices=(Choice("yes", "Yes"), Choice("no", "No"))), t, "en"
+    )
+    posted = Posted("D1", "171.1", post.text, list(post.blocks), None, {})
+    first = deliveries.action_payload("U1", posted, "choices-0", posted.buttons[1])
+    second = deliveries.action_payload("U1", posted, "choices-0", posted.buttons[1])
+    one = from_action(first, first["actions"][0], NL)
+    two = from_action(second, second["actions"][0], NL)
+    assert (one.choice, one.chat_id, one.private, one.text) == ("no", "D1", True, "")
+    assert one.event_id != two.event_id
+
+
+def test_slash_command_goes_to_the_dm_with_the_trigger_as_delivery_id() -> None:
+    deliveries = _payloads()
+    command = dict(parse_qsl(deliveries.command_body("U1", "status sd-12", "C9")))
+    event = from_command(command, NL, "D1")
+    assert (event.chat_id, event.private, event.text) == ("D1", True, "status sd-12")
+    assert event.event_id == f"command:{command['trigger_id']}"
+
+
+def test_moved_to_private_keeps_the_words_and_derives_its_delivery_id() -> None:
+    deliveries = _payloads()
+    mention = from_mention(
+        deliveries.event_body(deliveries.mention("U1", "C9", "new x"), "Ev7"), NL, None
+    )
+    follow = moved_to_private(mention, "D1", "new x")
+    assert (follow.chat_id, follow.private, follow.text, follow.event_id) == (
+        "D1",
+        True,
+        "new x",
+        "Ev7:private",
+    )
+    assert follow.locale == "nl-NL"
