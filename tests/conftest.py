@@ -84,3 +84,168 @@ def make_settings(database_url: str) -> Callable[..., Settings]:
 @pytest.fixture
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings()
+
+
+# -- the desk and a customer talking to it ----------------------------------------------
+SMALL_KB = {
+    "en/password-reset.md": (
+        "Reset your password",
+        "en",
+        ["password", "reset", "forgot password", "login"],
+        "Request a reset link and choose a new password.",
+    ),
+    "en/attachments.md": (
+        "Adding attachments to a ticket",
+        "en",
+        ["attachment", "screenshot", "file", "upload"],
+        "Send screenshots and log files of up to 10 MB with your ticket.",
+    ),
+    "en/export-fails.md": (
+        "Export to Excel fails",
+        "en",
+        ["export", "excel", "csv", "download"],
+        "What to check when an export to Excel or CSV fails.",
+    ),
+    "nl/password-reset.md": (
+        "Wachtwoord opnieuw instellen",
+        "nl",
+        ["wachtwoord", "vergeten", "inloggen", "resetten"],
+        "Vraag een resetlink aan en kies een nieuw wachtwoord.",
+    ),
+    "nl/export-fails.md": (
+        "Exporteren naar Excel mislukt",
+        "nl",
+        ["exporteren", "excel", "csv", "downloaden"],
+        "Wat je controleert als exporteren naar Excel of CSV mislukt.",
+    ),
+}
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A small knowledge base of real Markdown files, so suggestion tests are exact."""
+    root = tmp_path / "kb"
+    for rel, (title, lang, tags, summary) in SMALL_KB.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"---\ntitle: {title}\nlang: {lang}\ntags: [{', '.join(tags)}]\n"
+            f"summary: {summary}\nurl: https://help.example.com/{rel[:-3]}\n---\n"
+            f"{summary} Follow the steps below.\n\n1. Open the page.\n2. Try again.\n",
+            encoding="utf-8",
+        )
+    return root
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def desk(make_settings: Callable[..., Settings], kb_dir: Path, clock: Clock):  # type: ignore[no-untyped-def]
+    from chatdesk.app import open_desk
+
+    desk = open_desk(make_settings(knowledge_dir=kb_dir), clock=clock)
+    yield desk
+    desk.database.dispose()
+
+
+class Chat:
+    """One customer in one chat: ``say`` types, ``press`` pushes a button."""
+
+    def __init__(
+        self,
+        desk,
+        user: str = "ann",
+        locale: str | None = None,
+        platform: str = "test",
+        name: str = "Ann",
+        private: bool = True,
+    ) -> None:  # type: ignore[no-untyped-def]
+        self.desk, self.user, self.locale, self.platform = desk, user, locale, platform
+        self.name, self.private = name, private
+        self.replies: list = []
+
+    def send(self, **fields: object) -> list:
+        from chatdesk.events import InboundEvent
+
+        values: dict[str, object] = {
+            "platform": self.platform,
+            "user_id": self.user,
+            "chat_id": f"chat-{self.user}",
+            "display_name": self.name,
+            "locale": self.locale,
+            "private": self.private,
+        }
+        values.update(fields)
+        self.replies = self.desk.handle(InboundEvent(**values))  # type: ignore[arg-type]
+        return self.replies
+
+    def say(self, text: str, **fields: object) -> list:
+        return self.send(text=text, **fields)
+
+    def press(self, choice_id: str) -> list:
+        return self.send(choice=choice_id)
+
+    @property
+    def text(self) -> str:
+        """All reply texts of the last turn, joined."""
+        return "\n".join(getattr(r, "text", "") for r in self.replies)
+
+    @property
+    def choices(self) -> list[str]:
+        """The choice ids offered in the last turn."""
+        return [c.id for r in self.replies for c in getattr(r, "choices", ())]
+
+    def cards(self) -> list:
+        from chatdesk.events import TicketCard
+
+        return [r for r in self.replies if isinstance(r, TicketCard)]
+
+    def open_ticket(self, subject: str = "Export to Excel fails every time") -> str:
+        """A full intake by buttons; returns the new reference."""
+        import re
+
+        self.say(f"new {subject}")
+        if "continue" in self.choices:
+            self.press("continue")
+        self.say("The export button shows a spinner and then nothing is downloaded.")
+        if "continue" in self.choices:
+            self.press("continue")
+        self.say("Open Reports, choose last month, press Export to Excel.")
+        self.press("skip")
+        self.press("confirm")
+        match = re.search(r"[A-Z][A-Z0-9]{1,9}-\d+", self.text)
+        assert match, self.text
+        return match.group(0)
+
+
+@pytest.fixture
+def chat(desk):  # type: ignore[no-untyped-def]
+    return Chat(desk)
+
+
+@pytest.fixture
+def new_chat(desk):  # type: ignore[no-untyped-def]
+    def make(**kwargs: object) -> Chat:
+        return Chat(desk, **kwargs)  # type: ignore[arg-type]
+
+    return make

@@ -1,0 +1,192 @@
+"""After the ticket: status, my tickets, comments, close, reopen, follow-ups, privacy."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from chatdesk import statuses, tickets
+from chatdesk.models import Ticket
+
+
+def _set_status(desk, reference: str, status: str, comment: str | None = None) -> None:
+    """What an agent does (the agent desk drives this same store)."""
+    with desk.database.session() as session:
+        ticket = tickets.by_reference(session, reference)
+        if comment:
+            tickets.add_comment(session, ticket, comment, "agent", "Pat", desk.clock())
+        tickets.set_status(ticket, status, "Pat", desk.clock())
+
+
+def test_status_shows_the_meaning_last_change_and_last_public_reply(chat, desk):
+    reference = chat.open_ticket()
+    _set_status(desk, reference, statuses.WAITING_CUSTOMER, "Which browser do you use?")
+    chat.say(f"status {reference}")
+    assert "Status: Waiting on you" in chat.text
+    assert "We need more information" in chat.text
+    assert "Last change: 2026-11-23 11:00" in chat.text  # support time zone, Amsterdam
+    assert "Which browser do you use?" in chat.text
+
+
+def test_a_bare_reference_asks_for_its_status(chat):
+    reference = chat.open_ticket()
+    chat.say(reference.lower())
+    assert f"{reference}: Export to Excel fails" in chat.text
+
+
+def test_unknown_and_strangers_tickets_get_the_same_answer(chat, new_chat):
+    reference = chat.open_ticket()
+    stranger = new_chat(user="eve", name="Eve")
+    stranger.say(f"status {reference}")
+    theirs = stranger.text
+    stranger.say("status SD-9999")
+    assert theirs.replace(reference, "REF") == stranger.text.replace("SD-9999", "REF")
+    stranger.say(f"{reference} let me in")
+    assert "can't find" in stranger.text
+    stranger.say(f"close {reference}")
+    assert "can't find" in stranger.text
+
+
+def test_my_tickets_lists_open_tickets_newest_first(chat, clock, desk):
+    first = chat.open_ticket("Export to Excel fails")
+    clock.advance(minutes=5)
+    second = chat.open_ticket("Printing invoices gives blank pages")
+    _set_status(desk, first, statuses.CLOSED)
+    chat.say("my tickets")
+    assert second in chat.text and first not in chat.text
+    third = chat.open_ticket("Reports load very slowly")
+    chat.say("/mijn tickets")
+    assert chat.text.index(third) < chat.text.index(second)
+    assert chat.choices == [f"st:{third}", f"st:{second}"]
+    chat.press(f"st:{second}")
+    assert "Status: New" in chat.text
+
+
+def test_with_several_open_tickets_the_bot_asks_instead_of_guessing(chat, desk):
+    first = chat.open_ticket("Export to Excel fails")
+    second = chat.open_ticket("Printing invoices gives blank pages")
+    chat.say("It also happens on my colleague's computer")
+    assert f"t:{first}" in chat.choices and f"t:{second}" in chat.choices
+    assert "newp" in chat.choices
+    chat.press(f"t:{first}")
+    assert f"Added your message to {first}" in chat.text
+    with desk.database.session() as session:
+        ticket = tickets.by_reference(session, first)
+        assert [c.body for c in ticket.comments] == ["It also happens on my colleague's computer"]
+
+
+def test_a_reference_in_the_message_picks_the_ticket(chat, desk):
+    first = chat.open_ticket("Export to Excel fails")
+    chat.open_ticket("Printing invoices gives blank pages")
+    chat.say(f"{first}: it works in Firefox though")
+    assert f"Added your message to {first}" in chat.text
+    with desk.database.session() as session:
+        assert tickets.by_reference(session, first).comments[0].body == "it works in Firefox though"
+
+
+def test_a_new_problem_gets_a_new_ticket_not_a_comment(chat, desk):
+    chat.open_ticket("Export to Excel fails")
+    chat.say("The invoice printer makes every page blank")
+    chat.press("newp")
+    assert "describe" in chat.text.lower() or "articles" in chat.text.lower()
+    with desk.database.session() as session:
+        assert session.scalar(select(Ticket)).comments == []
+
+
+def test_a_comment_on_a_solved_ticket_reopens_it(chat, desk):
+    reference = chat.open_ticket()
+    _set_status(desk, reference, statuses.SOLVED, "Fixed in today's update.")
+    chat.say(f"{reference} still broken for me")
+    assert "reopened" in chat.text
+    with desk.database.session() as session:
+        assert tickets.by_reference(session, reference).status == statuses.OPEN
+
+
+def test_an_answer_to_waiting_on_customer_puts_the_ticket_back_to_open(chat, desk):
+    reference = chat.open_ticket()
+    _set_status(desk, reference, statuses.WAITING_CUSTOMER, "Which browser?")
+    chat.say(f"{reference} Chrome 131")
+    with desk.database.session() as session:
+        assert tickets.by_reference(session, reference).status == statuses.OPEN
+
+
+def test_close_asks_first_and_then_closes(chat, desk):
+    reference = chat.open_ticket()
+    chat.say(f"close {reference}")
+    assert chat.choices == ["yes", "no"]
+    chat.press("no")
+    assert "stays open" in chat.text
+    chat.say(f"sluit {reference}")
+    chat.say("1")
+    assert f"{reference} is closed" in chat.text
+    with desk.database.session() as session:
+        ticket = tickets.by_reference(session, reference)
+        assert ticket.status == statuses.CLOSED
+        assert [h.to_status for h in ticket.history] == ["new", "closed"]
+
+
+def test_reopen_a_solved_ticket(chat, desk):
+    reference = chat.open_ticket()
+    chat.say(f"reopen {reference}")
+    assert "still open" in chat.text
+    _set_status(desk, reference, statuses.SOLVED)
+    chat.say(f"heropen {reference}")
+    assert "open again" in chat.text
+
+
+def test_a_closed_ticket_takes_a_linked_follow_up_and_keeps_the_message(chat, desk):
+    reference = chat.open_ticket()
+    _set_status(desk, reference, statuses.CLOSED)
+    chat.say(f"{reference} the export fails again since the update of last night")
+    assert "cannot be reopened" in chat.text and chat.choices == ["yes", "no"]
+    chat.press("yes")
+    assert f"refers to {reference}" in chat.text
+    if "continue" in chat.choices:
+        chat.press("continue")
+    chat.say("Since last night the export spins and nothing arrives again.")
+    if "continue" in chat.choices:
+        chat.press("continue")
+    chat.say("Reports > Export to Excel")
+    chat.press("skip")
+    assert "Subject: the export fails again since the update of last night" in chat.text
+    chat.press("confirm")
+    with desk.database.session() as session:
+        new = session.scalars(select(Ticket).order_by(Ticket.id.desc())).first()
+        assert new.follows_up.reference == reference
+    chat.say(f"status {new.reference}")
+    assert f"Follow-up of {reference}" in chat.text
+
+
+def test_language_follows_the_locale_and_lang_overrides_it_for_good(new_chat):
+    chat = new_chat(locale="nl_BE")
+    chat.say("help")
+    assert "Dit kan ik voor je doen" in chat.text
+    chat.say("lang en")
+    assert "speak English" in chat.text
+    chat.say("help")
+    assert "Here is what I can do" in chat.text
+    chat.say("lang fr")
+    assert "lang en" in chat.text
+
+
+def test_a_command_in_the_middle_of_an_intake_answers_and_asks_again(chat):
+    chat.say("Export to Excel fails")
+    chat.press("continue")
+    chat.say("my tickets")
+    assert "no open tickets" in chat.text and "describe" in chat.text.lower()
+    chat.say("new")
+    assert "already" in chat.text
+
+
+def test_small_talk_gets_a_hint_not_a_ticket(chat):
+    for text in ("hi", "thanks!", "Goedemorgen", "", "👍"):
+        chat.say(text)
+        assert "help" in chat.text, text
+        assert chat.choices == []
+
+
+def test_a_redelivered_event_is_handled_once(chat, desk):
+    chat.say("new", event_id="upd-1")
+    assert chat.replies
+    assert chat.say("new", event_id="upd-1") == []
+    chat.say("Export to Excel fails", event_id="upd-2")
+    assert "articles" in chat.text.lower()

@@ -1,0 +1,224 @@
+"""The intake flow, end to end through the engine on a real database."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from chatdesk.events import MoveToPrivate, TicketCard
+from chatdesk.models import SuggestionEvent, Ticket
+
+REF = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
+
+
+def test_whole_intake_by_typing_creates_a_ticket_with_every_field(chat, desk):
+    chat.say("new")
+    assert "subject" in chat.text
+    chat.say("Export to Excel fails")
+    assert "Export to Excel fails" in chat.text  # the matching article is suggested
+    chat.say("3" if len(chat.choices) == 3 else str(len(chat.choices)))  # "continue" by number
+    assert "describe" in chat.text.lower()
+    chat.say("Clicking export shows a spinner forever and no file arrives.")
+    if "continue" in chat.choices:
+        chat.say("None of these: continue")  # the label works as well as the number
+    assert "steps" in chat.text.lower()
+    chat.say("Reports > last month > Export to Excel")
+    chat.say("HTTP 500 Internal Server Error")
+    assert "Subject: Export to Excel fails" in chat.text
+    assert "Error message: HTTP 500 Internal Server Error" in chat.text
+    chat.say("send ticket")
+    reference = REF.search(chat.text).group(0)
+    assert reference == "SD-1001"
+    with desk.database.session() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
+        assert ticket.subject == "Export to Excel fails"
+        assert ticket.description.startswith("Clicking export")
+        assert ticket.steps == "Reports > last month > Export to Excel"
+        assert ticket.error_message == "HTTP 500 Internal Server Error"
+        assert ticket.status == "new" and ticket.priority == "normal"
+        assert [h.to_status for h in ticket.history] == ["new"]
+
+
+def test_confirmed_intake_emits_an_agent_card(chat):
+    reference = chat.open_ticket()
+    [card] = chat.cards()
+    assert isinstance(card, TicketCard)
+    assert card.reference == reference and card.requester == "Ann" and not card.urgent
+
+
+def test_free_text_describing_a_problem_starts_an_intake_with_it_as_subject(chat):
+    chat.say("I forgot my password and cannot log in")
+    assert "Reset your password" in chat.text
+    assert chat.choices[0] == "art1" and chat.choices[-1] == "continue"
+
+
+def test_choosing_an_article_that_solves_it_records_a_deflection_and_no_ticket(chat, desk):
+    chat.say("forgot my pasword")  # typo
+    assert "Reset your password" in chat.text
+    chat.press("art1")
+    assert "Reset your password" in chat.text and "solved" in chat.choices
+    chat.press("solved")
+    assert "No ticket was created" in chat.text
+    with desk.database.session() as session:
+        kinds = sorted(session.scalars(select(SuggestionEvent.kind)))
+        assert session.scalar(select(Ticket)) is None
+    assert kinds == ["chosen", "shown", "solved"]
+
+
+def test_ticket_anyway_is_recorded_for_every_article_shown(chat, desk):
+    chat.open_ticket()
+    with desk.database.session() as session:
+        kinds = list(session.scalars(select(SuggestionEvent.kind)))
+    assert "ticket_anyway" in kinds and kinds.count("ticket_anyway") == kinds.count("shown")
+
+
+def test_description_search_offers_only_articles_not_shown_before(chat):
+    chat.say("Export to Excel fails")
+    first = chat.text
+    assert "Export to Excel fails" in first
+    chat.press("continue")
+    chat.say("The excel export breaks, also when I try the csv download")
+    # the export article was already shown: it must not be offered again
+    assert "Export to Excel fails –" not in chat.text
+
+
+def test_each_bad_answer_is_explained_and_earlier_answers_are_kept(chat, desk):
+    chat.say("new")
+    chat.say("   ")
+    assert "didn't receive any text" in chat.text
+    chat.say("!!! 🙂🙂")
+    assert "needs words" in chat.text
+    chat.say("ab")
+    assert "too short" in chat.text
+    chat.say("x" * 151)
+    assert "151 characters" in chat.text and "150" in chat.text
+    chat.say("Printing invoices fails")
+    chat.press("continue") if "continue" in chat.choices else None
+    chat.say("too short")
+    assert "too short" in chat.text
+    chat.say("y" * (desk.settings.max_text_length + 1))
+    assert "limit is 4000" in chat.text
+    chat.say("The PDF of every invoice comes out blank.")
+    chat.press("continue") if "continue" in chat.choices else None
+    chat.say("Invoices > select all > Print")
+    chat.press("skip")
+    assert "Subject: Printing invoices fails" in chat.text
+    assert "Description: The PDF of every invoice comes out blank." in chat.text
+
+
+def test_a_field_can_be_edited_from_the_summary(chat):
+    chat.say("Export to Excel fails")
+    chat.press("continue")
+    chat.say("The export spinner never stops, no file arrives.")
+    chat.press("continue") if "continue" in chat.choices else None
+    chat.say("Reports, Export to Excel")
+    chat.press("skip")
+    chat.press("edit")
+    assert "f:steps" in chat.choices
+    chat.press("f:steps")
+    assert "Reports, Export to Excel" in chat.text  # the current value is shown
+    chat.say("Reports > choose January > Export to Excel")
+    assert "Steps: Reports > choose January > Export to Excel" in chat.text
+    chat.press("confirm")
+    assert REF.search(chat.text)
+
+
+def test_cancel_works_at_every_step(chat, desk):
+    for steps in (["new"], ["new", "Export to Excel fails"], ["Export to Excel fails", "continue"]):
+        for text in steps:
+            chat.say(text)
+        chat.say("cancel")
+        assert "Nothing was sent" in chat.text
+    chat.say("/annuleer")
+    assert "nothing to cancel" in chat.text
+    with desk.database.session() as session:
+        assert session.scalar(select(Ticket)) is None
+
+
+def test_restart_in_the_middle_of_an_intake_resumes_where_it_was(
+    chat, make_settings, kb_dir, clock
+):
+    from chatdesk.app import open_desk
+
+    Chat = type(chat)
+    chat.say("Export to Excel fails")
+    chat.press("continue")
+    chat.desk.database.dispose()  # the process stops...
+    again = Chat(open_desk(make_settings(knowledge_dir=kb_dir), clock=clock))
+    again.say("The export spinner never stops and no file is downloaded.")  # ...and restarts
+    if "continue" in again.choices:
+        again.press("continue")
+    assert "steps" in again.text.lower()
+
+
+def test_an_idle_draft_expires_after_the_configured_time(chat, clock, desk):
+    chat.say("Export to Excel fails")
+    clock.advance(minutes=desk.settings.draft_ttl_minutes + 1)
+    chat.say("status SD-1001")
+    assert "expired" in chat.text
+    assert "can't find a ticket SD-1001" in chat.text
+
+
+def test_a_stale_button_is_refused_and_the_question_repeated(chat):
+    chat.say("Export to Excel fails")
+    chat.press("continue")
+    chat.press("art1")  # a button from the earlier message
+    assert "no longer works" in chat.text
+    assert "describe" in chat.text.lower()
+
+
+def test_site_down_words_make_the_ticket_urgent(chat):
+    chat.open_ticket("Site down: alles ligt eruit since 9:00")
+    [card] = chat.cards()
+    assert card.urgent and card.priority == "urgent"
+    assert "urgent" in chat.text
+
+
+def test_attachments_join_the_draft_and_oversized_files_are_refused(chat, desk):
+    from chatdesk.events import Attachment
+
+    chat.say("Export to Excel fails")
+    chat.press("continue")
+    small = Attachment("shot.png", "image/png", 200_000, "f1")
+    big = Attachment("dump.zip", "application/zip", 11 * 1024 * 1024, "f2")
+    chat.send(attachments=(small, big))
+    assert "Attached shot.png" in chat.text
+    assert "dump.zip is 11.0 MB" in chat.text and "at most 10 MB" in chat.text
+    assert "describe" in chat.text.lower()  # and the question is asked again
+    chat.say("Spinner forever when exporting the report to Excel.")
+    chat.press("continue") if "continue" in chat.choices else None
+    chat.say("Reports > Export to Excel")
+    chat.press("skip")
+    assert "Attachments: shot.png" in chat.text
+    chat.press("confirm")
+    with desk.database.session() as session:
+        ticket = session.scalar(select(Ticket))
+        assert [(a.name, a.size) for a in ticket.attachments] == [("shot.png", 200_000)]
+
+
+def test_in_a_group_intake_moves_to_a_private_chat_keeping_the_text(new_chat):
+    group = new_chat(private=False)
+    group.say("my export to excel fails")
+    [move] = group.replies
+    assert isinstance(move, MoveToPrivate)
+    assert move.original_text == "my export to excel fails" and "private" in move.text
+    group.say("help")
+    assert "status SD-1042" in group.text
+
+
+def test_the_whole_intake_in_dutch(new_chat, desk):
+    chat = new_chat(locale="nl-NL")
+    chat.say("nieuw")
+    assert "onderwerp" in chat.text
+    chat.say("wachtwoord vergeten")
+    assert "Wachtwoord opnieuw instellen" in chat.text
+    chat.say("Geen van deze: verder")
+    chat.say("Ik krijg geen resetmail en kan dus niet inloggen.")
+    chat.press("continue") if "continue" in chat.choices else None
+    assert "stappen" in chat.text
+    chat.say("Inlogscherm > wachtwoord vergeten > e-mailadres ingevuld")
+    chat.say("overslaan")
+    assert "Controleer je ticket" in chat.text
+    chat.say("1")
+    assert "Je ticket SD-1001 is aangemaakt" in chat.text
