@@ -1,12 +1,37 @@
 """Knowledge base: articles from Markdown files with YAML front matter, and fuzzy search.
 
-(Skeleton: being written. The public API below is fixed.)
+An article is one ``.md`` file under the knowledge folder. Its id is its path relative to
+that folder without ``.md``, with ``/`` separators (``en/password-reset``), so ids are stable
+across machines and readable in logs. The front matter (parsed with PyYAML) holds ``title``,
+``lang`` (``en`` or ``nl``), ``tags`` (a list), and optionally ``url`` and ``summary``; when
+there is no summary, the first paragraph of the body gives a one-line one.
+
+Two ways to read a folder, for two audiences: :func:`scan` reports every broken file with
+its reason (``chatdesk kb check``), while :meth:`KnowledgeBase.load` skips broken files with
+a logged warning so one bad edit never takes the bot down. The search itself lives in
+:mod:`chatdesk.search`; this module only owns the articles.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
+
+from chatdesk.search import DEFAULT_TUNING, SearchIndex, Tuning
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("en", "nl")
+SUMMARY_LENGTH = 160
+_FENCE = "---"
+_SKIPPED_NAMES = {"readme.md"}
+_MD_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`>#~|]+")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -26,13 +51,214 @@ class Match:
     score: float  # 0..100, higher is better
 
 
+class KnowledgeError(Exception):
+    """The knowledge folder itself is unusable (missing, or not a folder)."""
+
+
+class ArticleError(ValueError):
+    """One article file is broken; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A broken file (or a clash between files) found while scanning a folder."""
+
+    path: str  # relative to the knowledge folder, with / separators
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class ScanResult:
+    """Everything :func:`scan` found: the good articles and the problems."""
+
+    articles: list[Article] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def article_id(path: Path, root: Path) -> str:
+    """The id of the article at ``path``: relative to ``root``, ``/``-separated, no ``.md``."""
+    return path.relative_to(root).with_suffix("").as_posix()
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """Split a file into its YAML front matter and its body, or raise :class:`ArticleError`."""
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != _FENCE:
+        raise ArticleError("no front matter (the file must start with a '---' line)")
+    for index in range(1, len(lines)):
+        if lines[index].strip() == _FENCE:
+            return "".join(lines[1:index]), "".join(lines[index + 1 :])
+    raise ArticleError("front matter is not closed (no second '---' line)")
+
+
+def derive_summary(body: str, length: int = SUMMARY_LENGTH) -> str:
+    """A one-line summary: the first prose paragraph of the body, markup removed, shortened."""
+    for paragraph in re.split(r"\n\s*\n", body):
+        lines = [ln for ln in paragraph.strip().splitlines() if not ln.lstrip().startswith("#")]
+        if not lines or lines[0].lstrip().startswith("```"):
+            continue
+        text = _SPACES.sub(" ", _MD_MARKUP.sub(r"\1", " ".join(lines))).strip(" -")
+        if text:
+            return shorten(text, length)
+    return ""
+
+
+def shorten(text: str, length: int) -> str:
+    """Cut ``text`` at a word boundary to at most ``length`` characters, marking the cut."""
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1].rsplit(" ", 1)[0].rstrip(",;:.-")
+    return cut + "…"
+
+
+def _text_field(meta: dict[object, object], name: str, required: bool) -> str:
+    value = meta.get(name)
+    if value is None:
+        if required:
+            raise ArticleError(f"front matter has no {name!r}")
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ArticleError(f"{name!r} must be a text, not {type(value).__name__}")
+    text = str(value).strip()
+    if required and not text:
+        raise ArticleError(f"{name!r} is empty")
+    return text
+
+
+def parse_article(text: str, article_id: str) -> Article:
+    """Build an :class:`Article` from a file's text, or raise :class:`ArticleError`."""
+    raw_meta, body = split_front_matter(text)
+    try:
+        meta = yaml.safe_load(raw_meta)
+    except yaml.YAMLError as exc:
+        detail = _SPACES.sub(" ", str(exc)).strip()
+        raise ArticleError(f"front matter is not valid YAML: {detail}") from None
+    if meta is None:
+        raise ArticleError("front matter is empty")
+    if not isinstance(meta, dict):
+        raise ArticleError("front matter must be a mapping of fields (title: ..., lang: ...)")
+    title = _text_field(meta, "title", required=True)
+    lang = _text_field(meta, "lang", required=True)
+    if lang not in LANGUAGES:
+        raise ArticleError(f"unknown lang {lang!r} (expected one of: {', '.join(LANGUAGES)})")
+    folder_lang = article_id.split("/", 1)[0] if "/" in article_id else ""
+    if folder_lang in LANGUAGES and folder_lang != lang:
+        raise ArticleError(f"lang {lang!r} does not match its folder {folder_lang}/")
+    tags = meta.get("tags", [])
+    if tags is None:
+        tags = []
+    if not isinstance(tags, list):
+        raise ArticleError(f"'tags' must be a list, not {type(tags).__name__}")
+    if not all(isinstance(tag, str | int | float) and not isinstance(tag, bool) for tag in tags):
+        raise ArticleError("every tag must be a text")
+    body = body.strip()
+    if not body:
+        raise ArticleError("the body is empty")
+    summary = _text_field(meta, "summary", required=False) or derive_summary(body)
+    return Article(
+        id=article_id,
+        title=title,
+        lang=lang,
+        tags=tuple(str(tag).strip() for tag in tags if str(tag).strip()),
+        summary=summary,
+        url=_text_field(meta, "url", required=False),
+        body=body,
+    )
+
+
+def article_paths(folder: Path) -> list[Path]:
+    """The article files under ``folder``, sorted; hidden files/folders and READMEs skipped."""
+    paths = []
+    for path in folder.rglob("*.md"):
+        parts = path.relative_to(folder).parts
+        if any(part.startswith((".", "_")) for part in parts):
+            continue
+        if path.name.lower() in _SKIPPED_NAMES or not path.is_file():
+            continue
+        paths.append(path)
+    return sorted(paths)
+
+
+def check_folder(folder: Path) -> Path:
+    """Resolve ``folder`` or raise :class:`KnowledgeError` if it is not a usable folder."""
+    if not folder.exists():
+        raise KnowledgeError(f"knowledge folder {folder} does not exist")
+    if not folder.is_dir():
+        raise KnowledgeError(f"knowledge folder {folder} is not a folder")
+    return folder
+
+
+def duplicate_titles(articles: Iterable[Article]) -> list[Problem]:
+    """One problem per article whose title (case- and space-insensitive) repeats in its lang."""
+    seen: dict[tuple[str, str], Article] = {}
+    problems = []
+    for article in articles:
+        key = (article.lang, _SPACES.sub(" ", article.title.casefold()).strip())
+        first = seen.setdefault(key, article)
+        if first is not article:
+            problems.append(
+                Problem(
+                    article.id + ".md",
+                    f"duplicate title {article.title!r} ({article.lang}), also in {first.id}.md",
+                )
+            )
+    return problems
+
+
+def scan(folder: Path) -> ScanResult:
+    """Read every article under ``folder``, collecting broken files and duplicate titles."""
+    folder = check_folder(folder)
+    result = ScanResult()
+    for path in article_paths(folder):
+        ident = article_id(path, folder)
+        try:
+            text = path.read_text(encoding="utf-8")
+            result.articles.append(parse_article(text, ident))
+        except UnicodeDecodeError:
+            result.problems.append(Problem(ident + ".md", "not UTF-8 text"))
+        except OSError as exc:
+            result.problems.append(Problem(ident + ".md", f"cannot be read: {exc.strerror}"))
+        except ArticleError as exc:
+            result.problems.append(Problem(ident + ".md", str(exc)))
+    return result
+
+
 class KnowledgeBase:
+    """The loaded articles and their search index (built once, at load)."""
+
+    def __init__(self, articles: Iterable[Article], tuning: Tuning = DEFAULT_TUNING) -> None:
+        self.articles: tuple[Article, ...] = tuple(articles)
+        self._by_id = {article.id: article for article in self.articles}
+        self.index = SearchIndex(self.articles, tuning)
+
     @classmethod
     def load(cls, folder: Path) -> KnowledgeBase:
-        raise NotImplementedError
+        """Load every valid article under ``folder``; broken files are skipped with a warning.
+
+        Raises :class:`KnowledgeError` if the folder does not exist.
+        """
+        result = scan(Path(folder))
+        for problem in result.problems:
+            log.warning("knowledge article skipped: %s", problem)
+        return cls(result.articles)
+
+    def __len__(self) -> int:
+        return len(self.articles)
 
     def get(self, article_id: str) -> Article | None:
-        raise NotImplementedError
+        return self._by_id.get(article_id)
 
     def search(self, query: str, lang: str | None = None, limit: int = 3) -> list[Match]:
-        raise NotImplementedError
+        """The best articles for ``query``, best first; ``[]`` when nothing is a good match.
+
+        With ``lang``, articles in that language get a boost (a strong match in the other
+        language may still appear).
+        """
+        return [
+            Match(self.articles[position], score)
+            for position, score in self.index.search(query, lang=lang, limit=limit)
+        ]

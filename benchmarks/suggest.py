@@ -1,0 +1,396 @@
+"""Benchmark of article suggestions: ranking quality on labelled sets, and speed at scale.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/suggest.py                 # everything
+    .venv/bin/python benchmarks/suggest.py --skip-scale    # quality tables only
+    .venv/bin/python benchmarks/suggest.py --sizes 1000,10000 --set threshold=35
+
+Quality: every set in the eval folder (default ``../shared/eval`` beside the repository, or
+``--eval-dir``) has ``articles/`` and ``queries.jsonl``; queries with an empty ``relevant``
+list are out of scope, and the right answer is no suggestion at all. For each set it prints
+recall@1, recall@3 and MRR over the answerable queries and the share of out-of-scope queries
+that got no suggestion, for our search and, in the same run, for BM25 (SQLite FTS5 with the
+Porter stemmer, stdlib sqlite3) and for difflib over titles.
+
+Speed: generated knowledge bases (seeded RNG, a support-desk vocabulary, unique product names
+so every article can be told apart) of 1k, 10k and 100k articles; typo'd queries made from a
+random article's title and tags, plus small talk and nonsense. It prints the index build time
+and memory and the suggestion latency (median, p95) with the top-3 hit rate, beside the same
+for difflib over titles, and the ratio. The difflib baseline times fewer queries at large
+sizes (it is a full scan; the count is printed).
+
+Numbers are from whatever machine runs this: compare ratios, not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import gc
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatdesk.knowledge import Article, KnowledgeBase, scan
+from chatdesk.search import DEFAULT_TUNING, SearchIndex, Tuning
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
+Ranker = Callable[[str], list[str]]
+
+# -- quality --------------------------------------------------------------------------------
+
+
+@dataclass
+class Scores:
+    recall1: float
+    recall3: float
+    mrr: float
+    silenced: float | None  # share of out-of-scope queries with no suggestion
+    answerable: int
+    out_of_scope: int
+
+
+def evaluate(rank: Ranker, queries: Sequence[dict]) -> Scores:
+    """Recall@1, recall@3 and MRR@10 over answerable queries; silence over out-of-scope."""
+    hits1 = hits3 = 0
+    reciprocal = 0.0
+    answerable = out_of_scope = silenced = 0
+    for item in queries:
+        ranked = rank(item["query"])
+        relevant = set(item["relevant"])
+        if not relevant:
+            out_of_scope += 1
+            silenced += not ranked
+            continue
+        answerable += 1
+        positions = [i for i, ident in enumerate(ranked[:10]) if ident in relevant]
+        if positions:
+            first = positions[0]
+            hits1 += first < 1
+            hits3 += first < 3
+            reciprocal += 1 / (first + 1)
+    return Scores(
+        recall1=hits1 / max(answerable, 1),
+        recall3=hits3 / max(answerable, 1),
+        mrr=reciprocal / max(answerable, 1),
+        silenced=silenced / out_of_scope if out_of_scope else None,
+        answerable=answerable,
+        out_of_scope=out_of_scope,
+    )
+
+
+class Bm25Baseline:
+    """BM25 as SQLite's FTS5 computes it, over title, tags and body, any query word (OR)."""
+
+    def __init__(self, articles: Sequence[Article]) -> None:
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(ident UNINDEXED, title, tags, body,"
+            " tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        self.db.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?, ?)",
+            [(a.id, a.title, " ".join(a.tags), a.body) for a in articles],
+        )
+
+    def rank(self, query: str, limit: int = 10) -> list[str]:
+        tokens = [t for t in "".join(c if c.isalnum() else " " for c in query).split() if t]
+        if not tokens:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in tokens)
+        rows = self.db.execute(
+            "SELECT ident FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?",
+            (match, limit),
+        )
+        return [row[0] for row in rows]
+
+
+class DifflibBaseline:
+    """difflib's get_close_matches over lower-cased titles (its default 0.6 cutoff is too
+    strict for questions against short titles, so 0.3)."""
+
+    def __init__(self, articles: Sequence[Article], cutoff: float = 0.3) -> None:
+        self.cutoff = cutoff
+        self.by_title: dict[str, str] = {}
+        for article in articles:
+            self.by_title.setdefault(article.title.lower(), article.id)
+        self.titles = list(self.by_title)
+
+    def rank(self, query: str, limit: int = 10) -> list[str]:
+        found = difflib.get_close_matches(query.lower(), self.titles, n=limit, cutoff=self.cutoff)
+        return [self.by_title[title] for title in found]
+
+
+def load_sets(eval_dir: Path) -> list[tuple[str, list[Article], list[dict]]]:
+    sets = []
+    for folder in sorted(p for p in eval_dir.iterdir() if (p / "queries.jsonl").is_file()):
+        result = scan(folder / "articles")
+        if result.problems:
+            print(f"warning: {folder.name}: {len(result.problems)} broken article(s)")
+        lines = (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+        queries = [json.loads(line) for line in lines if line.strip()]
+        sets.append((folder.name, result.articles, queries))
+    return sets
+
+
+def quality(eval_dir: Path, tuning: Tuning) -> None:
+    if not eval_dir.is_dir():
+        print(f"no eval folder at {eval_dir.name} (use --eval-dir); quality skipped")
+        return
+    print(f"## Ranking quality (eval sets in {eval_dir.name}/, answerable queries)\n")
+    header = "| set | method | recall@1 | recall@3 | MRR | out-of-scope silenced |"
+    print(header)
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, articles, queries in load_sets(eval_dir):
+        kb = KnowledgeBase(articles, tuning)
+        bm25 = Bm25Baseline(articles)
+        difl = DifflibBaseline(articles)
+        methods: list[tuple[str, Ranker]] = [
+            ("chatdesk", lambda q, kb=kb: [m.article.id for m in kb.search(q, limit=10)]),
+            ("BM25 (FTS5)", bm25.rank),
+            ("difflib titles", difl.rank),
+        ]
+        for label, rank in methods:
+            s = evaluate(rank, queries)
+            silenced = "-" if s.silenced is None else f"{s.silenced:.2f} of {s.out_of_scope}"
+            print(
+                f"| {name} ({s.answerable} q) | {label} | {s.recall1:.2f} | {s.recall3:.2f}"
+                f" | {s.mrr:.2f} | {silenced} |"
+            )
+    print()
+
+
+# -- speed at scale -------------------------------------------------------------------------
+
+ACTIONS = (
+    "reset change update cancel activate deactivate connect configure install remove export "
+    "import download upload share restore sync verify renew transfer schedule print merge "
+    "archive enable disable block unlock recover migrate backup invite approve refund"
+).split()
+OBJECTS = (
+    "password account invoice subscription printer router email address payment card license "
+    "mailbox calendar report dashboard backup token badge laptop headset monitor phone wifi "
+    "vpn firewall certificate database folder permission profile signature contract order "
+    "shipment voucher refund ticket webhook integration notification language timezone "
+    "keyboard scanner camera projector storage quota domain alias group team invoice"
+).split()
+CONTEXTS = (
+    "after an update|on a new device|for the whole team|when travelling|from the mobile app|"
+    "in the web portal|for a former employee|before the deadline|during onboarding|"
+    "for a shared mailbox|with two-factor authentication|on macOS|on Windows|on Linux"
+).split("|")
+FILLER = (
+    "open the settings page and choose the option that matches your situation; if the "
+    "button is greyed out you may not have the right permission, so ask your administrator "
+    "first. changes usually take a few minutes to appear everywhere. when you see an error "
+    "message, write it down exactly and include a screenshot if you can. most problems are "
+    "solved by signing out and in again, clearing the browser cache or restarting the device. "
+    "our support team can help when the steps below do not work for you"
+).split()
+SYLLABLES = (
+    "ka lo mi ne ra tu vo zi be da fe gu ho ji ku la mo nu pe qui ro sa te vi wa xo yu ze "
+    "bra cle dri fro gla kri plo stu tra vex"
+).split()
+NONSENSE = ["hi", "thanks!", "asdfgh", "what's the weather", "ok bye", "lol", "qwerty uiop"]
+
+
+def product_names(count: int, rng: random.Random) -> list[str]:
+    names: set[str] = set()
+    while len(names) < count:
+        names.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize())
+    return sorted(names)
+
+
+def generate_articles(count: int, seed: int = 7) -> list[Article]:
+    """Realistic-looking help articles: action + object + product (+ context), a body of
+    instructions mixing topic words with common filler."""
+    rng = random.Random(seed)
+    products = product_names(max(count // 4, 10), rng)
+    articles = []
+    for number in range(count):
+        action, thing = rng.choice(ACTIONS), rng.choice(OBJECTS)
+        product = rng.choice(products)
+        context = rng.choice(CONTEXTS) if rng.random() < 0.5 else ""
+        title = f"How to {action} the {thing} in {product} {context}".strip()
+        tags = [thing, action, product.lower()]
+        sentences = []
+        for _ in range(rng.randint(4, 9)):
+            words = rng.sample(FILLER, rng.randint(6, 14))
+            words.insert(rng.randrange(len(words)), rng.choice((thing, action, product)))
+            if rng.random() < 0.4:
+                words.insert(rng.randrange(len(words)), rng.choice(OBJECTS))
+            sentences.append(" ".join(words).capitalize() + ".")
+        body = f"To {action} the {thing} in {product}, follow these steps.\n\n" + " ".join(
+            sentences
+        )
+        articles.append(
+            Article(
+                id=f"en/{number:06d}-{action}-{thing}",
+                title=title,
+                lang="en",
+                tags=tuple(tags),
+                body=body,
+            )
+        )
+    return articles
+
+
+def typo(word: str, rng: random.Random) -> str:
+    if len(word) < 5:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(("drop", "double", "swap", "replace"))
+    if kind == "drop":
+        return word[:i] + word[i + 1 :]
+    if kind == "double":
+        return word[:i] + word[i] + word[i:]
+    if kind == "swap":
+        return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+    return word[:i] + rng.choice("aeiourstn") + word[i + 1 :]
+
+
+def generate_queries(
+    articles: Sequence[Article], count: int, seed: int = 11
+) -> list[tuple[str, str | None]]:
+    """(query, target id) pairs: an article's action, object and product in a customer's
+    words, one word typo'd in most; every tenth query is small talk or nonsense (target None)."""
+    rng = random.Random(seed)
+    queries: list[tuple[str, str | None]] = []
+    for number in range(count):
+        if number % 10 == 9:
+            queries.append((rng.choice(NONSENSE), None))
+            continue
+        article = rng.choice(articles)
+        thing, action, product = article.tags
+        words = [action, "my", thing, "in", product]
+        if rng.random() < 0.8:
+            k = rng.randrange(len(words))
+            words[k] = typo(words[k], rng)
+        template = rng.choice(("how do i {}", "{}", "i cannot {}", "need to {} asap"))
+        queries.append((template.format(" ".join(words)), article.id))
+    return queries
+
+
+def timed_queries(
+    rank: Ranker, queries: Sequence[tuple[str, str | None]]
+) -> tuple[list[float], float]:
+    """Per-query latencies (ms) and the top-3 hit rate over queries that have a target."""
+    latencies, hits, targets = [], 0, 0
+    for query, target in queries:
+        start = time.perf_counter()
+        ranked = rank(query)
+        latencies.append((time.perf_counter() - start) * 1000)
+        if target is not None:
+            targets += 1
+            hits += target in ranked[:3]
+    return latencies, hits / max(targets, 1)
+
+
+def p95(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def measure_memory(build: Callable[[], object]) -> tuple[object, float]:
+    """Build once under tracemalloc; the MiB the built structure keeps alive."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    built = build()
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return built, (after - before) / 2**20
+
+
+def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
+    """Print the speed rows for one generated base of ``size`` articles."""
+    articles = generate_articles(size)
+    queries = generate_queries(articles, queries_per_size)
+    ids = [a.id for a in articles]
+    gc.collect()
+    start = time.perf_counter()
+    SearchIndex(articles, tuning)
+    build_s = time.perf_counter() - start
+    built, index_mib = measure_memory(lambda: SearchIndex(articles, tuning))
+    assert isinstance(built, SearchIndex)
+    index: SearchIndex = built
+
+    def ours(query: str) -> list[str]:
+        return [ids[pos] for pos, _ in index.search(query, limit=3)]
+
+    ours(queries[0][0])  # warm up once
+    our_ms, our_hits = timed_queries(ours, queries)
+
+    start = time.perf_counter()
+    baseline = DifflibBaseline(articles, cutoff=0.0)
+    base_build_s = time.perf_counter() - start
+    _, base_mib = measure_memory(lambda: DifflibBaseline(articles, cutoff=0.0))
+    few = queries[: max(5, min(len(queries), 50_000 // size))]
+    base_ms, base_hits = timed_queries(lambda q: baseline.rank(q, 3), few)
+
+    rows = [
+        ("index build (s)", build_s, base_build_s, "{:.3f}"),
+        ("index memory (MiB)", index_mib, base_mib, "{:.1f}"),
+        ("latency median (ms)", statistics.median(our_ms), statistics.median(base_ms), "{:.2f}"),
+        ("latency p95 (ms)", p95(our_ms), p95(base_ms), "{:.2f}"),
+        ("top-3 hit rate", our_hits, base_hits, "{:.2f}"),
+    ]
+    for label, mine, theirs, fmt in rows:
+        ratio = f"{theirs / mine:.1f}x" if mine > 0 and "hit" not in label else ""
+        print(f"| {size:,} | {label} | {fmt.format(mine)} | {fmt.format(theirs)} | {ratio} |")
+    print(f"| {size:,} | queries timed | {len(queries)} | {len(few)} | |", flush=True)
+
+
+def scale(sizes: Sequence[int], queries_per_size: int, tuning: Tuning) -> None:
+    print("## Speed at scale (generated English bases, one core)\n")
+    print(
+        "| articles | measure | chatdesk | difflib titles | ratio (difflib / chatdesk) |\n"
+        "| ---: | --- | ---: | ---: | ---: |"
+    )
+    for size in sizes:
+        measure_size(size, queries_per_size, tuning)
+    print()
+
+
+def parse_tuning(pairs: Sequence[str]) -> Tuning:
+    values: dict[str, object] = {}
+    fields = {f.name: f for f in dataclasses.fields(Tuning)}
+    for pair in pairs:
+        name, _, raw = pair.partition("=")
+        if name not in fields:
+            raise SystemExit(f"unknown tuning knob {name!r}; known: {', '.join(fields)}")
+        values[name] = type(getattr(DEFAULT_TUNING, name))(raw)
+    return dataclasses.replace(DEFAULT_TUNING, **values)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=300, help="queries timed per size")
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE")
+    args = parser.parse_args(argv)
+    tuning = parse_tuning(args.set)
+    print(f"python {sys.version.split()[0]}; tuning: {tuning}\n")
+    if not args.skip_quality:
+        quality(args.eval_dir, tuning)
+    if not args.skip_scale:
+        scale([int(s) for s in args.sizes.split(",")], args.queries, tuning)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Text normalisation shared by indexing and querying, so both sides see the same words.
+
+Lower-casing, accent folding ("café" and "cafe" match), splitting into word tokens, and
+light stemming with the Snowball stemmers for English and Dutch ("passwords" and "password",
+"bestellingen" and "bestelling" meet). Stems are cached per word: a knowledge base has far
+fewer distinct words than word occurrences, and the Snowball stemmers are pure Python.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W_]+")
+_MARKDOWN_LINK = re.compile(r"\]\([^)\s]*\)")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_STEMMER_NAMES = {"en": "english", "nl": "dutch"}
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents (NFKD, combining marks dropped)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def strip_urls(text: str) -> str:
+    """Drop link targets and bare URLs: their fragments are noise for matching words."""
+    return _URL.sub(" ", _MARKDOWN_LINK.sub("] ", text))
+
+
+def words(text: str) -> list[str]:
+    """The folded word tokens of ``text``, in order (stop words still included)."""
+    return _WORD.findall(fold(text))
+
+
+class Stemmers:
+    """Per-language Snowball stemmers with a per-word cache."""
+
+    def __init__(self) -> None:
+        self._stemmers = {
+            lang: snowballstemmer.stemmer(name) for lang, name in _STEMMER_NAMES.items()
+        }
+        self._cache: dict[str, dict[str, str]] = {lang: {} for lang in _STEMMER_NAMES}
+
+    def stem(self, word: str, lang: str, remember: bool = True) -> str:
+        """The stem of a folded ``word`` in ``lang`` (unknown languages: the word itself).
+
+        Index-time words are remembered; query words are not (``remember=False``), so a
+        stream of typos cannot grow the cache without bound.
+        """
+        cache = self._cache.get(lang)
+        if cache is None:
+            return word
+        stem = cache.get(word)
+        if stem is None:
+            stem = self._stemmers[lang].stemWord(word) if len(word) > 3 else word
+            if remember:
+                cache[word] = stem
+        return stem
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(_STEMMER_NAMES)
