@@ -87,6 +87,11 @@ class Settings(BaseSettings):
             raise ValueError("is not a known time zone (for example Europe/Amsterdam)") from None
         return value
 
+    @field_validator("knowledge_dir", mode="before")
+    @classmethod
+    def _knowledge_default(cls, value: object) -> object:
+        return BUNDLED_KNOWLEDGE_DIR if value in ("", None) else value
+
     @field_validator("knowledge_dir")
     @classmethod
     def _knowledge_dir(cls, value: Path) -> Path:

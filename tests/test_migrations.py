@@ -1,0 +1,71 @@
+"""The schema comes from Alembic migrations, and they match the ORM models exactly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from chatdesk.db import Database
+from chatdesk.models import Base
+
+
+def test_migrations_from_empty_create_every_table(database_url):
+    database = Database(database_url)
+    database.upgrade()
+    tables = set(inspect(database.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+    database.upgrade()  # a second run is a no-op
+    database.dispose()
+
+
+def test_migrated_schema_matches_the_models(database_url):
+    database = Database(database_url)
+    database.upgrade()
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    database.dispose()
+    assert diff == []
+
+
+def test_db_upgrade_command(database_url, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "chatdesk", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={"CHATDESK_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert "password" not in result.stdout
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    with database.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    database.dispose()
+
+
+def test_an_unreachable_database_is_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "chatdesk", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={
+            "CHATDESK_DATABASE_URL": "postgresql://nobody:secret@127.0.0.1:1/none",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("chatdesk: cannot migrate")
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
