@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from chatdesk.i18n import t
+
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
 from telegram_standin import BotApiStandIn, TgUser  # isort: skip
 
@@ -70,3 +72,152 @@ def test_whole_intake_by_buttons_and_typed_answers(bot: TelegramBot, api: BotApi
     # every button press was answered
     pressed = [c for c in api.calls_to("answerCallbackQuery")]
     assert len(pressed) >= 2
+
+
+def shown(sent: list[Any]) -> str:
+    return "\n".join(c.shown_text for c in sent)
+
+
+def tickets_in(bot: TelegramBot) -> list[Any]:
+    from sqlalchemy import select
+
+    from chatdesk.models import Ticket
+
+    with bot.desk.database.session() as session:
+        rows = session.scalars(select(Ticket).order_by(Ticket.id)).all()
+        return [
+            (t.reference, t.subject, [(a.name, a.content_type, a.size) for a in t.attachments])
+            for t in rows
+        ]
+
+
+def test_status_and_my_tickets(bot: TelegramBot, api: BotApiStandIn) -> None:
+    reference = open_ticket(bot, ANN, "Export to Excel fails every time")
+
+    status = shown(bot.say(ANN, f"/status {reference}"))
+    assert reference in status and "Export to Excel fails every time" in status
+    assert t("status.new.name", "en") in status
+
+    sent = bot.say(ANN, "/mytickets")
+    assert reference in shown(sent)
+    # the list offers a status button per ticket; pressing it shows that ticket
+    press = last_with_buttons(sent)
+    status_again = shown(bot.press(ANN, press, button_for(press, reference)))
+    assert reference in status_again and t("status.new.name", "en") in status_again
+
+    assert reference in shown(bot.say(ANN, "my tickets"))  # typed words work too
+
+
+def test_photo_and_document_attach_to_the_ticket_and_an_oversized_file_is_refused(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    bot.say(ANN, "/new")
+    sent = bot.exchange(bot.updates.photo(ANN, file_id="PHOTO1", size=180_000))
+    assert "photo-PHOTO1u.jpg" in shown(sent)
+    sent = bot.exchange(
+        bot.updates.document(
+            ANN, file_id="LOG1", file_name="server.log", mime_type="text/plain", size=52_000
+        )
+    )
+    assert "server.log" in shown(sent)
+    sent = bot.exchange(
+        bot.updates.document(
+            ANN,
+            file_id="BIG1",
+            file_name="recording.mp4",
+            mime_type="video/mp4",
+            size=25 * 1024 * 1024,
+        )
+    )
+    refusal = shown(sent)
+    assert "recording.mp4" in refusal and "25.0" in refusal and "10" in refusal
+    assert "getFile" not in [c.method for c in api.calls]  # nothing was downloaded
+
+    reference = finish_intake(bot, ANN, "Export to Excel fails every time")
+    [(ref, _, attachments)] = tickets_in(bot)
+    assert ref == reference
+    assert sorted(attachments) == [
+        ("photo-PHOTO1u.jpg", "image/jpeg", 180_000),
+        ("server.log", "text/plain", 52_000),
+    ]
+
+
+def test_the_attachment_limit_is_a_setting(bots: BotRunner) -> None:
+    bot = bots.start(attachment_max_mb=0.1)
+    bot.say(ANN, "/new")
+    sent = bot.exchange(bot.updates.photo(ANN, file_id="P2", size=180_000))
+    assert t("attachment.too_large", "en", name="photo-P2u.jpg", size="0.2", limit="0.1") in (
+        shown(sent)
+    )
+
+
+def finish_intake(bot: TelegramBot, user: TgUser, subject: str) -> str:
+    """Answer the intake's questions after /new (and any attachments) and confirm."""
+    sent = bot.say(user, subject)
+    if sent[-1].buttons:
+        sent = bot.press(user, sent[-1], button_for(sent[-1], "continue", "verder", "geen"))
+    sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
+    if sent[-1].buttons:
+        sent = bot.press(user, sent[-1], button_for(sent[-1], "continue", "verder", "geen"))
+    sent = bot.say(user, "Open Reports, choose last month, press Export to Excel.")
+    sent = bot.press(user, last_with_buttons(sent), "skip")
+    sent = bot.press(user, last_with_buttons(sent), "confirm")
+    match = REFERENCE.search(shown(sent))
+    assert match, shown(sent)
+    return match.group(0)
+
+
+def test_dutch_from_the_language_code_and_the_dutch_command_menu(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    assert shown(bot.say(SEM, "/new")) == t("intake.ask_subject", "nl")
+
+    menus = {
+        c.params.get("language_code"): c.json("commands") for c in api.calls_to("setMyCommands")
+    }
+    assert {None, "en", "nl"} <= set(menus)
+    nl = {c["command"]: c["description"] for c in menus["nl"]}
+    assert nl["new"] == t("telegram.command.new", "nl")
+    assert {c["command"] for c in menus[None]} == set(nl)
+
+
+def test_lang_overrides_the_language_code(bots: BotRunner) -> None:
+    bot = bots.start()
+    bot.say(ANN, "lang nl")
+    assert shown(bot.say(ANN, "/new")) == t("intake.ask_subject", "nl")
+
+
+def test_agent_chat_card_marks_urgent_tickets(bots: BotRunner, api: BotApiStandIn) -> None:
+    bot = bots.start()
+    bot.say(ANN, "/new")
+    reference = finish_intake(bot, ANN, "The site is down for all of us")
+
+    [card] = api.sent(BotRunner.AGENT_CHAT)
+    text = card.params["text"]
+    assert text.startswith("🚨 <b>" + t("telegram.card.urgent", "en") + "</b>")
+    lines = card.shown_text.splitlines()
+    assert lines[1] == t("telegram.card.title", "en", reference=reference)
+    assert t("telegram.card.priority", "en", priority="urgent") in lines
+    assert t("telegram.card.requester", "en", requester="Ann (@ann_k)") in lines
+
+
+def test_no_agent_chat_means_no_card(bots: BotRunner, api: BotApiStandIn) -> None:
+    bot = bots.start(telegram_agent_chat="")
+    bot.say(ANN, "/new")
+    finish_intake(bot, ANN, "Export to Excel fails every time")
+    assert {c.chat_id for c in api.sent()} == {ANN.id}
+
+
+def test_user_written_markup_is_shown_literally(bots: BotRunner, api: BotApiStandIn) -> None:
+    bot = bots.start()
+    subject = "<b>Export</b> & <i>fails</i> at <a href='x'>once</a>"
+    bot.say(ANN, "/new")
+    finish_intake(bot, ANN, subject)
+
+    summary = [c for c in api.sent(ANN.id) if "Subject:" in c.shown_text][-1]
+    assert f"Subject: {subject}" in summary.shown_text
+    assert "&lt;b&gt;Export&lt;/b&gt; &amp; &lt;i&gt;" in summary.params["text"]
+    [card] = api.sent(BotRunner.AGENT_CHAT)
+    assert t("telegram.card.subject", "en", subject=subject) in card.shown_text.splitlines()
