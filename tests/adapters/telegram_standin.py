@@ -187,6 +187,12 @@ class BotApiStandIn:
             self._updates.append(update)
             self._cond.notify_all()
 
+    def push_updates(self, updates: list[dict[str, Any]]) -> None:
+        """Queue several updates at once, so that one getUpdates returns them together."""
+        with self._cond:
+            self._updates.extend(updates)
+            self._cond.notify_all()
+
     def pending_updates(self) -> list[int]:
         """update_ids not yet confirmed by a getUpdates offset."""
         with self._cond:

@@ -15,7 +15,7 @@ import pytest
 from chatdesk.i18n import t
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
-from telegram_standin import BotApiStandIn, TgUser  # isort: skip
+from telegram_standin import BotApiStandIn, TgGroup, TgUser  # isort: skip
 
 REFERENCE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 ANN = TgUser(4201, "Ann", language_code="en", username="ann_k")
@@ -221,3 +221,60 @@ def test_user_written_markup_is_shown_literally(bots: BotRunner, api: BotApiStan
     assert "&lt;b&gt;Export&lt;/b&gt; &amp; &lt;i&gt;" in summary.params["text"]
     [card] = api.sent(BotRunner.AGENT_CHAT)
     assert t("telegram.card.subject", "en", subject=subject) in card.shown_text.splitlines()
+
+
+# -- groups ----------------------------------------------------------------------------------
+OFFICE = TgGroup(-100_500, "Office")
+
+
+def test_in_a_group_the_bot_ignores_talk_and_answers_help(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    assert bot.say(ANN, "my export fails again, anyone else?", group=OFFICE) == []
+    sent = bot.say(ANN, "/help", group=OFFICE)
+    assert [c.chat_id for c in sent] == [OFFICE.id]
+    assert shown(sent) == t("help", "en")
+    assert bot.say(ANN, "/help@some_other_bot", group=OFFICE) == []
+
+
+def test_a_group_mention_moves_to_the_private_chat_carrying_the_text(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    bot.say(ANN, "hello")  # Ann has talked to the bot before, so it may write to her
+
+    sent = bot.say(ANN, f"@{api.username} new Export to Excel fails", group=OFFICE)
+
+    in_group = [c for c in sent if c.chat_id == OFFICE.id]
+    assert [c.shown_text for c in in_group] == [t("group.moved", "en")]
+    [button] = in_group[0].buttons
+    assert button["url"] == f"https://t.me/{api.username}?start=help"
+    private = [c for c in sent if c.chat_id == ANN.id]
+    assert private[0].shown_text == t("telegram.private.continued", "en")
+    # the desk got "new Export to Excel fails" in the private chat: the words became the
+    # subject, and matching articles are offered there, not in the group
+    suggestion = private[-1]
+    assert suggestion.shown_text.startswith(t("intake.suggest_intro", "en"))
+    assert "Read: Export to Excel fails" in [b["text"] for b in suggestion.buttons]
+
+
+def test_a_stranger_in_a_group_gets_a_deep_link_that_carries_the_text(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    api.blocked_chats.add(SEM.id)  # Sem never started the bot: Telegram refuses (403)
+
+    sent = bot.say(SEM, f"@{api.username} status SD-1", group=OFFICE)
+
+    assert [c.chat_id for c in sent] == [OFFICE.id]
+    assert sent[0].shown_text == t("group.moved", "nl")
+    link = sent[0].buttons[0]["url"]
+    assert sent[0].buttons[0]["text"] == t("telegram.private.button", "nl")
+    payload = link.removeprefix(f"https://t.me/{api.username}?start=")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload)
+
+    # Sem opens the link: Telegram sends "/start <payload>" in the private chat
+    api.blocked_chats.discard(SEM.id)
+    answer = shown(bot.say(SEM, f"/start {payload}"))
+    assert "SD-1" in answer and answer.startswith(t("ticket.not_found", "nl", reference="SD-1"))
