@@ -187,6 +187,12 @@ class SlackChannel:
 
     def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
         if event.get("channel_type") != "im" or not is_person_message(event):
+            delivery = body.get("event_id")
+            log.debug(
+                "slack delivery %s skipped: not a person's DM",
+                delivery,
+                extra={"delivery": delivery},
+            )
             return
         channel, user = str(event["channel"]), str(event["user"])
 
@@ -201,6 +207,10 @@ class SlackChannel:
         self, body: Mapping[str, Any], event: Mapping[str, Any], context: BoltContext
     ) -> None:
         if not is_person_message(event):
+            delivery = body.get("event_id")
+            log.debug(
+                "slack delivery %s skipped: not a person", delivery, extra={"delivery": delivery}
+            )
             return
         user = str(event["user"])
         thread = str(event.get("thread_ts") or event.get("ts"))
