@@ -36,6 +36,7 @@ from chatdesk.settings import Settings, SettingsError
 from .commands import register_commands
 from .inbound import PLATFORM, to_event
 from .limiter import RetryingRateLimiter
+from .redaction import TokenRedactor
 from .render import Renderer
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class TelegramChannel:
         self.webhook_url = settings.telegram_webhook_url
         self._token = settings.telegram_token.get_secret_value()
         self._secret = _webhook_secret(settings)
+        self._redactor = TokenRedactor(self._token).install()  # before PTB logs its URL
         builder = (
             ApplicationBuilder()
             .token(self._token)
@@ -72,7 +74,6 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.renderer = Renderer(self.app.bot, desk.text, settings.telegram_agent_chat)
-        self._redactor = TokenRedactor(self._token)
 
     # -- Channel protocol ------------------------------------------------------------------
     def routes(self) -> Sequence[BaseRoute]:
@@ -82,8 +83,6 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """getMe, the command menu, then polling or setWebhook; then updates are processed."""
-        for name in ("httpx", "httpcore"):  # httpx logs request URLs, which hold the token
-            logging.getLogger(name).addFilter(self._redactor)
         await self.app.initialize()
         await register_commands(self.app.bot, self.desk.text)
         if self.webhook_url:
@@ -108,8 +107,7 @@ class TelegramChannel:
                 await self.app.stop()
             await self.app.shutdown()
         finally:
-            for name in ("httpx", "httpcore"):
-                logging.getLogger(name).removeFilter(self._redactor)
+            self._redactor.remove()
 
     # -- webhook ---------------------------------------------------------------------------
     async def _webhook(self, request: Request) -> Response:
@@ -119,6 +117,8 @@ class TelegramChannel:
             return Response(status_code=403)
         try:
             data = await request.json()
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("no update_id")
             update = Update.de_json(data, self.app.bot)
         except (json.JSONDecodeError, TypeError, KeyError, ValueError):
             return JSONResponse({"error": "not a Telegram update"}, status_code=400)
@@ -221,22 +221,6 @@ class TelegramChannel:
         """Errors PTB caught outside our handler (polling, a webhook update it could not read)."""
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("telegram: error (update %s): %s", update_id, context.error)
-
-
-class TokenRedactor(logging.Filter):
-    """Replaces the bot token in log records (httpx logs every request URL, token included)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = None
-        return True
 
 
 def file_url(api_url: str) -> str:

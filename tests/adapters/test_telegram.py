@@ -5,6 +5,7 @@ CHATDESK_TELEGRAM_API_URL. Nothing of PTB or chatdesk is patched.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -278,3 +279,129 @@ def test_a_stranger_in_a_group_gets_a_deep_link_that_carries_the_text(
     api.blocked_chats.discard(SEM.id)
     answer = shown(bot.say(SEM, f"/start {payload}"))
     assert "SD-1" in answer and answer.startswith(t("ticket.not_found", "nl", reference="SD-1"))
+
+
+# -- delivery: twice, refused, rate limited, failing -------------------------------------------
+def _to_summary(bot: TelegramBot, user: TgUser) -> Any:
+    """Run an intake up to the summary; the summary message (with its confirm button)."""
+    bot.say(user, "/new")
+    sent = bot.say(user, "Export to Excel fails every time")
+    if sent[-1].buttons:
+        sent = bot.press(user, sent[-1], "continue")
+    sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
+    if sent[-1].buttons:
+        sent = bot.press(user, sent[-1], "continue")
+    sent = bot.say(user, "Open Reports, choose last month, press Export to Excel.")
+    sent = bot.press(user, last_with_buttons(sent), "skip")
+    return last_with_buttons(sent)
+
+
+def test_the_same_update_delivered_twice_makes_one_ticket(
+    bot: TelegramBot, api: BotApiStandIn
+) -> None:
+    summary = _to_summary(bot, ANN)
+    confirm = bot.updates.press(ANN, summary, "confirm")
+
+    if bot.mode == "webhook":  # Telegram retries a webhook delivery it did not see answered
+        assert bot.deliver(confirm) == 200
+        assert bot.deliver(confirm) == 200
+    else:  # a restart before the poller confirmed its offset: the batch comes again
+        api.push_updates([confirm, dict(confirm)])
+    bot.settle()
+
+    assert len(tickets_in(bot)) == 1
+    created = [c for c in api.sent(ANN.id) if REFERENCE.search(c.shown_text)]
+    assert len(created) == 1
+    assert len(api.sent(BotRunner.AGENT_CHAT)) == 1
+
+
+def test_a_429_is_waited_out_and_the_message_still_arrives(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    api.fail_next("sendMessage", 429, retry_after=1)
+
+    sent = bot.say(ANN, "/new")
+
+    assert shown(sent) == t("intake.ask_subject", "en")
+    attempts = [c for c in api.calls_to("sendMessage", ok_only=False) if c.chat_id == ANN.id]
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 1.0  # retry_after was honoured
+
+
+def test_a_server_error_is_retried_not_dropped(bots: BotRunner, api: BotApiStandIn) -> None:
+    bot = bots.start()
+    api.fail_next("sendMessage", 502, times=2)
+
+    sent = bot.say(ANN, "/new")
+
+    assert shown(sent) == t("intake.ask_subject", "en")
+    statuses = [c.status for c in api.calls_to("sendMessage", ok_only=False)]
+    assert statuses == [502, 502, 200]
+
+
+def test_a_failing_update_is_logged_with_its_id_and_the_bot_carries_on(
+    bots: BotRunner, api: BotApiStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = bots.start()
+    api.blocked_chats.add(ANN.id)  # Ann blocked the bot: every send to her fails with 403
+    update = bot.updates.message(ANN, "/new")
+
+    bot.exchange(update)
+
+    assert f"update {update['update_id']} failed" in caplog.text
+    assert shown(bot.say(SEM, "/new")) == t("intake.ask_subject", "nl")
+
+
+def test_the_user_gets_an_apology_when_a_reply_cannot_be_sent(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    api.fail_next("sendMessage", 400, description="Bad Request: something odd")
+
+    sent = bot.say(ANN, "/new")
+
+    assert shown(sent) == t("error.apology", "en")
+
+
+def test_a_webhook_request_with_a_wrong_secret_is_refused(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start("webhook")
+    [hook] = api.calls_to("setWebhook")
+    assert hook.params["url"] == "https://desk.example.org/telegram/webhook"
+    assert hook.params["secret_token"] == "stand-in_webhook-secret"
+    assert set(hook.json("allowed_updates")) == {"message", "callback_query"}
+
+    assert bot.deliver(bot.updates.message(ANN, "/new"), secret="wrong") == 403
+    assert bot.deliver(bot.updates.message(ANN, "/new"), secret=None) == 403
+    bot.settle()
+    assert api.sent(ANN.id) == []
+    assert tickets_in(bot) == []
+    assert bot.deliver({"update_id": "x"}) == 400
+
+
+def test_polling_mode_registers_commands_and_drops_no_webhook_updates(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bots.start()
+    order = [c.method for c in api.calls if c.method != "getUpdates"]
+    assert order[:2] == ["getMe", "setMyCommands"]
+    assert "deleteWebhook" in order and "setWebhook" not in order
+    [delete] = api.calls_to("deleteWebhook")
+    assert delete.params.get("drop_pending_updates") in (None, "false")
+    api.wait_for("getUpdates")
+
+
+def test_the_token_stays_out_of_the_logs(
+    bots: BotRunner, api: BotApiStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot = bots.start()
+    api.fail_next("sendMessage", 502)
+    api.blocked_chats.add(SEM.id)
+    bot.say(ANN, "/new")
+    bot.say(SEM, "/new")
+    assert "getUpdates" in caplog.text  # the request log was captured...
+    assert api.token not in caplog.text  # ...without the token
+    assert api.token.split(":")[1] not in caplog.text
