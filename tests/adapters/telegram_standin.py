@@ -78,7 +78,8 @@ def render_html(text: str) -> str:
 
 @dataclass
 class ApiCall:
-    """One request the bot made: method, raw form parameters, and what the server answered."""
+    """One request the bot made: method, raw form parameters, and what the server answered
+    (``status`` is 0 while the answer is pending, as during a long poll)."""
 
     method: str
     params: dict[str, str]
@@ -282,12 +283,13 @@ class BotApiStandIn:
             return
         method = path.removeprefix(prefix)
         params = self._params(request, body)
-        call = ApiCall(method, params)
-        status, payload = self._answer(call)
-        call.status = status
-        call.result = payload.get("result")
+        call = ApiCall(method, params, status=0)  # 0 while in progress (a long poll)
         with self._cond:
             self.calls.append(call)
+        status, payload = self._answer(call)
+        with self._cond:
+            call.status = status
+            call.result = payload.get("result")
             self._cond.notify_all()
         self._send(request, status, payload)
 
