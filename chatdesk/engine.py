@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,18 +100,21 @@ class Desk:
 
     # -- loading ----------------------------------------------------------------------
     def _first_delivery(self, session: Session, event: InboundEvent) -> bool:
+        """Record the delivery id; False when it was recorded before (a redelivery).
+
+        One INSERT .. ON CONFLICT DO NOTHING: on PostgreSQL a concurrent delivery of the same
+        id waits for the first transaction and then sees the conflict.
+        """
         if event.event_id is None:
             return True
-        try:
-            with session.begin_nested():
-                session.add(
-                    ProcessedEvent(
-                        platform=event.platform, event_id=event.event_id, processed_at=self.clock()
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(ProcessedEvent)
+            .values(platform=event.platform, event_id=event.event_id, processed_at=self.clock())
+            .on_conflict_do_nothing()
+        )
+        return session.execute(statement).rowcount == 1
 
     def _turn(self, session: Session, event: InboundEvent) -> Turn:
         now = self.clock()
