@@ -113,8 +113,9 @@ class Desk:
             insert(ProcessedEvent)
             .values(platform=event.platform, event_id=event.event_id, processed_at=self.clock())
             .on_conflict_do_nothing()
+            .returning(ProcessedEvent.event_id)
         )
-        return session.execute(statement).rowcount == 1
+        return session.execute(statement).scalar() is not None
 
     def _turn(self, session: Session, event: InboundEvent) -> Turn:
         now = self.clock()

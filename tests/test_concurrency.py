@@ -1,0 +1,64 @@
+"""Deliveries that race: the same event twice at once, and two messages of one conversation
+at once (as when two `chatdesk serve` processes share a database). Threads stand in for the
+processes; each turn opens its own connection, exactly as a second process would."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from chatdesk.events import InboundEvent, Message
+from chatdesk.models import Conversation, ProcessedEvent, Requester
+
+
+def _race(desk, events: list[InboundEvent]) -> list[list]:
+    barrier = threading.Barrier(len(events))
+    results: list[list] = [[] for _ in events]
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = desk.handle(events[index])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(events))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_the_same_delivery_racing_itself_is_handled_once(desk):
+    event = InboundEvent("test", "zoe", "chat-zoe", text="new", event_id="dup-1")
+    results = _race(desk, [event] * 4)
+    assert sum(1 for replies in results if replies) == 1
+    with desk.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
+        assert session.scalar(select(func.count()).select_from(Requester)) == 1
+
+
+def test_two_messages_of_one_conversation_at_once_both_land_in_the_draft(desk):
+    desk.handle(InboundEvent("test", "max", "chat-max", text="new", event_id="m0"))
+    first = InboundEvent("test", "max", "chat-max", text="Export to Excel fails", event_id="m1")
+    second = InboundEvent(
+        "test", "max", "chat-max", text="Printing all invoices gives blank pages.", event_id="m2"
+    )
+    results = _race(desk, [first, second])
+    for replies in results:
+        assert replies and all(isinstance(r, Message) for r in replies)
+        assert not any("went wrong" in r.text for r in replies)
+    with desk.database.session() as session:
+        conversation = session.scalar(select(Conversation))
+        draft = conversation.data["draft"]
+    # whichever came first became the subject, the other the description: nothing lost
+    assert {draft.get("subject"), draft.get("description")} == {first.text, second.text}
+
+
+def test_first_messages_of_a_new_customer_racing_create_one_requester(desk):
+    events = [
+        InboundEvent("test", "ivy", f"chat-{n}", text="help", event_id=f"i{n}") for n in range(4)
+    ]
+    results = _race(desk, events)
+    assert all(results)
+    with desk.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Requester)) == 1
