@@ -49,7 +49,6 @@ from starlette.routing import BaseRoute, Route
 
 from chatdesk.engine import Desk
 from chatdesk.events import InboundEvent
-from chatdesk.i18n import normalize_lang
 from chatdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -244,7 +243,7 @@ class SlackChannel:
         if container.get("is_ephemeral") or not message:
             return
         label = str((action.get("text") or {}).get("text") or action.get("value") or "")
-        lang = normalize_lang(speaker.locale, self.settings.default_lang)
+        lang = self.turns.language(str(body["user"]["id"]), speaker.locale)
         try:
             self.client.chat_update(
                 channel=str(body["channel"]["id"]),
@@ -265,14 +264,15 @@ class SlackChannel:
         def build() -> InboundEvent:
             speaker = self.directory.speaker(user)
             state["dm"] = self.directory.dm_channel(user)
-            state["lang"] = normalize_lang(speaker.locale, self.settings.default_lang)
+            state["locale"] = speaker.locale or ""
             return from_command(command, speaker, state["dm"])
 
         self._guarded(f"command:{command.get('trigger_id')}", (user, None), build)
         if state.get("dm") and command.get("channel_id") != state["dm"]:
+            lang = self.turns.language(user, state.get("locale") or None)  # after a `lang` command
             try:
                 respond(
-                    text=mrkdwn(self.desk.text("slack.command.answered_in_dm", state["lang"])),
+                    text=mrkdwn(self.desk.text("slack.command.answered_in_dm", lang)),
                     response_type="ephemeral",
                 )
             except Exception:

@@ -67,7 +67,15 @@ class SlackTurns:
         self._locks = KeyedLocks()
 
     def lang(self, event: InboundEvent) -> str:
-        return normalize_lang(event.locale, self.settings.default_lang)
+        return self.language(event.user_id, event.locale)
+
+    def language(self, user_id: str, locale: str | None) -> str:
+        """The user's language: their ``lang`` choice, else their Slack locale."""
+        try:
+            return self.desk.language_of("slack", user_id, locale)
+        except Exception:  # the database may be what failed; the locale still speaks
+            log.warning("slack could not look up the language of %s", user_id)
+            return normalize_lang(locale, self.settings.default_lang)
 
     def run(self, event: InboundEvent) -> None:
         """Handle ``event`` and post the replies; never raises (the user gets an apology)."""

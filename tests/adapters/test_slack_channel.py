@@ -276,6 +276,20 @@ def test_the_slash_command_works_anywhere_and_answers_in_the_dm(slack: Slack) ->
     assert len(slack.standin.responses) == 1, "no pointer when typed in the DM itself"
 
 
+def test_a_lang_choice_overrides_the_locale_in_the_adapters_own_words(slack: Slack) -> None:
+    slack.say(ANN, "lang nl", until=t("lang.set", "nl"))
+    slack.deliveries.command(ANN, "help", GENERAL)
+    [pointer] = slack.standin.wait_for(lambda: slack.standin.responses, what="the pointer")
+    assert pointer["text"] == t("slack.command.answered_in_dm", "nl")
+    posts = slack.say(ANN, "nieuw", until=t("intake.ask_subject", "nl"))
+    posts = slack.say(ANN, "Exporteren naar Excel mislukt", until=lambda p: bool(p.buttons))
+    offer = last_with_buttons(posts)
+    label = offer.buttons[-1]["text"]["text"]
+    slack.press(ANN, offer, label, until=t("intake.ask_description", "nl"))
+    pressed = next(p for p in slack.standin.posted if p.ts == offer.ts)
+    assert t("slack.choices.chosen", "nl", label=label) in pressed.shown
+
+
 def test_an_urgent_ticket_pings_the_agent_channel(slack: Slack) -> None:
     reference, _ = slack.open_ticket(ANN, "The site is down for everyone")
     [card] = slack.standin.wait_for_posts(AGENT_CHANNEL, 1)
