@@ -33,13 +33,22 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     rest = text
     while utf16_len(rest) > limit:
         head = _prefix_within(rest, limit)
-        cut = max(head.rfind("\n\n"), head.rfind("\n"), head.rfind(" "))
-        if cut <= 0:
-            cut = len(head)
+        cut = _cut(head)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip("\n ")
     parts.append(rest)
     return [p for p in parts if p.strip()] or [text]
+
+
+def _cut(head: str) -> int:
+    """Where to end a part: the last paragraph break, else line break, else space, as long as
+    it keeps at least half the part; otherwise mid-word at the limit."""
+    for separator in ("\n\n", "\n", " "):
+        cut = head.rfind(separator)
+        if cut >= len(head) // 2:
+            return cut
+    cut = max(head.rfind("\n"), head.rfind(" "))
+    return cut if cut > 0 else len(head)
 
 
 def _prefix_within(text: str, limit: int) -> str:

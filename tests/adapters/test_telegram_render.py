@@ -1,0 +1,166 @@
+"""Replies -> Bot API calls, with a real PTB Bot against the stand-in Bot API server.
+
+The stand-in checks what Telegram checks (HTML that parses, 4096 characters after parsing,
+callback data within 64 bytes), so a rendering mistake fails here as it would in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from chatdesk.adapters.telegram import card
+from chatdesk.adapters.telegram.formatting import escape, split_text, utf16_len
+from chatdesk.adapters.telegram.render import Renderer
+from telegram import Bot, InlineKeyboardButton
+
+from chatdesk.events import Choice, Message, MoveToPrivate, TicketCard
+from chatdesk.i18n import t
+
+from telegram_standin import BotApiStandIn, HtmlError, render_html  # isort: skip
+
+CHAT = "4201"
+AGENTS = "-100777"
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiStandIn]:
+    with BotApiStandIn() as api:
+        yield api
+
+
+def render(api: BotApiStandIn, act: Callable[[Renderer], Awaitable[None]]) -> None:
+    async def main() -> None:
+        async with Bot(api.token, base_url=api.base_url) as bot:
+            await act(Renderer(bot, t, AGENTS))
+
+    asyncio.run(main())
+
+
+def test_escape_makes_any_text_show_as_typed() -> None:
+    text = "<b>bold?</b> & <script>x</script> &amp; 1 < 2 > 0"
+    assert render_html(escape(text)) == text
+    with pytest.raises(HtmlError):
+        render_html(text)  # what Telegram would refuse (or worse, render)
+
+
+def test_split_prefers_paragraphs_and_respects_utf16_length() -> None:
+    text = "\n\n".join(f"Paragraph {n}. " + "word " * 300 for n in range(6))
+    parts = split_text(text)
+    assert len(parts) > 1 and all(utf16_len(p) <= 4096 for p in parts)
+    assert " ".join(" ".join(parts).split()) == " ".join(text.split())
+    assert all(p.startswith("Paragraph") for p in parts)
+    emoji = "🙂" * 3000  # 6000 UTF-16 units: two parts
+    assert [utf16_len(p) for p in split_text(emoji)] == [4096, 6000 - 4096]
+    assert split_text("short") == ["short"]
+
+
+def test_a_long_reply_is_split_and_buttons_go_under_the_last_part(api: BotApiStandIn) -> None:
+    text = "Start. " + "A line of the article body. " * 400 + "<end>"
+    choices = (Choice("solved", "This solved it"), Choice("not_solved", "Still need help"))
+    render(api, lambda r: r.render(Message("telegram", CHAT, text, choices)))
+
+    sent = api.sent(int(CHAT))
+    assert len(sent) == 3
+    assert all(len(c.shown_text) <= 4096 for c in sent)
+    assert [bool(c.buttons) for c in sent] == [False, False, True]
+    assert sent[-1].shown_text.endswith("<end>")
+    assert [b["callback_data"] for b in sent[-1].buttons] == ["solved", "not_solved"]
+
+
+def test_user_markup_in_a_reply_is_escaped_even_where_the_escaped_text_is_long(
+    api: BotApiStandIn,
+) -> None:
+    text = "<b>" * 1000  # 3000 characters shown, 6000 after escaping: still one message
+    render(api, lambda r: r.render(Message("telegram", CHAT, text)))
+    [sent] = api.sent()
+    assert sent.shown_text == text
+
+
+def test_choices_that_do_not_fit_a_button_become_a_numbered_list(api: BotApiStandIn) -> None:
+    choices = (Choice("a" * 65, "First way"), Choice("b", "Second way"))
+    render(api, lambda r: r.render(Message("telegram", CHAT, "Pick one:", choices)))
+    [sent] = api.sent()
+    assert sent.buttons == []
+    assert sent.shown_text == "Pick one:\n\n1. First way\n2. Second way"
+
+
+def test_a_topic_thread_is_kept(api: BotApiStandIn) -> None:
+    render(api, lambda r: r.render(Message("telegram", "-100500", "hi", thread_id="12")))
+    assert api.sent()[0].params["message_thread_id"] == "12"
+
+
+def test_move_to_private_shows_the_text_with_a_deep_link(api: BotApiStandIn) -> None:
+    move = MoveToPrivate("telegram", "-100500", "4201", "Let's go private.", "status SD-1")
+    render(api, lambda r: r.render(move, "nl"))
+    [sent] = api.sent(-100500)
+    assert sent.shown_text == "Let's go private."
+    [button] = sent.buttons
+    assert button["text"] == t("telegram.private.button", "nl")
+    assert button["url"].startswith(f"https://t.me/{api.username}?start=t")
+
+
+CARD = TicketCard(
+    reference="SD-1042",
+    subject="Export <fails> & more",
+    requester="Ann <@here>",
+    priority="normal",
+    status="new",
+    platform="telegram",
+)
+
+
+def test_the_card_goes_to_the_agent_chat_escaped(api: BotApiStandIn) -> None:
+    render(api, lambda r: r.render(CARD))
+    [sent] = api.sent(int(AGENTS))
+    assert sent.shown_text.splitlines() == [
+        "New ticket SD-1042",
+        "Subject: Export <fails> & more",
+        "From: Ann <@here>",
+        "Priority: normal",
+        "Status: " + t("status.new.name", "en"),
+    ]
+    assert sent.params["text"].startswith("<b>New ticket SD-1042</b>\n")
+    assert sent.buttons == []
+
+
+def test_the_card_speaks_the_tickets_language(api: BotApiStandIn) -> None:
+    dutch = TicketCard("SD-7", "Printer", "Sem", "urgent", "new", "telegram", True, "nl")
+    render(api, lambda r: r.render(dutch))
+    lines = api.sent()[0].shown_text.splitlines()
+    assert lines[:2] == ["🚨 DRINGEND", "Nieuw ticket SD-7"]
+    assert "Prioriteit: dringend" in lines
+
+
+def test_card_actions_add_buttons_without_touching_the_layout(api: BotApiStandIn) -> None:
+    def claim(c: TicketCard, texts: object) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton("Claim", callback_data=f"claim:{c.reference}")]
+
+    card.CARD_ACTIONS.append(claim)
+    try:
+        render(api, lambda r: r.render(CARD))
+    finally:
+        card.CARD_ACTIONS.remove(claim)
+    [sent] = api.sent()
+    assert [b["callback_data"] for b in sent.buttons] == ["claim:SD-1042"]
+
+
+def test_without_an_agent_chat_the_card_is_skipped(api: BotApiStandIn) -> None:
+    async def act(renderer: Renderer) -> None:
+        renderer.agent_chat = None
+        await renderer.render(CARD)
+
+    render(api, act)
+    assert api.sent() == []
+
+
+def test_an_unknown_reply_type_is_an_error_not_a_silence(api: BotApiStandIn) -> None:
+    @dataclass(frozen=True)
+    class AgentPing:
+        text: str
+
+    with pytest.raises(TypeError, match="AgentPing"):
+        render(api, lambda r: r.render(AgentPing("hello")))  # type: ignore[arg-type]
+    assert api.sent() == []
