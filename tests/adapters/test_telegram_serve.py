@@ -1,0 +1,112 @@
+"""`chatdesk serve` as a real process: the entry point starts the Telegram bot, answers on
+the stand-in Bot API, serves /healthz (and the webhook), and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from chatdesk.i18n import t
+
+from telegram_harness import WEBHOOK_SECRET  # isort: skip
+from telegram_standin import BotApiStandIn, TgUser, Updates  # isort: skip
+
+ANN = TgUser(4201, "Ann")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiStandIn]:
+    with BotApiStandIn() as api:
+        yield api
+
+
+def serve(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("CHATDESK_")}
+    full.update(env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "chatdesk", "serve"],
+        env=full,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"chatdesk serve exited: {process.stdout.read()}")  # type: ignore[union-attr]
+        try:
+            return httpx.get(url + "/healthz", timeout=2).json()
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("chatdesk serve did not answer /healthz")
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.stdout.read() if process.stdout else ""  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_chatdesk_serve_runs_the_telegram_bot(
+    mode: str, api: BotApiStandIn, database_url: str, kb_dir: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+        "CHATDESK_HTTP_HOST": "127.0.0.1",
+        "CHATDESK_HTTP_PORT": str(port),
+        "CHATDESK_TELEGRAM_TOKEN": api.token,
+        "CHATDESK_TELEGRAM_API_URL": api.base_url,
+    }
+    if mode == "webhook":
+        env["CHATDESK_TELEGRAM_WEBHOOK_URL"] = "https://desk.example.org/telegram/webhook"
+        env["CHATDESK_TELEGRAM_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+    url = f"http://127.0.0.1:{port}"
+    update = Updates().message(ANN, "/new")
+    process = serve(env, tmp_path)
+    try:
+        assert wait_healthy(url, process)["channels"] == ["telegram"]
+        if mode == "polling":
+            api.wait_for("getUpdates", ok_only=False)
+            api.push_update(update)
+        else:
+            api.wait_for("setWebhook")
+            headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+            post = httpx.post(url + "/telegram/webhook", json=update, headers=headers)
+            assert post.status_code == 200
+        [sent] = api.wait_for("sendMessage")
+        assert sent.shown_text == t("intake.ask_subject", "en")
+    finally:
+        output = stop(process)
+    assert process.returncode == 0, output
+    assert api.token not in output
+    if mode == "polling":  # on SIGTERM the poller confirmed the offset: no redelivery later
+        last = api.calls_to("getUpdates")[-1]
+        assert int(last.params["offset"]) == update["update_id"] + 1
+        assert api.pending_updates() == []
