@@ -153,10 +153,15 @@ def quality(eval_dir: Path, tuning: Tuning) -> None:
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name, articles, queries in load_sets(eval_dir):
         kb = KnowledgeBase(articles, tuning)
+        ungated = KnowledgeBase(articles, dataclasses.replace(tuning, threshold=0.0))
         bm25 = Bm25Baseline(articles)
         difl = DifflibBaseline(articles)
         methods: list[tuple[str, Ranker]] = [
             ("chatdesk", lambda q, kb=kb: [m.article.id for m in kb.search(q, limit=10)]),
+            (
+                "chatdesk, no gate",
+                lambda q, kb=ungated: [m.article.id for m in kb.search(q, limit=10)],
+            ),
             ("BM25 (FTS5)", bm25.rank),
             ("difflib titles", difl.rank),
         ]

@@ -16,22 +16,26 @@ typo tolerance. So the index combines them, built once when the knowledge base l
    form only), so rare, specific words dominate and "my"/"the" do not; very common terms
    only contribute through their highest-impact postings, which keeps a query's cost
    bounded however large the base grows.
-4. The best few candidates are re-scored: how much of the query's weight they explain
-   (coverage), how strong the lexical match is, and a rapidfuzz token-set ratio against the
-   title and tags. A calibrated threshold on that confidence silences small talk, nonsense
-   and out-of-scope questions, which is what the bot needs to say "no suggestion".
+4. The best few candidates are re-scored with rapidfuzz against their passages (each line
+   and sentence of the body, and the title with its tags): a question usually resembles one
+   passage, not the whole article. Ranking blends lexical strength with that resemblance.
+5. A separate, calibrated gate decides whether to suggest anything at all: how much of the
+   question's weight the best of the top three explains (coverage), plus lexical strength
+   and passage resemblance. Below the threshold the answer is "no suggestion": small talk,
+   nonsense and out-of-scope questions stay silent.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from chatdesk.stopwords import stop_words
 from chatdesk.textnorm import Stemmers, strip_urls, words
@@ -61,11 +65,19 @@ class Tuning:
     fuzzy_per_word: int = 3  # at most this many vocabulary words stand in for one typo
     posting_cap: int = 4000  # postings read per term (highest impact first)
     candidates: int = 40  # articles re-scored after the lexical pass
-    other_lang_factor: float = 0.8  # confidence factor for articles not in the asker's lang
-    coverage_weight: float = 0.55
-    strength_weight: float = 0.25
-    fuzz_weight: float = 0.20
-    threshold: float = 40.0  # confidence (0..100) below which nothing is suggested
+    other_lang_factor: float = 0.8  # score factor for articles not in the asker's language
+    # Ranking: lexical strength, plus how closely one passage (a line or sentence of the
+    # body, or the title with its tags) resembles the whole question.
+    rank_strength: float = 0.6
+    rank_passage_set: float = 0.2
+    rank_passage_ratio: float = 0.2
+    # The "suggest anything at all?" gate, on the best of the top three: how much of the
+    # question is explained, and how closely a passage matches it.
+    gate_coverage: float = 0.3
+    gate_strength: float = 0.2
+    gate_passage_set: float = 0.3
+    gate_passage_wratio: float = 0.2
+    threshold: float = 50.0  # gate (0..100) below which nothing is suggested
 
 
 DEFAULT_TUNING = Tuning()
@@ -73,13 +85,15 @@ DEFAULT_TUNING = Tuning()
 
 @dataclass(frozen=True)
 class Candidate:
-    """One article after the lexical pass, with the signals its confidence is made of."""
+    """One article after the lexical pass, with the signals its ranking and gate use."""
 
     position: int  # index into the article sequence the index was built from
     lexical: float  # sum of IDF x similarity x BM25F impact over the query words
     coverage: float  # 0..1: share of the query's IDF weight this article matches
     strength: float  # 0..1: lexical score relative to what the query could reach
-    similarity: float  # 0..1: rapidfuzz token-set ratio of the query to title + tags
+    passage_set: float  # 0..1: best rapidfuzz token_set_ratio of the query to a passage
+    passage_ratio: float  # 0..1: best plain rapidfuzz ratio to a passage
+    passage_wratio: float  # 0..1: best rapidfuzz WRatio to a passage
     same_lang: bool  # in the asker's language (or no language was given)
 
 
@@ -96,11 +110,10 @@ class SearchIndex:
         self.tuning = tuning
         self._stemmers = Stemmers()
         self._langs = [article.lang for article in articles]
-        self._titles = [" ".join(words(article.title)) for article in articles]
         self._labels = [
-            " ".join([self._titles[i], *(" ".join(words(t)) for t in article.tags)])
-            for i, article in enumerate(articles)
+            " ".join(words(" ".join([article.title, *article.tags]))) for article in articles
         ]
+        self._bodies = [article.body for article in articles]  # shared, not copied
         self._terms: dict[str, int] = {}
         self._surface: dict[str, set[int]] = {}  # folded word -> term ids it stems to
         self._deletes: dict[str, list[str]] = {}  # word minus one letter -> words
@@ -226,7 +239,7 @@ class SearchIndex:
     def candidates(self, query: str, lang: str | None = None) -> list[Candidate]:
         """The lexical pass: the best-scoring articles with their ranking signals, unfiltered.
 
-        :meth:`search` turns these into confidences; the benchmark uses them to calibrate.
+        :meth:`search` ranks and gates these; the benchmark uses them to calibrate.
         """
         t = self.tuning
         qwords = self._query_words(query, lang)
@@ -252,44 +265,80 @@ class SearchIndex:
         pool = sorted(lexical, key=lexical.__getitem__, reverse=True)[: t.candidates]
         folded_query = " ".join(words(query))
         max_lexical = total_weight * (t.k1 + 1)
-        return [
-            Candidate(
-                position=doc,
-                lexical=lexical[doc],
-                coverage=covered[doc] / total_weight,
-                strength=min(1.0, 2.0 * lexical[doc] / max_lexical),
-                similarity=fuzz.token_set_ratio(folded_query, self._labels[doc]) / 100,
-                same_lang=lang is None or self._langs[doc] == lang,
+        result = []
+        for doc in pool:
+            passages = [self._labels[doc], *_passages(self._bodies[doc])]
+            result.append(
+                Candidate(
+                    position=doc,
+                    lexical=lexical[doc],
+                    coverage=covered[doc] / total_weight,
+                    strength=min(1.0, 2.0 * lexical[doc] / max_lexical),
+                    passage_set=_best(fuzz.token_set_ratio, folded_query, passages),
+                    passage_ratio=_best(fuzz.ratio, folded_query, passages),
+                    passage_wratio=_best(fuzz.WRatio, folded_query, passages),
+                    same_lang=lang is None or self._langs[doc] == lang,
+                )
             )
-            for doc in pool
-        ]
+        return result
 
-    def confidence(self, candidate: Candidate) -> float:
-        """A candidate's 0..100 confidence: the calibrated blend of its signals."""
+    def rank_score(self, candidate: Candidate) -> float:
+        """0..1: how good an answer this article is, relative to the other candidates."""
+        t = self.tuning
+        value = (
+            t.rank_strength * candidate.strength
+            + t.rank_passage_set * candidate.passage_set
+            + t.rank_passage_ratio * candidate.passage_ratio
+        )
+        return value if candidate.same_lang else value * t.other_lang_factor
+
+    def gate_score(self, candidate: Candidate) -> float:
+        """0..100: how sure we are the question is answered at all by this article."""
         t = self.tuning
         value = 100 * (
-            t.coverage_weight * candidate.coverage
-            + t.strength_weight * candidate.strength
-            + t.fuzz_weight * candidate.similarity
+            t.gate_coverage * candidate.coverage
+            + t.gate_strength * candidate.strength
+            + t.gate_passage_set * candidate.passage_set
+            + t.gate_passage_wratio * candidate.passage_wratio
         )
         return value if candidate.same_lang else value * t.other_lang_factor
 
     def search(
         self, query: str, lang: str | None = None, limit: int = 3
     ) -> list[tuple[int, float]]:
-        """Positions and confidences (0..100) of the best articles, best first."""
+        """Positions and scores (0..100) of the best articles, best first; ``[]`` when even
+        the best of the top three does not pass the gate (small talk, out of scope)."""
         if limit <= 0:
             return []
-        scored = []
-        for candidate in self.candidates(query, lang):
-            confidence = self.confidence(candidate)
-            if confidence >= self.tuning.threshold:
-                scored.append((confidence, candidate.lexical, candidate.position))
-        scored.sort(reverse=True)
-        return [(doc, round(confidence, 1)) for confidence, _, doc in scored[:limit]]
+        ranked = sorted(
+            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
+        if not ranked or max(self.gate_score(c) for _, _, c in ranked[:3]) < self.tuning.threshold:
+            return []
+        return [(c.position, round(100 * score, 1)) for score, _, c in ranked[:limit]]
 
 
 _NOTHING = (0.0, 0.0)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _passages(body: str) -> list[str]:
+    """The body's lines and sentences, folded: the units a question is compared with."""
+    found = []
+    for line in body.splitlines():
+        for sentence in _SENTENCE_END.split(line):
+            folded = " ".join(words(sentence))
+            if folded:
+                found.append(folded)
+    return found
+
+
+def _best(scorer: Callable[..., float], query: str, passages: list[str]) -> float:
+    """The best 0..1 score of ``scorer`` between ``query`` and any passage."""
+    found = process.extractOne(query, passages, scorer=scorer)
+    return found[1] / 100 if found else 0.0
 
 
 def _deletions(word: str) -> list[str]:

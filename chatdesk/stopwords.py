@@ -45,7 +45,7 @@ CHAT_FILLER = _word_set(
     hi hello hey hiya howdy yo thanks thank thx ty cheers bye goodbye ok okay okey yes yeah
     yep nope please pls plz lol sorry dear sir madam morning afternoon evening hallo hoi
     dag dank bedankt doei groetjes goedemorgen goedemiddag goedenavond alstublieft alsjeblieft
-    aub oke nee help hulp question vraag
+    aub oke nee
     """
 )
 
