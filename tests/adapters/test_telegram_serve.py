@@ -110,3 +110,28 @@ def test_chatdesk_serve_runs_the_telegram_bot(
         last = api.calls_to("getUpdates")[-1]
         assert int(last.params["offset"]) == update["update_id"] + 1
         assert api.pending_updates() == []
+
+
+def test_a_webhook_without_a_secret_stops_start_up_with_one_line(
+    api: BotApiStandIn, database_url: str, kb_dir: Path, tmp_path: Path
+) -> None:
+    env = {
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+        "CHATDESK_HTTP_PORT": str(free_port()),
+        "CHATDESK_TELEGRAM_TOKEN": api.token,
+        "CHATDESK_TELEGRAM_API_URL": api.base_url,
+        "CHATDESK_TELEGRAM_WEBHOOK_URL": "https://desk.example.org/telegram/webhook",
+    }
+    process = serve(env, tmp_path)
+    try:
+        process.wait(timeout=60)
+    finally:
+        output = stop(process)
+    assert process.returncode == 2
+    assert (
+        output.strip()
+        .splitlines()[-1]
+        .startswith("chatdesk: CHATDESK_TELEGRAM_WEBHOOK_SECRET: must be set")
+    )
+    assert api.calls == []  # nothing was sent to Telegram
