@@ -67,6 +67,9 @@ class TelegramChannel:
             .base_url(settings.telegram_api_url)
             .base_file_url(file_url(settings.telegram_api_url))
             .rate_limiter(RetryingRateLimiter())
+            # one update at a time, in order: a customer's quick answers must not overtake
+            # each other (the desk is thread-safe, but a conversation is a sequence)
+            .concurrent_updates(False)
         )
         if self.webhook_url:
             builder = builder.updater(None)

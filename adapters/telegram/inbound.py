@@ -7,6 +7,8 @@ talk in the group is never read as a support request; the mention is taken out o
 
 from __future__ import annotations
 
+import re
+
 from telegram import Chat, Message, MessageEntity, Update, User
 
 from chatdesk.events import Attachment, InboundEvent
@@ -15,6 +17,7 @@ from .commands import command_text
 from .deeplink import decode_payload
 
 PLATFORM = "telegram"
+_START = re.compile(r"^/start(?:@\w+)?(?:\s|$)")
 
 
 def to_event(update: Update, bot_username: str, bot_id: int) -> InboundEvent | None:
@@ -46,7 +49,7 @@ def to_event(update: Update, bot_username: str, bot_id: int) -> InboundEvent | N
         text = _addressed_text(message, text, bot_username, bot_id)
         if text is None:
             return None
-    elif text.startswith("/start"):
+    elif _START.match(text):
         text = _start_text(text)
     translated = command_text(text, bot_username)
     if translated is None:

@@ -117,3 +117,4 @@ def test_start_with_a_payload_gives_the_desk_the_carried_text() -> None:
     e = event(Updates().message(ANN, f"/start {payload}"))
     assert e.text == "status SD-12"
     assert event(Updates().message(ANN, "/start")).text == "start"
+    assert event(Updates().message(ANN, "/startle me")).text == "startle me"
