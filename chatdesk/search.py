@@ -33,6 +33,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
@@ -64,7 +65,7 @@ class Tuning:
     fuzzy_cutoff: float = 75.0  # rapidfuzz ratio a typo candidate needs
     fuzzy_per_word: int = 3  # at most this many vocabulary words stand in for one typo
     posting_cap: int = 4000  # postings read per term (highest impact first)
-    candidates: int = 40  # articles re-scored after the lexical pass
+    candidates: int = 15  # articles re-scored after the lexical pass
     other_lang_factor: float = 0.8  # score factor for articles not in the asker's language
     # Ranking: lexical strength, plus how closely one passage (a line or sentence of the
     # body, or the title with its tags) resembles the whole question.
@@ -126,50 +127,56 @@ class SearchIndex:
 
     # -- building -------------------------------------------------------------------------
 
-    def _field_terms(self, text: str, lang: str, stops: frozenset[str]) -> Counter[int]:
-        counts = Counter(word for word in words(text) if word not in stops)
-        terms: Counter[int] = Counter()
-        for word, count in counts.items():
-            ids = self._surface.get(word)
-            stem = self._stemmers.stem(word, lang)
-            term = self._terms.setdefault(stem, len(self._terms))
-            if ids is None:
-                self._surface[word] = {term}
-            else:
-                ids.add(term)
-            terms[term] += count
+    def _term_of(self, word: str, lang: str) -> int:
+        """The term id of a folded index word in ``lang``, registering it on first sight."""
+        term = self._terms.setdefault(self._stemmers.stem(word, lang), len(self._terms))
+        self._surface.setdefault(word, set()).add(term)
+        return term
+
+    def _field_terms(self, text: str, lang: str, stops: frozenset[str]) -> dict[int, int]:
+        known = self._word_terms.setdefault(lang, {})
+        terms: dict[int, int] = {}
+        for word, count in Counter(words(text)).items():
+            if word in stops:
+                continue
+            term = known.get(word)
+            if term is None:
+                term = known[word] = self._term_of(word, lang)
+            terms[term] = terms.get(term, 0) + count
         return terms
 
     def _build(self, articles: Sequence[Searchable]) -> None:
         t = self.tuning
         weights = (t.title_weight, t.tags_weight, t.body_weight)
-        per_article: list[tuple[array, array, tuple[int, int, int]]] = []
+        self._word_terms: dict[str, dict[str, int]] = {}
+        # First pass: term counts per field, kept compactly until the average field
+        # lengths (needed for BM25 length normalisation) are known.
+        per_article: list[list[tuple[array, array, int]]] = []
         totals = [0, 0, 0]
         for article in articles:
             stops = stop_words(article.lang)
             body = strip_urls(f"{article.summary}\n{article.body}")
-            fields = (article.title, " ".join(article.tags), body)
-            ids, counts, lengths = array("I"), array("I"), []
-            for number, text in enumerate(fields):
+            fields = []
+            for number, text in enumerate((article.title, " ".join(article.tags), body)):
                 terms = self._field_terms(text, article.lang, stops)
-                lengths.append(sum(terms.values()))
-                for term, count in terms.items():
-                    ids.append(term * 3 + number)
-                    counts.append(count)
-            for number in range(3):
-                totals[number] += lengths[number]
-            per_article.append((ids, counts, (lengths[0], lengths[1], lengths[2])))
+                length = sum(terms.values())
+                totals[number] += length
+                fields.append((array("I", terms.keys()), array("I", terms.values()), length))
+            per_article.append(fields)
+        self._word_terms.clear()
 
         n = max(len(articles), 1)
         averages = [max(total / n, 1.0) for total in totals]
         docs: list[array] = [array("I") for _ in self._terms]
         impacts: list[array] = [array("f") for _ in self._terms]
-        for position, (ids, counts, lengths) in enumerate(per_article):
-            norms = [weights[f] / (1 - t.b + t.b * lengths[f] / averages[f]) for f in range(3)]
+        for position, fields in enumerate(per_article):
             tf: dict[int, float] = {}
-            for packed, count in zip(ids, counts, strict=True):
-                term, number = divmod(packed, 3)
-                tf[term] = tf.get(term, 0.0) + count * norms[number]
+            for number, (ids, counts, length) in enumerate(fields):
+                if not length:
+                    continue
+                norm = weights[number] / (1 - t.b + t.b * length / averages[number])
+                for term, count in zip(ids, counts, strict=True):
+                    tf[term] = tf.get(term, 0.0) + count * norm
             for term, value in tf.items():
                 docs[term].append(position)
                 impacts[term].append(value * (t.k1 + 1) / (value + t.k1))
@@ -179,8 +186,8 @@ class SearchIndex:
             d, imp = docs[term], impacts[term]
             df = len(d)
             self._idf.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
-            if df > t.posting_cap:
-                ranked = sorted(zip(imp, d, strict=True), reverse=True)
+            if df > t.posting_cap:  # only the highest-impact postings are ever read
+                ranked = sorted(zip(imp, d, strict=True), reverse=True)[: t.posting_cap]
                 d = array("I", (doc for _, doc in ranked))
                 imp = array("f", (value for value, _ in ranked))
             self._postings.append((d, imp))
@@ -253,8 +260,6 @@ class SearchIndex:
             for term, similarity in qword.forms.items():
                 factor = similarity * self._idf[term]
                 docs, impacts = self._postings[term]
-                if len(docs) > t.posting_cap:
-                    docs, impacts = docs[: t.posting_cap], impacts[: t.posting_cap]
                 for doc, impact in zip(docs, impacts, strict=True):
                     value = factor * impact
                     if value > best.get(doc, _NOTHING)[0]:
@@ -324,7 +329,8 @@ _NOTHING = (0.0, 0.0)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _passages(body: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _passages(body: str) -> tuple[str, ...]:
     """The body's lines and sentences, folded: the units a question is compared with."""
     found = []
     for line in body.splitlines():
@@ -332,10 +338,10 @@ def _passages(body: str) -> list[str]:
             folded = " ".join(words(sentence))
             if folded:
                 found.append(folded)
-    return found
+    return tuple(found)
 
 
-def _best(scorer: Callable[..., float], query: str, passages: list[str]) -> float:
+def _best(scorer: Callable[..., float], query: str, passages: Sequence[str]) -> float:
     """The best 0..1 score of ``scorer`` between ``query`` and any passage."""
     found = process.extractOne(query, passages, scorer=scorer)
     return found[1] / 100 if found else 0.0
