@@ -78,7 +78,7 @@ class Tuning:
     gate_strength: float = 0.2
     gate_passage_set: float = 0.3
     gate_passage_wratio: float = 0.2
-    threshold: float = 50.0  # gate (0..100) below which nothing is suggested
+    threshold: float = 46.0  # gate (0..100) below which nothing is suggested
 
 
 DEFAULT_TUNING = Tuning()
@@ -278,7 +278,7 @@ class SearchIndex:
                     position=doc,
                     lexical=lexical[doc],
                     coverage=covered[doc] / total_weight,
-                    strength=min(1.0, 2.0 * lexical[doc] / max_lexical),
+                    strength=min(1.0, lexical[doc] / max_lexical),
                     passage_set=_best(fuzz.token_set_ratio, folded_query, passages),
                     passage_ratio=_best(fuzz.ratio, folded_query, passages),
                     passage_wratio=_best(fuzz.WRatio, folded_query, passages),

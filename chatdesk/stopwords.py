@@ -24,7 +24,7 @@ ENGLISH = _word_set(
     need no nor not now of off on once one only or other ought our ours ourselves out over
     own re same shall shan she should shouldn so some still such than that the their theirs
     them themselves then there these they this those through to too under until up upon us
-    ve very via was wasn we were weren what when where which while who whom whose why will
+    ve very via was wasn we were weren what when where whether which while who whom whose why will
     with won would wouldn yet you your yours yourself yourselves s t d m o y
     """
 )

@@ -1,0 +1,98 @@
+"""The ``chatdesk kb`` commands: check a knowledge folder, and try searches against it.
+
+``kb check`` is where broken articles are reported (loading only skips them with a warning,
+so the bot keeps running); ``kb search`` shows what the bot would suggest for a question,
+which is how an editor tunes titles and tags. Both are for operators, in English, on the
+terminal; nothing here is shown to customers.
+
+:func:`register` adds the commands to the main parser; each sets ``func(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from chatdesk.knowledge import LANGUAGES, KnowledgeBase, duplicate_titles, scan
+from chatdesk.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``kb check`` and ``kb search`` to the ``chatdesk`` command's subparsers."""
+    kb = subparsers.add_parser("kb", help="check or search the knowledge base")
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="{check,search}", required=True)
+
+    check = kb_sub.add_parser("check", help="validate every article in a knowledge folder")
+    check.add_argument(
+        "dir", nargs="?", type=Path, help="folder to check (default: CHATDESK_KNOWLEDGE_DIR)"
+    )
+    check.set_defaults(func=cmd_check)
+
+    search = kb_sub.add_parser("search", help="show the suggestions for one or more questions")
+    search.add_argument("queries", nargs="+", metavar="QUERY", help="each argument is a query")
+    search.add_argument("--json", action="store_true", help="one JSON object per query a line")
+    search.add_argument("--limit", type=_positive, help="results per query (default: setting)")
+    search.add_argument("--lang", choices=LANGUAGES, help="the asker's language")
+    search.add_argument(
+        "--dir", type=Path, help="knowledge folder (default: CHATDESK_KNOWLEDGE_DIR)"
+    )
+    search.set_defaults(func=cmd_search)
+    return kb
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Report every broken file and duplicate title; exit 1 if there is any."""
+    folder = args.dir if args.dir is not None else load_settings().knowledge_dir
+    result = scan(folder)
+    problems = [*result.problems, *duplicate_titles(result.articles)]
+    for problem in sorted(problems, key=lambda p: p.path):
+        print(f"error: {problem}")
+    per_lang = Counter(article.lang for article in result.articles)
+    languages = ", ".join(f"{lang} {per_lang[lang]}" for lang in LANGUAGES if per_lang[lang])
+    if problems:
+        print(f"{len(problems)} problem(s); {len(result.articles)} valid article(s) in {folder}")
+        return 1
+    if not result.articles:
+        print(f"error: no articles in {folder}")
+        return 1
+    print(f"ok: {len(result.articles)} articles ({languages}) in {folder}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Print the ranked suggestions for each query, as a table or as JSON lines."""
+    limit = args.limit
+    folder = args.dir
+    if folder is None or limit is None:
+        settings = load_settings() if folder is None else None
+        folder = folder if folder is not None else settings.knowledge_dir  # type: ignore[union-attr]
+        limit = limit if limit is not None else (settings.suggestion_limit if settings else 3)
+    kb = KnowledgeBase.load(folder)
+    for query in args.queries:
+        matches = kb.search(query, lang=args.lang, limit=limit)
+        if args.json:
+            results = [
+                {"id": m.article.id, "title": m.article.title, "score": m.score} for m in matches
+            ]
+            print(json.dumps({"query": query, "results": results}, ensure_ascii=False))
+            continue
+        print(f"query: {query}")
+        if not matches:
+            print("  (no suggestion)")
+        width = max((len(m.article.id) for m in matches), default=0)
+        for rank, match in enumerate(matches, 1):
+            print(
+                f"  {rank}. {match.score:5.1f}  {match.article.id:<{width}}  {match.article.title}"
+            )
+    sys.stdout.flush()
+    return 0
