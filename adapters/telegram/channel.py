@@ -4,7 +4,8 @@ One catch-all handler turns each update into an event (:mod:`.inbound`), asks th
 worker thread, and renders the replies (:mod:`.render`). PTB holds no dialogue state; the
 engine dedupes on update_id in its database, so an update delivered twice (a webhook retry, a
 restart before the poller confirmed its offset) is answered once. An error in one update is
-logged with its update id and the customer gets an apology; the bot carries on.
+logged with its update id and the customer gets an apology; the bot carries on. Updates of
+one chat are handled in order, different chats side by side (:mod:`.ordering`).
 
 Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
 ``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
@@ -36,6 +37,7 @@ from chatdesk.settings import Settings, SettingsError
 from .commands import register_commands
 from .inbound import PLATFORM, to_event
 from .limiter import RetryingRateLimiter
+from .ordering import PerChatUpdateProcessor
 from .redaction import TokenRedactor
 from .render import Renderer
 
@@ -67,9 +69,7 @@ class TelegramChannel:
             .base_url(settings.telegram_api_url)
             .base_file_url(file_url(settings.telegram_api_url))
             .rate_limiter(RetryingRateLimiter())
-            # one update at a time, in order: a customer's quick answers must not overtake
-            # each other (the desk is thread-safe, but a conversation is a sequence)
-            .concurrent_updates(False)
+            .concurrent_updates(PerChatUpdateProcessor())  # in order per chat
         )
         if self.webhook_url:
             builder = builder.updater(None)
@@ -158,7 +158,7 @@ class TelegramChannel:
             await query.answer()
         except TelegramError as exc:
             log.info("telegram: update %s: callback not answered: %s", update.update_id, exc)
-        if query.message is not None and query.message.chat.type == "private":
+        if query.data and query.message is not None and query.message.chat.type == "private":
             try:
                 await self.app.bot.edit_message_reply_markup(
                     chat_id=query.message.chat.id, message_id=query.message.message_id

@@ -7,9 +7,10 @@ setWebhook) against the stand-in Bot API.
 :class:`TelegramBot` is what a test talks to: ``deliver`` hands an update to the bot the way
 Telegram would in the configured mode (queued for getUpdates, or POSTed to the webhook with the
 secret header), and ``settle`` waits until the bot has finished everything delivered so far.
-It does so with a barrier, not a sleep: the channel handles updates one at a time, in order, so
-once a marker button press sent after them has been answered (answerCallbackQuery), every
-earlier update has been processed and its replies sent.
+It does so with a barrier, not a sleep: the channel handles the updates of one chat one at a
+time, in order, so once a marker button press sent in each chat touched since the last settle
+has been answered (answerCallbackQuery), every earlier update of those chats has been processed
+and its replies sent.
 """
 
 from __future__ import annotations
@@ -83,9 +84,13 @@ class TelegramBot:
         self._markers = itertools.count(1)
         self._marker_user = TgUser(999_999, "Marker")
         self.desk: Any = None
+        self._unsettled: dict[int, dict[str, Any]] = {}  # chats with updates in flight
 
     def deliver(self, update: dict[str, Any], secret: str | None = WEBHOOK_SECRET) -> int | None:
         """Hand over one update; in webhook mode, the HTTP status our server answered."""
+        chat = _chat_of(update)
+        if chat is not None:
+            self._unsettled[chat["id"]] = chat
         if self.mode == "polling":
             self.api.push_update(update)
             return None
@@ -95,13 +100,29 @@ class TelegramBot:
         )
         return response.status_code
 
+    def deliver_batch(self, updates: list[dict[str, Any]]) -> None:
+        """Polling mode: several updates that one getUpdates returns together."""
+        assert self.mode == "polling"
+        for update in updates:
+            chat = _chat_of(update)
+            if chat is not None:
+                self._unsettled[chat["id"]] = chat
+        self.api.push_updates(updates)
+
     def settle(self, timeout: float = 20.0) -> None:
         """Return once every update delivered so far has been handled completely."""
-        marker = f"marker-{next(self._markers)}"
-        self.deliver(self.updates.bare_press(self._marker_user, marker))
+        chats: list[dict[str, Any] | None] = list(self._unsettled.values()) or [None]
+        self._unsettled = {}
+        markers = []
+        for chat in chats:
+            marker = f"marker-{next(self._markers)}"
+            markers.append(marker)
+            self.deliver(self.updates.bare_press(self._marker_user, marker, chat))
+        self._unsettled = {}
         self.api.wait_for(
             "answerCallbackQuery",
-            lambda c: c.params.get("callback_query_id") == marker,
+            lambda c: c.params.get("callback_query_id") in markers,
+            count=len(markers),
             timeout=timeout,
         )
 
@@ -118,6 +139,13 @@ class TelegramBot:
         self.deliver(update)
         self.settle()
         return self.api.sent()[before:]
+
+
+def _chat_of(update: dict[str, Any]) -> dict[str, Any] | None:
+    if "message" in update:
+        return update["message"]["chat"]
+    message = update.get("callback_query", {}).get("message")
+    return message["chat"] if message else None
 
 
 def last_with_buttons(sent: list[ApiCall]) -> ApiCall:

@@ -85,7 +85,8 @@ class ApiCall:
     params: dict[str, str]
     status: int = 200
     result: Any = None
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
+    answered_at: float | None = None
 
     def json(self, name: str) -> Any:
         """A parameter PTB sent JSON-encoded (numbers, lists, objects such as reply_markup)."""
@@ -135,6 +136,7 @@ class BotApiStandIn:
         self.calls: list[ApiCall] = []
         self.files: dict[str, tuple[str, bytes]] = {}
         self.blocked_chats: set[int] = set()
+        self.slow_chats: dict[int, float] = {}  # chat id -> seconds before sendMessage answers
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._message_ids = itertools.count(1000)
@@ -290,6 +292,7 @@ class BotApiStandIn:
         with self._cond:
             call.status = status
             call.result = payload.get("result")
+            call.answered_at = time.monotonic()
             self._cond.notify_all()
         self._send(request, status, payload)
 
@@ -411,6 +414,7 @@ class BotApiStandIn:
 
     def _api_sendMessage(self, call: ApiCall) -> Any:
         chat_id = self._check_chat(call)
+        time.sleep(self.slow_chats.get(chat_id, 0))
         try:
             shown = call.shown_text
         except HtmlError as exc:
@@ -576,12 +580,21 @@ class Updates:
             },
         }
 
-    def bare_press(self, user: TgUser, query_id: str) -> dict[str, Any]:
-        """A callback query without data or message (as from an old inline button)."""
-        return {
-            "update_id": next(self._update_ids),
-            "callback_query": {"id": query_id, "from": user.as_dict(), "chat_instance": "x"},
-        }
+    def bare_press(
+        self, user: TgUser, query_id: str, chat: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A callback query without data (as from a button that carries none), under a bot
+        message in ``chat`` if given."""
+        query: dict[str, Any] = {"id": query_id, "from": user.as_dict(), "chat_instance": "x"}
+        if chat is not None:
+            query["message"] = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Chatdesk"},
+                "text": "marker",
+            }
+        return {"update_id": next(self._update_ids), "callback_query": query}
 
 
 def _utf16_len(text: str) -> int:

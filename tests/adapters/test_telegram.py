@@ -306,7 +306,7 @@ def test_the_same_update_delivered_twice_makes_one_ticket(
         assert bot.deliver(confirm) == 200
         assert bot.deliver(confirm) == 200
     else:  # a restart before the poller confirmed its offset: the batch comes again
-        api.push_updates([confirm, dict(confirm)])
+        bot.deliver_batch([confirm, dict(confirm)])
     bot.settle()
 
     assert len(tickets_in(bot)) == 1
@@ -362,6 +362,36 @@ def test_the_user_gets_an_apology_when_a_reply_cannot_be_sent(
     sent = bot.say(ANN, "/new")
 
     assert shown(sent) == t("error.apology", "en")
+
+
+def test_a_chats_messages_are_handled_in_the_order_they_were_sent(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    updates = bot.updates
+    bot.deliver_batch(
+        [
+            updates.message(ANN, "/new"),
+            updates.message(ANN, "Printer on floor 3 is jammed"),
+            updates.message(ANN, "/cancel"),
+        ]
+    )
+    bot.settle()
+    texts = [c.shown_text for c in api.sent(ANN.id)]
+    assert texts[0] == t("intake.ask_subject", "en")
+    assert texts[-1] == t("intake.cancelled", "en")
+    assert len(texts) == 3
+
+
+def test_a_slow_chat_does_not_hold_up_the_others(bots: BotRunner, api: BotApiStandIn) -> None:
+    bot = bots.start()
+    api.slow_chats[ANN.id] = 2.0
+    bot.deliver_batch([bot.updates.message(ANN, "/new"), bot.updates.message(SEM, "/new")])
+    bot.settle()
+    [ann] = api.sent(ANN.id)
+    [sem] = api.sent(SEM.id)
+    assert sem.answered_at is not None and ann.answered_at is not None
+    assert sem.answered_at < ann.answered_at  # Sem was answered while Ann's chat was busy
 
 
 def test_a_webhook_request_with_a_wrong_secret_is_refused(
