@@ -144,6 +144,24 @@ def test_photo_and_document_attach_to_the_ticket_and_an_oversized_file_is_refuse
     ]
 
 
+def test_a_document_with_a_reference_is_added_to_that_open_ticket(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    bot.say(ANN, "/new")
+    reference = finish_intake(bot, ANN, "Export to Excel fails every time")
+    update = bot.updates.document(
+        ANN, file_id="LOG2", file_name="export.log", mime_type="text/plain", size=2048
+    )
+    update["message"]["caption"] = f"{reference} the log from this morning"
+
+    sent = bot.exchange(update)
+
+    assert reference in shown(sent)
+    [(_, _, attachments)] = tickets_in(bot)
+    assert attachments == [("export.log", "text/plain", 2048)]
+
+
 def test_the_attachment_limit_is_a_setting(bots: BotRunner) -> None:
     bot = bots.start(attachment_max_mb=0.1)
     bot.say(ANN, "/new")
