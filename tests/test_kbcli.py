@@ -1,0 +1,152 @@
+"""`chatdesk kb check` and `chatdesk kb search`: exit codes, reported problems, output shape."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatdesk import kbcli
+
+
+def write(root: Path, relative: str, text: str) -> None:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def good(title: str, lang: str = "en", body: str = "Some helpful text.", tags: str = "[]") -> str:
+    return f'---\ntitle: "{title}"\nlang: {lang}\ntags: {tags}\n---\n{body}\n'
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="chatdesk")
+    kbcli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    write(
+        root,
+        "en/password-reset.md",
+        good("Reset your password", body="Use the reset link.", tags="[password]"),
+    )
+    write(root, "en/printer.md", good("Printer does not print", body="Check the paper."))
+    write(root, "nl/password-reset.md", good("Wachtwoord vergeten", "nl", "Gebruik de link."))
+    return root
+
+
+def test_check_passes_a_good_folder_with_a_summary_line(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("kb", "check", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: 3 articles (en 2, nl 1)")
+    assert "error" not in out
+
+
+def test_check_names_every_broken_file_with_its_reason(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = {
+        "en/no-front-matter.md": ("Just text.\n", "no front matter"),
+        "en/unclosed.md": ("---\ntitle: T\nlang: en\n", "front matter is not closed"),
+        "en/bad-yaml.md": ("---\ntitle: [oops\nlang: en\n---\nx\n", "not valid YAML"),
+        "en/no-title.md": ("---\nlang: en\n---\nx\n", "front matter has no 'title'"),
+        "en/no-lang.md": ("---\ntitle: No lang\n---\nx\n", "front matter has no 'lang'"),
+        "en/klingon.md": ("---\ntitle: K\nlang: tlh\n---\nx\n", "unknown lang 'tlh'"),
+        "en/tags.md": ("---\ntitle: Tags\nlang: en\ntags: a, b\n---\nx\n", "'tags' must be a list"),
+        "en/empty-body.md": ("---\ntitle: Empty\nlang: en\n---\n\n", "the body is empty"),
+        "nl/wrong-folder.md": (good("Verkeerd", "en"), "does not match its folder nl/"),
+    }
+    for path, (text, _) in broken.items():
+        write(folder, path, text)
+    assert run("kb", "check", str(folder)) == 1
+    lines = capsys.readouterr().out.splitlines()
+    for path, (_, reason) in broken.items():
+        assert any(line.startswith(f"error: {path}: ") and reason in line for line in lines), path
+    assert lines[-1].startswith(f"{len(broken)} problem(s); 3 valid article(s)")
+
+
+def test_check_flags_duplicate_titles_in_the_same_language_only(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(folder, "en/password-again.md", good("reset  your PASSWORD"))
+    write(folder, "nl/printer.md", good("Printer does not print", "nl"))  # other language: fine
+    assert run("kb", "check", str(folder)) == 1
+    out = capsys.readouterr().out
+    # Files are read in path order, so the later one is named and the first one cited.
+    assert "error: en/password-reset.md: duplicate title 'Reset your password' (en)" in out
+    assert "also in en/password-again.md" in out
+    assert out.count("duplicate title") == 1
+    assert "nl/printer.md" not in out
+
+
+def test_check_defaults_to_the_configured_folder(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CHATDESK_KNOWLEDGE_DIR", str(folder))
+    assert run("kb", "check") == 0
+    assert "ok: 3 articles" in capsys.readouterr().out
+
+
+def test_search_json_gives_one_object_per_query(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run("kb", "search", "--json", "--dir", str(folder), "pasword resset", "hi", "printer")
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    first, second, third = (json.loads(line) for line in lines)
+    assert first["query"] == "pasword resset"
+    assert first["results"][0]["id"] == "en/password-reset"
+    assert set(first["results"][0]) == {"id", "title", "score"}
+    assert first["results"][0]["title"] == "Reset your password"
+    assert isinstance(first["results"][0]["score"], float)
+    assert second == {"query": "hi", "results": []}
+    assert third["results"][0]["id"] == "en/printer"
+
+
+def test_search_limit_and_lang(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(
+        "kb", "search", "--json", "--dir", str(folder), "--lang", "nl", "--limit", "1", "wachtwoord"
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in result["results"]] == ["nl/password-reset"]
+
+
+def test_search_table_is_readable(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("kb", "search", "--dir", str(folder), "printer paper", "asdfgh") == 0
+    out = capsys.readouterr().out
+    assert "query: printer paper\n  1. " in out
+    assert "en/printer" in out and "Printer does not print" in out
+    assert "query: asdfgh\n  (no suggestion)" in out
+
+
+def test_the_chatdesk_command_runs_kb_end_to_end(folder: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "chatdesk", "kb", "search", "--json", "--dir", str(folder), "vpn"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"query": "vpn", "results": []}
+    missing = subprocess.run(
+        [sys.executable, "-m", "chatdesk", "kb", "check", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert missing.returncode != 0
+    assert "does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
