@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import json
 import logging
@@ -125,6 +126,8 @@ class TelegramChannel:
             update = Update.de_json(data, self.app.bot)
         except (json.JSONDecodeError, TypeError, KeyError, ValueError):
             return JSONResponse({"error": "not a Telegram update"}, status_code=400)
+        if not self.app.running:  # stopping: let Telegram deliver it again later
+            return Response(status_code=503)
         await self.app.update_queue.put(update)
         return Response(status_code=200)
 
@@ -188,7 +191,7 @@ class TelegramChannel:
                 reached = True
             except (Forbidden, BadRequest) as exc:
                 log.info("telegram: update %s: no private chat yet (%s)", event.event_id, exc)
-        carried = move if not reached else _without_original(move)
+        carried = move if not reached else dataclasses.replace(move, original_text="")
         await self.renderer.render(carried, lang)
         if not reached:
             return
@@ -223,7 +226,7 @@ class TelegramChannel:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Errors PTB caught outside our handler (polling, a webhook update it could not read)."""
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error("telegram: error (update %s): %s", update_id, context.error)
+        log.error("telegram: error (update %s)", update_id, exc_info=context.error)
 
 
 def file_url(api_url: str) -> str:
@@ -246,13 +249,3 @@ def _webhook_secret(settings: Settings) -> str | None:
             "CHATDESK_TELEGRAM_WEBHOOK_SECRET: 1-256 characters, only A-Z, a-z, 0-9, _ and -"
         )
     return value
-
-
-def _without_original(move: MoveToPrivate) -> MoveToPrivate:
-    return MoveToPrivate(
-        platform=move.platform,
-        chat_id=move.chat_id,
-        user_id=move.user_id,
-        text=move.text,
-        thread_id=move.thread_id,
-    )
