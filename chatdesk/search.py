@@ -169,6 +169,7 @@ class SearchIndex:
         averages = [max(total / n, 1.0) for total in totals]
         docs: list[array] = [array("I") for _ in self._terms]
         impacts: list[array] = [array("f") for _ in self._terms]
+        k1, k1_plus_1 = t.k1, t.k1 + 1
         for position, fields in enumerate(per_article):
             tf: dict[int, float] = {}
             for number, (ids, counts, length) in enumerate(fields):
@@ -179,7 +180,7 @@ class SearchIndex:
                     tf[term] = tf.get(term, 0.0) + count * norm
             for term, value in tf.items():
                 docs[term].append(position)
-                impacts[term].append(value * (t.k1 + 1) / (value + t.k1))
+                impacts[term].append(value * k1_plus_1 / (value + k1))
         per_article.clear()
 
         for term in range(len(self._terms)):
