@@ -1,0 +1,62 @@
+"""Support hours: Monday-Friday 08:30-17:00 in Amsterdam, with holidays, counted exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chatdesk.hours import SupportHours, parse_days, parse_span
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture
+def hours() -> SupportHours:
+    start, end = parse_span("08:30-17:00")
+    return SupportHours(AMS, parse_days("mon-fri"), start, end, frozenset({date(2026, 12, 25)}))
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=AMS)
+
+
+def test_open_on_working_days_only(hours):
+    assert hours.is_open(at(23, 9))  # Monday
+    assert not hours.is_open(at(23, 8, 29))
+    assert not hours.is_open(at(23, 17))
+    assert not hours.is_open(at(28, 12))  # Saturday
+    assert not hours.is_open(at(25, 12, month=12))  # Christmas
+
+
+def test_out_of_hours_tickets_are_picked_up_the_next_working_day(hours):
+    assert hours.next_open(at(27, 18)) == at(30, 8, 30)  # Friday evening -> Monday
+    assert hours.next_open(at(24, 12, month=12)) == at(24, 12, month=12)
+    assert hours.next_open(at(24, 17, 30, month=12)) == at(28, 8, 30, month=12)
+    assert hours.next_open(at(23, 7).astimezone(UTC)) == at(23, 8, 30)
+
+
+def test_support_time_between_two_moments(hours):
+    assert hours.between(at(23, 9), at(23, 10)) == timedelta(hours=1)
+    assert hours.between(at(27, 16), at(30, 9, 30)) == timedelta(hours=2)  # over a weekend
+    assert hours.between(at(23, 18), at(24, 8)) == timedelta()
+    assert hours.between(at(24, 9), at(23, 9)) == timedelta()
+
+
+def test_adding_support_time(hours):
+    assert hours.add(at(23, 16), timedelta(hours=2)) == at(24, 9, 30)
+    assert hours.add(at(27, 20), timedelta(hours=1)) == at(30, 9, 30)
+    assert hours.add(at(23, 9), timedelta(hours=8, minutes=30)) == at(24, 9)
+
+
+@pytest.mark.parametrize("text", ["", "mon-funday", "someday"])
+def test_bad_days_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_days(text)
+
+
+def test_day_ranges_and_spans():
+    assert parse_days("sat-mon") == frozenset({5, 6, 0})
+    with pytest.raises(ValueError):
+        parse_span("17:00-08:30")
