@@ -23,17 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from chatdesk.adapters.slack_directory import SlackDirectory
-from chatdesk.adapters.slack_inbound import (
-    Speaker,
-    from_action,
-    from_command,
-    from_mention,
-    from_message,
-    is_person_message,
-)
-from chatdesk.adapters.slack_render import CHOICE_ACTION_PREFIX, chosen_blocks, mrkdwn
-from chatdesk.adapters.slack_turns import SlackTurns
 from slack_bolt import App, BoltContext
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -47,6 +36,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from chatdesk.adapters.slack_directory import SlackDirectory
+from chatdesk.adapters.slack_inbound import (
+    Speaker,
+    from_action,
+    from_command,
+    from_mention,
+    from_message,
+    is_person_message,
+)
+from chatdesk.adapters.slack_render import CHOICE_ACTION_PREFIX, chosen_blocks, mrkdwn
+from chatdesk.adapters.slack_turns import SlackTurns
 from chatdesk.engine import Desk
 from chatdesk.events import InboundEvent
 from chatdesk.settings import Settings

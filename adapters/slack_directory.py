@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chatdesk.adapters.slack_inbound import Speaker
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from chatdesk.adapters.slack_inbound import Speaker
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from chatdesk.adapters.slack_directory import SlackDirectory
-from chatdesk.adapters.slack_inbound import moved_to_private
-from chatdesk.adapters.slack_render import post, render_card, render_message, render_notice
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
+from chatdesk.adapters.slack_directory import SlackDirectory
+from chatdesk.adapters.slack_inbound import moved_to_private
+from chatdesk.adapters.slack_render import post, render_card, render_message, render_notice
 from chatdesk.engine import Desk
 from chatdesk.events import InboundEvent, Message, MoveToPrivate, Reply, TicketCard
 from chatdesk.i18n import normalize_lang

@@ -51,6 +51,12 @@ class Match:
     score: float  # 0..100, higher is better
 
 
+def topic_of(article_id: str) -> str:
+    """The id without its language folder: ``en/password-reset`` -> ``password-reset``."""
+    first, _, rest = article_id.partition("/")
+    return rest if first in LANGUAGES and rest else article_id
+
+
 class KnowledgeError(Exception):
     """The knowledge folder itself is unusable (missing, or not a folder)."""
 
@@ -256,9 +262,18 @@ class KnowledgeBase:
         """The best articles for ``query``, best first; ``[]`` when nothing is a good match.
 
         With ``lang``, articles in that language get a boost (a strong match in the other
-        language may still appear).
+        language may still appear). Translations of one topic (``en/x`` and ``nl/x``) count
+        once: the better-ranked one, which is in the asker's language when both match.
         """
-        return [
-            Match(self.articles[position], score)
-            for position, score in self.index.search(query, lang=lang, limit=limit)
-        ]
+        matches: list[Match] = []
+        seen: set[str] = set()
+        for position, score in self.index.search(query, lang=lang, limit=limit * 2):
+            article = self.articles[position]
+            topic = topic_of(article.id)
+            if topic in seen:
+                continue
+            seen.add(topic)
+            matches.append(Match(article, score))
+            if len(matches) == limit:
+                break
+        return matches

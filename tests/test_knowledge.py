@@ -228,7 +228,7 @@ def test_small_talk_and_nonsense_get_no_suggestion(base: Path, query: str) -> No
 
 def test_scores_are_0_to_100_best_first_and_limited(base: Path) -> None:
     kb = KnowledgeBase.load(base)
-    matches = kb.search("vpn", limit=2)
+    matches = kb.search("vpn printer password", limit=2)
     assert len(matches) == 2
     assert all(0 < m.score <= 100 for m in matches)
     assert matches[0].score >= matches[1].score
@@ -247,3 +247,14 @@ def test_an_empty_folder_searches_to_nothing(tmp_path: Path) -> None:
     kb = KnowledgeBase.load(tmp_path)
     assert len(kb) == 0
     assert kb.search("password") == []
+
+
+def test_translations_of_one_topic_are_suggested_once_in_the_askers_language():
+    from chatdesk.settings import BUNDLED_KNOWLEDGE_DIR
+
+    kb = KnowledgeBase.load(BUNDLED_KNOWLEDGE_DIR)
+    for lang, query in (("en", "export to excel fails"), ("nl", "exporteren naar excel mislukt")):
+        matches = kb.search(query, lang=lang, limit=3)
+        topics = [m.article.id.split("/", 1)[1] for m in matches]
+        assert len(topics) == len(set(topics)), topics
+        assert matches[0].article.id == f"{lang}/export-import"

@@ -8,8 +8,8 @@ import sys
 
 import pexpect
 import pytest
-from chatdesk.adapters.terminal import clean, render
 
+from chatdesk.adapters.terminal import clean, render
 from chatdesk.events import Choice, InboundEvent, Message, TicketCard
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")

@@ -40,8 +40,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import uvicorn
-from chatdesk.adapters.server import Channel, build_http_app
 from slack_sdk.signature import SignatureVerifier
+
+from chatdesk.adapters.server import Channel, build_http_app
 
 BOT_TOKEN = "xoxb-stand-in-bot-token"
 APP_TOKEN = "xapp-stand-in-app-token"

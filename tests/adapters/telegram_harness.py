@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+
 from chatdesk.adapters.server import Channel, build_http_app
 from chatdesk.adapters.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 
@@ -193,7 +194,6 @@ class BotRunner:
 
     def start(self, mode: str = "polling", **overrides: Any) -> TelegramBot:
         from chatdesk.adapters.telegram import TelegramChannel
-
         from chatdesk.app import open_desk
 
         settings = self.settings(mode, **overrides)

@@ -33,7 +33,6 @@ from slack_standin import (  # isort: skip
 
 from chatdesk.adapters.server import configured_channels
 from chatdesk.adapters.slack import EVENTS_PATH, SlackChannel
-
 from chatdesk.app import open_desk
 from chatdesk.engine import Desk
 from chatdesk.events import InboundEvent, Message

@@ -17,7 +17,6 @@ from chatdesk.adapters.slack_inbound import (
     plain_text,
 )
 from chatdesk.adapters.slack_render import render_message
-
 from chatdesk.events import Choice, Message
 from chatdesk.i18n import t
 

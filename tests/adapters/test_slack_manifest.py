@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from chatdesk.adapters.slack import EVENTS_PATH, SLASH_COMMAND
 
+from chatdesk.adapters.slack import EVENTS_PATH, SLASH_COMMAND
 from chatdesk.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

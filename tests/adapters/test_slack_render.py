@@ -8,6 +8,7 @@ stand-in's reading of mrkdwn, not by our own code.
 from __future__ import annotations
 
 import pytest
+
 from chatdesk.adapters.slack_render import (
     BUTTON_LABEL_LIMIT,
     SECTION_LIMIT,
@@ -18,7 +19,6 @@ from chatdesk.adapters.slack_render import (
     render_message,
     split_text,
 )
-
 from chatdesk.events import Choice, Message, TicketCard
 from chatdesk.i18n import t
 

@@ -26,7 +26,6 @@ from slack_standin import (  # isort: skip
 
 from chatdesk.adapters.server import configured_channels
 from chatdesk.adapters.slack import EVENTS_PATH
-
 from chatdesk.app import open_desk
 from chatdesk.i18n import t
 from chatdesk.settings import Settings

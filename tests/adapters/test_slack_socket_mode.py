@@ -27,7 +27,6 @@ from slack_standin import (  # isort: skip
 
 from chatdesk.adapters.server import configured_channels
 from chatdesk.adapters.slack import EVENTS_PATH, SlackChannel
-
 from chatdesk.app import open_desk
 from chatdesk.i18n import t
 from chatdesk.settings import Settings

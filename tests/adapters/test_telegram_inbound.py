@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from telegram import Update
+
 from chatdesk.adapters.telegram.commands import command_text
 from chatdesk.adapters.telegram.deeplink import decode_payload, encode_payload, start_link
 from chatdesk.adapters.telegram.inbound import to_event
-from telegram import Update
-
 from chatdesk.events import Attachment
 
 from telegram_standin import BOT_ID, BOT_USERNAME, ApiCall, TgGroup, TgUser, Updates  # isort: skip

@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from telegram import Bot, InlineKeyboardButton
+
 from chatdesk.adapters.telegram import card
 from chatdesk.adapters.telegram.formatting import escape, split_text, utf16_len
 from chatdesk.adapters.telegram.render import Renderer
-from telegram import Bot, InlineKeyboardButton
-
 from chatdesk.events import Choice, Message, MoveToPrivate, TicketCard
 from chatdesk.i18n import t
 
