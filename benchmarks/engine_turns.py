@@ -75,16 +75,26 @@ def run_baseline(transactions: int, folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        turns, elapsed, latencies = run_intakes(args.customers, folder)
-        baseline = run_baseline(turns, folder)
+    runs = []
+    for _ in range(args.rounds):  # best of N: the machine is shared, noise only slows
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            turns, elapsed, latencies = run_intakes(args.customers, folder)
+            baseline = run_baseline(turns, folder)
+        runs.append((elapsed, baseline, latencies))
+    elapsed = min(r[0] for r in runs)
+    baseline = min(r[1] for r in runs)
+    latencies = min(runs, key=lambda r: r[0])[2]
     ours = turns / elapsed
     floor = turns / baseline
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95)]
-    print(f"engine turns on SQLite: {args.customers} complete intakes, {turns} turns")
+    print(
+        f"engine turns on SQLite: {args.customers} complete intakes, {turns} turns, "
+        f"best of {args.rounds} rounds"
+    )
     print()
     print(f"{'measure':<34}{'chatdesk':>12}{'baseline':>12}{'ratio':>8}")
     print(f"{'turns (transactions) per second':<34}{ours:>12.0f}{floor:>12.0f}{ours / floor:>8.2f}")

@@ -14,17 +14,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatdesk import conversation as conversations
 from chatdesk import followup, intake
 from chatdesk.commands import Command, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.i18n import LANGUAGES, normalize_lang, t
 from chatdesk.lexicon import is_small_talk
-from chatdesk.models import Conversation, ProcessedEvent, Requester
+from chatdesk.models import ProcessedEvent, Requester
 from chatdesk.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -65,6 +64,7 @@ class Desk:
                 turn = self._turn(session, event)
                 self._route(turn)
                 turn.conversation.updated_at = turn.now
+                conversations.save(session, turn.conversation)
                 return turn.replies
         except IntegrityError:
             # A concurrent delivery of the same event won the race and committed first.
@@ -107,20 +107,18 @@ class Desk:
         """
         if event.event_id is None:
             return True
-        dialect = session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = (
-            insert(ProcessedEvent)
+            conversations.dialect_insert(session)(ProcessedEvent.__table__)
             .values(platform=event.platform, event_id=event.event_id, processed_at=self.clock())
             .on_conflict_do_nothing()
-            .returning(ProcessedEvent.event_id)
+            .returning(ProcessedEvent.__table__.c.event_id)
         )
         return session.execute(statement).scalar() is not None
 
     def _turn(self, session: Session, event: InboundEvent) -> Turn:
         now = self.clock()
         requester = self._requester(session, event, now)
-        conversation = self._conversation(session, event, now)
+        conversation = conversations.load(session, event, now)
         turn = Turn(self, session, event, requester, conversation, now)
         ttl = timedelta(minutes=self.settings.draft_ttl_minutes)
         if conversation.state != "idle" and now - conversation.updated_at > ttl:
@@ -157,34 +155,6 @@ class Desk:
         if event.organization and requester.organization != event.organization:
             requester.organization = event.organization
         return requester
-
-    def _conversation(self, session: Session, event: InboundEvent, now: datetime) -> Conversation:
-        query = (
-            select(Conversation)
-            .where(
-                Conversation.platform == event.platform,
-                Conversation.chat_id == event.chat_id,
-                Conversation.user_id == event.user_id,
-            )
-            .with_for_update()
-        )
-        conversation = session.scalar(query)
-        if conversation is None:
-            try:
-                with session.begin_nested():
-                    conversation = Conversation(
-                        platform=event.platform,
-                        chat_id=event.chat_id,
-                        user_id=event.user_id,
-                        state="idle",
-                        data={},
-                        updated_at=now,
-                    )
-                    session.add(conversation)
-            except IntegrityError:
-                conversation = session.scalar(query)
-                assert conversation is not None
-        return conversation
 
     # -- routing ------------------------------------------------------------------------
     def _route(self, turn: Turn) -> None:

@@ -52,7 +52,6 @@ def start(
     turn.reset()
     draft = _draft(turn)
     draft.update({"attachments": attachments or [], "shown": [], "follows_up": follows_up})
-    turn.changed()
     if follows_up:
         turn.say("intake.follow_up_of", reference=follows_up)
     text = text.strip()
@@ -64,7 +63,6 @@ def start(
     ):
         # A long first message is a description: keep it and ask for a short subject.
         draft["description"] = text
-        turn.changed()
         turn.say("intake.kept_as_description")
         ask(turn, "subject")
     elif text and not validation.problem("subject", text, turn.desk.settings.max_text_length):
@@ -195,10 +193,8 @@ def _accept(turn: Turn, field: str, text: str) -> bool:
     if reason is None:
         _draft(turn)[field] = text.strip()
         turn.data.pop("rejected", None)
-        turn.changed()
         return True
     turn.data["rejected"] = {"field": field, "text": text}
-    turn.changed()
     limit = validation.max_length(field, turn.desk.settings.max_text_length)
     turn.say(
         f"invalid.{reason}",
@@ -232,7 +228,6 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
         return
     shown.extend(fresh)
     turn.data["offer"] = fresh
-    turn.changed()
     for article_id in fresh:
         _record(turn, article_id, "shown")
     ask(turn, "suggest")
@@ -292,7 +287,6 @@ def on_steps(turn: Turn, text: str, choice: str | None) -> None:
 def on_error(turn: Turn, text: str, choice: str | None) -> None:
     if choice == "skip":
         _draft(turn)["error_message"] = None
-        turn.changed()
     elif not _accept(turn, "error_message", text):
         reprompt(turn)
         return
@@ -326,7 +320,6 @@ def on_edit_value(turn: Turn, text: str, choice: str | None) -> None:
     field = turn.data.get("editing", "subject")
     if field == "error_message" and choice == "skip":
         _draft(turn)["error_message"] = None
-        turn.changed()
     elif not _accept(turn, field, text):
         reprompt(turn)
         return
@@ -355,7 +348,6 @@ def cancel(turn: Turn) -> None:
 
 def add_attachment(turn: Turn, attachment: Attachment) -> None:
     _draft(turn).setdefault("attachments", []).append(attachment_to_dict(attachment))
-    turn.changed()
     turn.say("attachment.added_to_draft", name=attachment.name)
 
 

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
+from chatdesk.conversation import ConversationState
 from chatdesk.events import Choice, InboundEvent, Message, Reply
 from chatdesk.i18n import normalize_lang, t
 from chatdesk.lexicon import normalise
-from chatdesk.models import Conversation, Requester
+from chatdesk.models import Requester
 
 if TYPE_CHECKING:
     from chatdesk.engine import Desk
@@ -31,7 +31,7 @@ class Turn:
         session: Session,
         event: InboundEvent,
         requester: Requester,
-        conversation: Conversation,
+        conversation: ConversationState,
         now: datetime,
     ) -> None:
         self.desk = desk
@@ -65,20 +65,14 @@ class Turn:
             self.conversation.data = {}
         return self.conversation.data
 
-    def changed(self) -> None:
-        """Tell the ORM that the JSON data changed in place."""
-        flag_modified(self.conversation, "data")
-
     def goto(self, state: str, **data: Any) -> None:
         self.conversation.state = state
         self.data.update(data)
-        self.changed()
 
     def reset(self) -> None:
         """Back to idle with nothing pending."""
         self.conversation.state = "idle"
         self.conversation.data = {}
-        self.changed()
 
     # -- replies ----------------------------------------------------------------------
     def say(self, key: str, choices: Sequence[Choice] = (), **values: object) -> None:
@@ -96,7 +90,6 @@ class Turn:
             )
         )
         self.data["offered"] = [[c.id, c.label] for c in choices]
-        self.changed()
 
     def emit(self, reply: Reply) -> None:
         self.replies.append(reply)
