@@ -34,14 +34,21 @@ def _not_found(turn: Turn, reference: str) -> None:
     turn.say("ticket.not_found", reference=reference)
 
 
-# -- status and lists ------------------------------------------------------------------
-def status(turn: Turn, reference: str | None) -> None:
+def _lookup(turn: Turn, reference: str | None, usage_key: str) -> Ticket | None:
+    """The customer's ticket for a command, or None after saying what was wrong."""
     if not reference:
-        turn.say("status.usage")
-        return
+        turn.say(usage_key)
+        return None
     ticket = _find(turn, reference)
     if ticket is None:
         _not_found(turn, reference)
+    return ticket
+
+
+# -- status and lists ------------------------------------------------------------------
+def status(turn: Turn, reference: str | None) -> None:
+    ticket = _lookup(turn, reference, "status.usage")
+    if ticket is None:
         return
     state = statuses.get(ticket.status)
     lines = [
@@ -98,7 +105,7 @@ def add_information(
     if state.final:
         offer_followup(turn, ticket, text, attachments)
         return
-    name = turn.requester.display_name or turn.requester.platform_user_id
+    name = turn.author
     if text.strip():
         tickets.add_comment(turn.session, ticket, text.strip(), "customer", name, turn.now)
     for attachment in attachments:
@@ -249,22 +256,18 @@ def on_confirm_close(turn: Turn, text: str, choice: str | None) -> None:
     if ticket is None or statuses.get(ticket.status).final:
         _not_found(turn, reference)
         return
-    name = turn.requester.display_name or turn.requester.platform_user_id
+    name = turn.author
     tickets.set_status(ticket, statuses.CLOSED, name, turn.now)
     turn.say("close.done", reference=reference)
 
 
 def reopen(turn: Turn, reference: str | None) -> None:
-    if not reference:
-        turn.say("reopen.usage")
-        return
-    ticket = _find(turn, reference)
+    ticket = _lookup(turn, reference, "reopen.usage")
     if ticket is None:
-        _not_found(turn, reference)
         return
     state = statuses.get(ticket.status)
     if state.reopenable:
-        name = turn.requester.display_name or turn.requester.platform_user_id
+        name = turn.author
         tickets.set_status(ticket, statuses.OPEN, name, turn.now)
         turn.say("reopen.done", reference=ticket.reference)
     elif state.final:

@@ -398,7 +398,7 @@ def _card(turn: Turn, ticket: Ticket) -> TicketCard:
     return TicketCard(
         reference=ticket.reference or "",
         subject=ticket.subject,
-        requester=turn.requester.display_name or turn.requester.platform_user_id,
+        requester=turn.author,
         priority=ticket.priority,
         status=ticket.status,
         platform=ticket.platform,

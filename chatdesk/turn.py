@@ -51,6 +51,11 @@ class Turn:
             self.requester.locale or self.event.locale, self.desk.settings.default_lang
         )
 
+    @property
+    def author(self) -> str:
+        """How the customer is named on tickets: display name, else platform id."""
+        return self.requester.display_name or self.requester.platform_user_id
+
     def text(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
 
