@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import insert
+
 from chatdesk import tickets, validation
 from chatdesk.events import Attachment, TicketCard
 from chatdesk.lexicon import is_urgent
@@ -228,8 +230,7 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
         return
     shown.extend(fresh)
     turn.data["offer"] = fresh
-    for article_id in fresh:
-        _record(turn, article_id, "shown")
+    _record(turn, fresh, "shown")
     ask(turn, "suggest")
 
 
@@ -255,7 +256,7 @@ def on_suggest(turn: Turn, text: str, choice: str | None) -> None:
         index = int(choice[3:]) - 1
         if 0 <= index < len(offer):
             turn.data["article"] = offer[index]
-            _record(turn, offer[index], "chosen")
+            _record(turn, [offer[index]], "chosen")
             ask(turn, "article")
             return
     _continue_with(turn, "" if choice else text)
@@ -263,7 +264,7 @@ def on_suggest(turn: Turn, text: str, choice: str | None) -> None:
 
 def on_article(turn: Turn, text: str, choice: str | None) -> None:
     if choice == "solved":
-        _record(turn, turn.data.get("article", ""), "solved")
+        _record(turn, [turn.data.get("article", "")], "solved")
         turn.reset()
         turn.say("intake.deflected")
         return
@@ -387,8 +388,7 @@ def _submit(turn: Turn) -> None:
         now=turn.now,
         attachments=[Attachment(**a) for a in draft.get("attachments", [])],
     )
-    for article_id in draft.get("shown", []):
-        _record(turn, article_id, "ticket_anyway", ticket)
+    _record(turn, draft.get("shown", []), "ticket_anyway", ticket)
     turn.reset()
     turn.say("intake.created_urgent" if urgent else "intake.created", reference=ticket.reference)
     turn.emit(_card(turn, ticket))
@@ -407,16 +407,23 @@ def _card(turn: Turn, ticket: Ticket) -> TicketCard:
     )
 
 
-def _record(turn: Turn, article_id: str, kind: str, ticket: Ticket | None = None) -> None:
-    turn.session.add(
-        SuggestionEvent(
-            article_id=article_id,
-            kind=kind,
-            platform=turn.event.platform,
-            user_id=turn.event.user_id,
-            ticket_id=ticket.id if ticket is not None else None,
-            created_at=turn.now,
-        )
+def _record(turn: Turn, article_ids: list[str], kind: str, ticket: Ticket | None = None) -> None:
+    """Funnel events for ``article_ids``, in one Core statement (they are write-only)."""
+    if not article_ids:
+        return
+    turn.session.execute(
+        insert(SuggestionEvent.__table__),
+        [
+            {
+                "article_id": article_id,
+                "kind": kind,
+                "platform": turn.event.platform,
+                "user_id": turn.event.user_id,
+                "ticket_id": ticket.id if ticket is not None else None,
+                "created_at": turn.now,
+            }
+            for article_id in article_ids
+        ],
     )
 
 
