@@ -20,7 +20,6 @@ Everything runs on the standard library's threading servers, beside any event lo
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import itertools
@@ -31,7 +30,7 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,10 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
-
-from chatdesk.adapters.server import Channel, build_http_app
 
 BOT_TOKEN = "xoxb-stand-in-bot-token"
 APP_TOKEN = "xapp-stand-in-app-token"
@@ -835,44 +831,5 @@ class Deliveries:
         )
 
 
-# -- chatdesk's own HTTP server, in a thread ---------------------------------------------------
-
-
-class ChatdeskServer:
-    """uvicorn serving ``build_http_app(channels)`` on a free loopback port, in a thread.
-
-    Its lifespan starts and stops the channels exactly as ``chatdesk serve`` does.
-    """
-
-    def __init__(self, channels: Sequence[Channel]) -> None:
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._sock.getsockname()[1])
-        config = uvicorn.Config(build_http_app(channels), lifespan="on", log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self.server.serve(sockets=[self._sock]))
-        except BaseException as exc:
-            self.error = exc
-
-    def __enter__(self) -> ChatdeskServer:
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.__exit__()
-                raise RuntimeError(f"chatdesk's HTTP server did not start: {self.error!r}")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=30)
-        self._sock.close()
+# chatdesk's own HTTP server, in a thread, is shared with the Telegram tests.
+from chatdesk_server import ChatdeskServer  # noqa: E402, F401

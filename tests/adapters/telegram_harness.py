@@ -15,63 +15,20 @@ and its replies sent.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import socket
-import threading
-import time
-from collections.abc import Sequence
 from typing import Any
 
 import httpx
-import uvicorn
 
-from chatdesk.adapters.server import Channel, build_http_app
 from chatdesk.adapters.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 
+from chatdesk_server import ChatdeskServer  # isort: skip
 from telegram_standin import ApiCall, BotApiStandIn, TgUser, Updates  # isort: skip
 
 WEBHOOK_SECRET = "stand-in_webhook-secret"
 
 
-class ServerThread:
-    """uvicorn serving chatdesk's HTTP app on a free loopback port, in a background thread."""
-
-    def __init__(self, channels: Sequence[Channel]) -> None:
-        self.app = build_http_app(channels)
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port = int(self._sock.getsockname()[1])
-        config = uvicorn.Config(self.app, lifespan="on", log_level="warning")
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.error: BaseException | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self.server.serve(sockets=[self._sock]))
-        except BaseException as exc:  # pragma: no cover - reported by start()
-            self.error = exc
-
-    def start(self, timeout: float = 20.0) -> ServerThread:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the HTTP server did not start: {self.error!r}")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self._thread.join(timeout=30)
-        self._sock.close()
+ServerThread = ChatdeskServer  # chatdesk's own HTTP server, shared with the Slack tests
 
 
 class TelegramBot:
