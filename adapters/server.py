@@ -21,14 +21,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from chatdesk.delivery import Worker
 from chatdesk.engine import Desk
+from chatdesk.events import CardLocation, Posted, Reply
 from chatdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 class Channel(Protocol):
-    """One platform connection served by ``chatdesk serve``."""
+    """One platform connection served by ``chatdesk serve``.
+
+    ``deliver`` is the outbox's way out (see :class:`chatdesk.delivery.Sender`): notifications
+    for this platform are sent through it by the worker, never straight from a turn.
+    """
 
     name: str
 
@@ -38,9 +44,15 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
+    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None: ...
 
-def build_http_app(channels: Sequence[Channel]) -> Starlette:
-    """A Starlette app with ``/healthz`` and every channel's routes; channels start with it."""
+
+def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Starlette:
+    """A Starlette app with ``/healthz`` and every channel's routes; channels start with it.
+
+    With ``desk`` given, the outbox worker and the periodic jobs (:mod:`chatdesk.delivery`)
+    run from start to stop too, sending through the channels.
+    """
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "channels": [c.name for c in channels]})
@@ -48,13 +60,18 @@ def build_http_app(channels: Sequence[Channel]) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         started: list[Channel] = []
+        worker = Worker(desk, {c.name: c for c in channels}) if desk is not None else None
         try:
             for channel in channels:
                 await channel.start()
                 started.append(channel)
                 log.info("channel %s started", channel.name)
+            if worker is not None:
+                await worker.start()
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             for channel in reversed(started):
                 try:
                     await channel.stop()
@@ -81,10 +98,10 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
     return channels
 
 
-async def run_server(settings: Settings, channels: Sequence[Channel]) -> None:
+async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk) -> None:
     """Serve until SIGINT/SIGTERM, then stop every channel."""
     config = uvicorn.Config(
-        build_http_app(channels),
+        build_http_app(channels, desk),
         host=settings.http_host,
         port=settings.http_port,
         log_level=settings.log_level.lower(),

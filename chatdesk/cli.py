@@ -58,7 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "no platform is configured (set CHATDESK_TELEGRAM_TOKEN, or CHATDESK_SLACK_BOT_TOKEN "
             "and CHATDESK_SLACK_SIGNING_SECRET); serving /healthz only"
         )
-    asyncio.run(run_server(settings, channels))
+    asyncio.run(run_server(settings, channels, desk))
     return 0
 
 

@@ -54,6 +54,13 @@ class InboundEvent:
     organization: str | None = None
     attachments: tuple[Attachment, ...] = ()
     received_at: datetime = field(default_factory=_now)
+    # The agents' side. ``agent_chat``: said in the agents' channel or group (a card button, a
+    # thread reply, a command to the bot there). ``agent``: the adapter found the user among
+    # that chat's members; the desk adds its own list (CHATDESK_AGENTS) and decides.
+    # ``reply_to``: the platform id of the bot message this one answers (a Telegram reply).
+    agent_chat: bool = False
+    agent: bool = False
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,11 @@ class TicketCard:
     platform: str
     urgent: bool = False
     lang: str = "en"
+    ticket_id: int = 0
+    assignee: str = ""
+    escalated: bool = False
+    actions: tuple[Choice, ...] = ()
+    """Agent buttons (claim, status, reply): choice ids the desk understands when pressed."""
 
 
 @dataclass(frozen=True)
@@ -114,4 +126,42 @@ class MoveToPrivate:
     thread_id: str | None = None
 
 
-Reply = Message | TicketCard | MoveToPrivate
+@dataclass(frozen=True)
+class ThreadNote:
+    """A line in a ticket's thread in the agents' chat (under the card, or in its forum topic).
+
+    ``kind`` says whose words these are, so adapters can mark them plainly: ``customer`` (the
+    customer wrote it), ``public`` (an agent's reply that reached the customer), ``internal``
+    (an agent's note, never sent to the customer), ``event`` (a status change, a claim) or
+    ``escalation`` (a broken service target). ``ping`` asks the adapter to alert the channel
+    (urgent and escalation pings), not only the thread.
+    """
+
+    platform: str
+    reference: str
+    text: str
+    kind: str = "event"
+    ping: bool = False
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class CardLocation:
+    """Where a ticket's card was posted, handed to the adapter to edit it or reply under it."""
+
+    chat_id: str
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What an adapter reports after posting in the agents' chat: the new message's id, and
+    the thread it opened or went to (a Slack ``ts``, a Telegram forum topic)."""
+
+    chat_id: str
+    message_id: str
+    thread_id: str | None = None
+
+
+Reply = Message | TicketCard | MoveToPrivate | ThreadNote

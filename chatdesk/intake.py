@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 
-from chatdesk import tickets, validation
-from chatdesk.events import Attachment, TicketCard
+from chatdesk import notify, tickets, validation
+from chatdesk.events import Attachment
 from chatdesk.lexicon import is_urgent
 from chatdesk.models import SuggestionEvent, Ticket
 from chatdesk.turn import Turn
@@ -391,20 +391,7 @@ def _submit(turn: Turn) -> None:
     _record(turn, draft.get("shown", []), "ticket_anyway", ticket)
     turn.reset()
     turn.say("intake.created_urgent" if urgent else "intake.created", reference=ticket.reference)
-    turn.emit(_card(turn, ticket))
-
-
-def _card(turn: Turn, ticket: Ticket) -> TicketCard:
-    return TicketCard(
-        reference=ticket.reference or "",
-        subject=ticket.subject,
-        requester=turn.author,
-        priority=ticket.priority,
-        status=ticket.status,
-        platform=ticket.platform,
-        urgent=ticket.priority == "urgent",
-        lang=ticket.lang,
-    )
+    notify.card(turn.session, ticket, settings, turn.now)
 
 
 def _record(turn: Turn, article_ids: list[str], kind: str, ticket: Ticket | None = None) -> None:

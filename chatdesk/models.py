@@ -96,6 +96,16 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The agent desk
+    assignee: Mapped[str | None] = mapped_column(String(200))  # an agent's display name
+    assignee_id: Mapped[str | None] = mapped_column(String(120))  # "platform:user id"
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    approval: Mapped[str | None] = mapped_column(String(20))  # pending | approved | declined
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_remark: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rating_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     requester: Mapped[Requester] = relationship()
     follows_up: Mapped[Ticket | None] = relationship(remote_side=[id])
@@ -195,3 +205,63 @@ class SuggestionEvent(Base):
     user_id: Mapped[str] = mapped_column(String(100))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxItem(Base):
+    """One notification waiting to be sent (or sent): written in the transaction of the change.
+
+    A worker in ``chatdesk serve`` claims due items (row locks with SKIP LOCKED on PostgreSQL, a
+    lease in ``claimed_until`` everywhere), sends them and stamps ``sent_at``. ``topic`` keeps
+    order: an item is only claimed when every earlier item of its topic is done, so a customer
+    reads messages in the order they were written and a card exists before its thread.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))  # the reply type: message, card, thread_note
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TicketPost(Base):
+    """A message the bot posted about a ticket in an agents' chat: the card, or a thread line.
+
+    An agent's reply to any of them (a Slack thread under the card, a Telegram reply or forum
+    topic) is found back to its ticket through this table; the card row (``card``) is also
+    where the card is edited in place.
+    """
+
+    __tablename__ = "ticket_posts"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    message_id: Mapped[str] = mapped_column(String(100))
+    thread_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    card: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ServiceBreach(Base):
+    """A service target a ticket broke; unique per ticket and target, so it pings once."""
+
+    __tablename__ = "service_breaches"
+    __table_args__ = (UniqueConstraint("ticket_id", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(30))  # first_response | resolution
+    breached_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,16 +9,21 @@ one line naming the variable and what is wrong: :func:`load_settings` raises
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+if TYPE_CHECKING:
+    from chatdesk.hours import SupportHours
+
 BUNDLED_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 PREFIX_PATTERN = re.compile(r"[A-Z][A-Z0-9]{1,9}")
 ENV_PREFIX = "CHATDESK_"
+PRIORITIES = ("urgent", "high", "normal", "low")
 
 
 class SettingsError(Exception):
@@ -49,6 +54,26 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     organization_sharing: bool = False
 
+    # The agent desk (issue: agents in their channel; lifecycle from the manuals)
+    agents: str = ""
+    agent_lang: Literal["en", "nl", ""] = ""
+    agent_reply_default: Literal["public", "internal"] = "internal"
+    auto_close_days: float = Field(default=7.0, ge=0)
+    ask_rating: bool = True
+    support_days: str = "mon-fri"
+    support_time: str = "08:30-17:00"
+    holidays: str = ""
+    service_targets: str = "urgent=1/4,high=4/16,normal=8/40,low=16/80"
+    urgent_around_the_clock: bool = True
+    organizations_file: Path | None = None
+    organization_approval: bool = False
+
+    # Delivery: the outbox worker and periodic work inside `chatdesk serve`
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_lease_seconds: float = Field(default=120.0, ge=5)
+    outbox_max_backoff_seconds: float = Field(default=600.0, ge=1)
+    periodic_seconds: float = Field(default=60.0, gt=0)
+
     # The one HTTP server of `chatdesk serve` (webhooks, Slack events, /healthz)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
@@ -59,6 +84,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_agent_chat: str | None = None
+    telegram_agent_topics: bool = False
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -127,9 +153,125 @@ class Settings(BaseSettings):
     def _empty_str_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("support_days")
+    @classmethod
+    def _support_days(cls, value: str) -> str:
+        from chatdesk.hours import parse_days
+
+        parse_days(value)
+        return value
+
+    @field_validator("support_time")
+    @classmethod
+    def _support_time(cls, value: str) -> str:
+        from chatdesk.hours import parse_span
+
+        parse_span(value)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str) -> str:
+        for part in value.replace(" ", "").split(","):
+            if part:
+                try:
+                    date.fromisoformat(part)
+                except ValueError:
+                    raise ValueError(f"{part!r} is not a date like 2026-12-25") from None
+        return value
+
+    @field_validator("service_targets")
+    @classmethod
+    def _service_targets(cls, value: str) -> str:
+        parse_service_targets(value)
+        return value
+
+    @field_validator("agents")
+    @classmethod
+    def _agents(cls, value: str) -> str:
+        parse_agents(value)
+        return value
+
+    @field_validator("organizations_file", mode="before")
+    @classmethod
+    def _organizations_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("organizations_file")
+    @classmethod
+    def _organizations_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
+        return value
+
+    @property
+    def agent_language(self) -> str:
+        """The language of the agents' chat: CHATDESK_AGENT_LANG, else the default."""
+        return self.agent_lang or self.default_lang
+
+    @property
+    def support_hours(self) -> SupportHours:
+        from chatdesk.hours import parse_days, parse_span
+
+        start, end = parse_span(self.support_time)
+        holidays = frozenset(
+            date.fromisoformat(p) for p in self.holidays.replace(" ", "").split(",") if p
+        )
+        return SupportHours(
+            zone=ZoneInfo(self.timezone),
+            days=parse_days(self.support_days),
+            start=start,
+            end=end,
+            holidays=holidays,
+        )
+
+    @property
+    def agent_ids(self) -> frozenset[tuple[str, str]]:
+        """(platform, user id) pairs named in CHATDESK_AGENTS."""
+        return parse_agents(self.agents)
+
     @property
     def attachment_max_bytes(self) -> int:
         return int(self.attachment_max_mb * 1024 * 1024)
+
+
+def parse_agents(text: str) -> frozenset[tuple[str, str]]:
+    """``telegram:123,slack:U0123`` to (platform, user id) pairs."""
+    pairs: set[tuple[str, str]] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        platform, _, user = part.partition(":")
+        if platform not in ("telegram", "slack", "terminal") or not user:
+            raise ValueError(
+                f"{part!r}: name each agent as platform:user id (telegram:123, slack:U0123)"
+            )
+        pairs.add((platform, user))
+    return frozenset(pairs)
+
+
+def parse_service_targets(text: str) -> dict[str, tuple[float, float]]:
+    """``urgent=1/4,normal=8/40`` to {priority: (first response hours, resolution hours)}."""
+    targets: dict[str, tuple[float, float]] = {}
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        priority, _, hours = part.partition("=")
+        first, _, resolution = hours.partition("/")
+        try:
+            pair = (float(first), float(resolution))
+        except ValueError:
+            raise ValueError(
+                f"{part!r}: use priority=first response/resolution in support hours, "
+                "for example normal=8/40"
+            ) from None
+        if priority not in PRIORITIES or min(pair) <= 0:
+            raise ValueError(
+                f"{part!r}: the priority must be one of {', '.join(PRIORITIES)} "
+                "and the hours above zero"
+            )
+        targets[priority] = pair
+    return targets
 
 
 def load_settings(**overrides: object) -> Settings:

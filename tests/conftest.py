@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from chatdesk.events import TicketCard
 from chatdesk.settings import Settings, load_settings
 
 PG_URL = os.environ.get("CHATDESK_TEST_DATABASE_URL", "")
@@ -216,9 +217,8 @@ class Chat:
         return [c.id for r in self.replies for c in getattr(r, "choices", ())]
 
     def cards(self) -> list:
-        from chatdesk.events import TicketCard
-
-        return [r for r in self.replies if isinstance(r, TicketCard)]
+        """Ticket cards waiting in the outbox for the agents' chat, oldest first."""
+        return [r for r in outbox_replies(self.desk) if isinstance(r, TicketCard)]
 
     def open_ticket(self, subject: str = "Export to Excel fails every time") -> str:
         """A full intake by buttons; returns the new reference."""
@@ -236,6 +236,20 @@ class Chat:
         match = re.search(r"[A-Z][A-Z0-9]{1,9}-\d+", self.text)
         assert match, self.text
         return match.group(0)
+
+
+def outbox_replies(desk) -> list:  # type: ignore[no-untyped-def]
+    """Every reply waiting in the outbox (not yet sent), oldest first."""
+    from sqlalchemy import select
+
+    from chatdesk import outbox
+    from chatdesk.models import OutboxItem
+
+    with desk.database.session() as session:
+        rows = session.scalars(
+            select(OutboxItem).where(OutboxItem.sent_at.is_(None)).order_by(OutboxItem.id)
+        )
+        return [outbox.decode(row.kind, row.payload) for row in rows]
 
 
 @pytest.fixture

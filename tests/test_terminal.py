@@ -71,7 +71,7 @@ def test_a_full_intake_in_the_terminal(terminal):
     _answer(child, "Reports > Export to Excel", "Skip")
     screen = _answer(child, "1", "Send ticket")
     assert "Subject: Export to Excel fails" in screen
-    screen = _answer(child, "1", "notified of SD-1001")
+    screen = _answer(child, "1", "SD-1001 has been created")
     assert "SD-1001 has been created" in screen
     screen = _answer(child, "status SD-1001", "Status: New")
     child.sendcontrol("d")

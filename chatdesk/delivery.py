@@ -1,0 +1,186 @@
+"""The background work of ``chatdesk serve``: sending the outbox and running periodic jobs.
+
+:class:`Worker` runs two loops on the server's event loop. The outbox loop claims due items
+(:mod:`chatdesk.outbox`), hands each to the adapter of its platform (a :class:`Sender`), and
+records the result; a failure is retried with back-off, never dropped. The periodic loop runs
+the jobs in :data:`PERIODIC_JOBS` (auto-close, service-target checks...): each job does its
+own transactions and locks the rows it changes (``SKIP LOCKED`` on PostgreSQL), so several
+``chatdesk serve`` processes can run the same loops against one database and every item is
+handled once.
+
+Database calls run in worker threads (``asyncio.to_thread``); only the platform calls are
+awaited on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from chatdesk import outbox
+from chatdesk.events import CardLocation, Posted, Reply
+
+if TYPE_CHECKING:
+    from chatdesk.engine import Desk
+
+log = logging.getLogger(__name__)
+
+BATCH = 20
+CONCURRENCY = 8
+
+
+class Sender(Protocol):
+    """What an adapter offers the outbox: send one reply, say where it landed.
+
+    ``card`` is where the ticket's card already is (to edit a card in place, or to answer under
+    it); None when there is none yet. Raise :class:`chatdesk.outbox.DeliveryFailed` with
+    ``permanent=True`` when retrying cannot help; any other exception is retried.
+    """
+
+    name: str
+
+    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None: ...
+
+
+PeriodicJob = Callable[["Desk", datetime], int]
+"""A periodic job: does its work for ``now`` in its own transactions, returns items handled."""
+
+PERIODIC_JOBS: list[PeriodicJob] = []
+"""Jobs run by every serve process; each must be safe to run concurrently with itself."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """The outbox and periodic loops for one process."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        senders: Mapping[str, Sender],
+        *,
+        jobs: list[PeriodicJob] | None = None,
+    ) -> None:
+        self.desk = desk
+        self.settings = desk.settings
+        self.senders = dict(senders)
+        self.jobs = PERIODIC_JOBS if jobs is None else jobs
+        self.name = worker_name()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.desk.clock
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._outbox_loop(), name="chatdesk-outbox"),
+            asyncio.create_task(self._periodic_loop(), name="chatdesk-periodic"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    def wake(self) -> None:
+        """Look at the outbox now instead of at the next poll (after a turn enqueued)."""
+        self._wake.set()
+
+    # -- the outbox -----------------------------------------------------------------------
+    async def _outbox_loop(self) -> None:
+        while True:
+            try:
+                handled = await self.drain()
+            except Exception:
+                log.exception("outbox: a round failed; trying again shortly")
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
+
+    async def drain(self) -> int:
+        """Claim one batch and send it; the number of items attempted."""
+        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+        deliveries = await asyncio.to_thread(
+            outbox.claim,
+            self.desk.database,
+            self.name,
+            self.senders,
+            self.clock(),
+            limit=BATCH,
+            lease=lease,
+        )
+        if not deliveries:
+            return 0
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(delivery: outbox.Delivery) -> None:
+            async with gate:
+                await self._send(delivery)
+
+        await asyncio.gather(*(one(d) for d in deliveries))
+        return len(deliveries)
+
+    async def _send(self, delivery: outbox.Delivery) -> None:
+        sender = self.senders[delivery.platform]
+        try:
+            posted = await sender.deliver(delivery.reply, delivery.card)
+        except Exception as exc:
+            due = await asyncio.to_thread(
+                outbox.failed,
+                self.desk.database,
+                delivery,
+                self.name,
+                self.clock(),
+                exc,
+                max_backoff=self.settings.outbox_max_backoff_seconds,
+            )
+            if due is None:
+                log.error("outbox: item %s set aside: %s", delivery.id, exc)
+            else:
+                log.warning(
+                    "outbox: item %s attempt %s failed (%s); next try at %s",
+                    delivery.id,
+                    delivery.attempts,
+                    exc,
+                    due.isoformat(timespec="seconds"),
+                )
+            return
+        await asyncio.to_thread(
+            outbox.sent, self.desk.database, delivery, self.name, self.clock(), posted
+        )
+
+    # -- periodic jobs ----------------------------------------------------------------------
+    async def _periodic_loop(self) -> None:
+        while True:
+            await self.run_periodic()
+            await asyncio.sleep(self.settings.periodic_seconds)
+
+    async def run_periodic(self) -> int:
+        """Run every periodic job once; a failing job is logged and the others still run."""
+        total = 0
+        for job in self.jobs:
+            try:
+                total += await asyncio.to_thread(job, self.desk, self.clock())
+            except Exception:
+                log.exception("periodic job %s failed", getattr(job, "__name__", job))
+        if total:
+            self.wake()
+        return total

@@ -1,0 +1,121 @@
+"""Notifications: what the desk tells people outside the current turn, via the outbox.
+
+Every function here writes into the caller's transaction (see :mod:`chatdesk.outbox`), so a
+notification exists exactly when the change it reports was committed. Three audiences:
+
+- the customer, in their own chat and language (:func:`customer`);
+- the agents, on the ticket's card, which is posted once and then edited in place
+  (:func:`card`);
+- the agents, in the ticket's thread under the card (:func:`thread`), where the whole
+  conversation of a ticket is kept: the customer's answers, agents' replies and notes, status
+  changes and escalations (the manuals' "prikbord").
+
+Agent-side texts use the agents' language (CHATDESK_AGENT_LANG), customer texts the ticket's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from chatdesk import outbox
+from chatdesk.events import Choice, Message, ThreadNote, TicketCard
+from chatdesk.i18n import t
+from chatdesk.models import Ticket
+from chatdesk.settings import Settings
+
+CLAIM = "ag:claim:"
+STATUS_MENU = "ag:status:"
+SET_STATUS = "ag:set:"
+REPLY = "ag:reply:"
+"""Agent button ids are ``<prefix><reference>`` (``ag:set:`` adds ``:<status>``): at most
+about 40 bytes, inside Telegram's 64-byte callback limit."""
+
+
+def customer_lang(ticket: Ticket) -> str:
+    requester = ticket.requester
+    return (requester.lang if requester is not None and requester.lang else None) or ticket.lang
+
+
+def customer(
+    session: Session,
+    ticket: Ticket,
+    text: str,
+    now: datetime,
+    choices: Sequence[Choice] = (),
+) -> None:
+    """Plain ``text`` to the ticket's customer, in the chat the ticket came from."""
+    outbox.enqueue(
+        session,
+        Message(ticket.platform, ticket.chat_id, text, tuple(choices)),
+        now,
+        ticket_id=ticket.id,
+    )
+
+
+def customer_key(
+    session: Session,
+    ticket: Ticket,
+    key: str,
+    now: datetime,
+    choices: Sequence[Choice] = (),
+    **values: object,
+) -> None:
+    """A catalogue text to the ticket's customer, in their language."""
+    customer(session, ticket, t(key, customer_lang(ticket), **values), now, choices)
+
+
+def build_card(ticket: Ticket, settings: Settings) -> TicketCard:
+    """The card for ``ticket`` as it is now, with the agent buttons in the agents' language."""
+    lang = settings.agent_language
+    reference = ticket.reference or ""
+    requester = ticket.requester
+    name = requester.display_name or requester.platform_user_id if requester is not None else ""
+    if requester is not None and requester.organization:
+        name = f"{name} ({requester.organization})"
+    return TicketCard(
+        reference=reference,
+        subject=ticket.subject,
+        requester=name,
+        priority=ticket.priority,
+        status=ticket.status,
+        platform=ticket.platform,
+        urgent=ticket.priority == "urgent",
+        lang=lang,
+        ticket_id=ticket.id,
+        assignee=ticket.assignee or "",
+        escalated=ticket.escalated,
+        actions=(
+            Choice(CLAIM + reference, t("agent.button.claim", lang)),
+            Choice(STATUS_MENU + reference, t("agent.button.status", lang)),
+            Choice(REPLY + reference, t("agent.button.reply", lang)),
+        ),
+    )
+
+
+def card(session: Session, ticket: Ticket, settings: Settings, now: datetime) -> None:
+    """Post the ticket's card, or edit it in place when it was posted before."""
+    session.flush()
+    outbox.enqueue(session, build_card(ticket, settings), now, ticket_id=ticket.id)
+
+
+def thread(
+    session: Session,
+    ticket: Ticket,
+    text: str,
+    now: datetime,
+    *,
+    kind: str = "event",
+    ping: bool = False,
+    choices: Sequence[Choice] = (),
+) -> None:
+    """A line in the ticket's thread in the agents' chat."""
+    session.flush()
+    outbox.enqueue(
+        session,
+        ThreadNote(ticket.platform, ticket.reference or "", text, kind, ping, tuple(choices)),
+        now,
+        ticket_id=ticket.id,
+    )
