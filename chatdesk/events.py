@@ -61,6 +61,7 @@ class InboundEvent:
     agent_chat: bool = False
     agent: bool = False
     reply_to: str | None = None
+    email: str | None = None  # when the platform shares it (Slack profiles): organizations
 
 
 @dataclass(frozen=True)
