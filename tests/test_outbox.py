@@ -1,0 +1,199 @@
+"""The outbox: notifications written with the change, sent once, in order, through outages.
+
+The worker is driven by hand (``Worker.drain``) with the tests' clock, so back-off is a matter
+of moving the clock. The sender here stands in for a platform adapter (the boundary the outbox
+talks to): it records what it was given and fails when told to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from chatdesk import outbox, tickets
+from chatdesk.delivery import Worker
+from chatdesk.events import CardLocation, Message, Posted, ThreadNote, TicketCard
+from chatdesk.models import OutboxItem, TicketPost
+from chatdesk.notify import build_card
+from chatdesk.outbox import DeliveryFailed
+
+
+class PlatformStandIn:
+    """A Sender: keeps what it delivered, fails the next ``outage`` attempts."""
+
+    def __init__(self, name: str = "test") -> None:
+        self.name = name
+        self.delivered: list[tuple[object, CardLocation | None]] = []
+        self.outage = 0
+        self.error: Exception = ConnectionError("platform answered 502")
+        self.attempts = 0
+        self._next_id = 100
+
+    async def deliver(self, reply, card):  # type: ignore[no-untyped-def]
+        self.attempts += 1
+        if self.outage > 0:
+            self.outage -= 1
+            raise self.error
+        self.delivered.append((reply, card))
+        if isinstance(reply, TicketCard | ThreadNote):
+            if isinstance(reply, TicketCard) and card is not None:
+                return Posted(card.chat_id, card.message_id, card.thread_id)
+            self._next_id += 1
+            return Posted("agents", str(self._next_id), None)
+        return None
+
+    @property
+    def texts(self) -> list[str]:
+        return [getattr(reply, "text", "") for reply, _ in self.delivered]
+
+
+def _message(text: str, chat: str = "chat-1") -> Message:
+    return Message("test", chat, text)
+
+
+def _enqueue(desk, *replies, ticket_id=None) -> None:  # type: ignore[no-untyped-def]
+    with desk.database.session() as session:
+        for reply in replies:
+            outbox.enqueue(session, reply, desk.clock(), ticket_id=ticket_id)
+
+
+def _drain(worker: Worker) -> int:
+    return asyncio.run(worker.drain())
+
+
+@pytest.fixture
+def platform() -> PlatformStandIn:
+    return PlatformStandIn()
+
+
+@pytest.fixture
+def worker(desk, platform) -> Worker:  # type: ignore[no-untyped-def]
+    return Worker(desk, {"test": platform}, jobs=[])
+
+
+def test_a_notification_exists_only_if_its_change_committed(desk):
+    with pytest.raises(RuntimeError), desk.database.session() as session:
+        outbox.enqueue(session, _message("rolled back"), desk.clock())
+        raise RuntimeError("the change failed")
+    with desk.database.session() as session:
+        assert outbox.pending_count(session) == 0
+
+
+def test_messages_of_one_chat_are_sent_in_order_one_at_a_time(desk, worker, platform):
+    _enqueue(desk, _message("first"), _message("second"), _message("other chat", "chat-2"))
+    assert _drain(worker) == 2  # the heads of both chats; "second" waits for "first"
+    assert platform.texts == ["first", "other chat"]
+    assert _drain(worker) == 1
+    assert platform.texts[-1] == "second"
+    assert _drain(worker) == 0
+
+
+def test_an_outage_delays_messages_but_every_one_arrives_once_in_order(
+    desk, worker, platform, clock
+):
+    _enqueue(desk, *(_message(f"update {n}") for n in range(3)))
+    platform.outage = 4
+    for _ in range(4):  # each failed attempt pushes the item back; the clock catches up
+        assert _drain(worker) == 1
+        assert _drain(worker) == 0  # backing off: nothing is due yet
+        clock.advance(seconds=worker.settings.outbox_max_backoff_seconds)
+    while _drain(worker):
+        pass
+    assert platform.texts == ["update 0", "update 1", "update 2"]
+    with desk.database.session() as session:
+        rows = list(session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+    assert [row.attempts for row in rows] == [5, 1, 1]
+    assert all(row.sent_at is not None and row.last_error is None for row in rows)
+
+
+def test_back_off_doubles_and_respects_retry_after(desk, worker, platform, clock):
+    _enqueue(desk, _message("slow"))
+    platform.outage = 2
+    _drain(worker)
+    with desk.database.session() as session:
+        first = session.scalar(select(OutboxItem))
+        assert first.due_at - clock.now == timedelta(seconds=2)
+        assert "502" in first.last_error
+    clock.advance(seconds=2)
+    platform.error = DeliveryFailed("ratelimited", retry_after=30)
+    _drain(worker)
+    with desk.database.session() as session:
+        assert session.scalar(select(OutboxItem)).due_at - clock.now == timedelta(seconds=30)
+
+
+def test_a_hopeless_item_is_set_aside_and_the_chat_moves_on(desk, worker, platform):
+    _enqueue(desk, _message("to a blocked user"), _message("next"))
+    platform.outage = 1
+    platform.error = DeliveryFailed("Forbidden: bot was blocked by the user", permanent=True)
+    _drain(worker)
+    _drain(worker)
+    assert platform.texts == ["next"]
+    with desk.database.session() as session:
+        blocked = session.scalar(select(OutboxItem).order_by(OutboxItem.id))
+        assert blocked.failed_at is not None and "blocked" in blocked.last_error
+        assert outbox.pending_count(session) == 0
+
+
+def test_a_claimed_item_belongs_to_its_worker_until_the_lease_runs_out(desk, clock):
+    _enqueue(desk, _message("leased"))
+    lease = timedelta(seconds=60)
+    [mine] = outbox.claim(desk.database, "one", ["test"], clock.now, lease=lease)
+    assert outbox.claim(desk.database, "two", ["test"], clock.now, lease=lease) == []
+    clock.advance(seconds=61)  # worker "one" died without a word
+    [again] = outbox.claim(desk.database, "two", ["test"], clock.now, lease=lease)
+    assert again.id == mine.id and again.attempts == 2
+    # the late worker's report is ignored: the item now belongs to "two"
+    outbox.sent(desk.database, mine, "one", clock.now, None)
+    with desk.database.session() as session:
+        assert session.scalar(select(OutboxItem)).sent_at is None
+
+
+def test_workers_racing_for_the_outbox_never_share_an_item(desk, clock):
+    _enqueue(desk, *(_message(f"m{n}", chat=f"chat-{n}") for n in range(40)))
+    claimed: list[list[int]] = [[] for _ in range(4)]
+    barrier = threading.Barrier(4)
+
+    def race(index: int) -> None:
+        barrier.wait()
+        for _ in range(10):
+            batch = outbox.claim(desk.database, f"w{index}", ["test"], clock.now, limit=3)
+            claimed[index].extend(d.id for d in batch)
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    every = [item for batch in claimed for item in batch]
+    assert len(every) == len(set(every)) == 40
+
+
+def test_a_card_is_posted_once_then_edited_where_it_is(desk, worker, platform, chat):
+    chat_reference = chat.open_ticket()
+    with desk.database.session() as session:
+        ticket = tickets.by_reference(session, chat_reference)
+        card = build_card(ticket, desk.settings)
+        ticket_id = ticket.id
+    _drain(worker)  # the card intake queued
+    _enqueue(desk, card, ThreadNote("test", chat_reference, "a note"), ticket_id=ticket_id)
+    _drain(worker)
+    _drain(worker)
+    (first, no_place), (update, place), (note, under) = platform.delivered
+    assert isinstance(first, TicketCard) and no_place is None
+    assert isinstance(update, TicketCard) and place == CardLocation("agents", "101", None)
+    assert isinstance(note, ThreadNote) and under == place
+    with desk.database.session() as session:
+        posts = list(session.scalars(select(TicketPost).order_by(TicketPost.id)))
+    assert [(p.message_id, p.card) for p in posts] == [("101", True), ("102", False)]
+
+
+def test_items_for_a_platform_without_a_sender_wait(desk, worker, platform):
+    with desk.database.session() as session:
+        outbox.enqueue(session, Message("elsewhere", "c", "hi"), desk.clock())
+    assert _drain(worker) == 0
+    with desk.database.session() as session:
+        assert outbox.pending_count(session) == 1
