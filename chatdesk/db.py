@@ -15,11 +15,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x63686174  # an arbitrary key for PostgreSQL's advisory lock ("chat")
 
 
 class DatabaseError(Exception):
@@ -70,6 +71,12 @@ class Database:
         """Apply every pending migration."""
         try:
             with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Several `chatdesk serve` processes may start at once: one migrates, the
+                    # others wait here and then find nothing left to do.
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
                 config = alembic_config(self.url)
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
