@@ -1,0 +1,295 @@
+"""What an agent can do to a ticket, whatever the front end: chat buttons, thread replies, CLI.
+
+Each action changes the ticket inside the caller's session and writes every notification it
+causes into the same transaction (:mod:`chatdesk.notify`, through the outbox): the card is
+edited in place, the ticket's thread in the agents' chat gets a line, and the customer hears
+what concerns them, in their own language. So an action and its notifications commit or roll
+back together, and the Telegram, Slack and command-line front ends cannot drift apart.
+
+Customers never see an agent's name: replies reach them as coming from "the support desk".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from chatdesk import notify, statuses, tickets
+from chatdesk.events import Choice, InboundEvent
+from chatdesk.i18n import t
+from chatdesk.models import Comment, Conversation, Ticket
+from chatdesk.settings import Settings
+
+RATE = "rate:"
+"""Rating choice ids are ``rate:<reference>:<score>`` (score 1-5), sent to the customer."""
+SCORES = range(1, 6)
+SYSTEM = "system"
+"""``changed_by`` of status changes nobody made by hand (auto-close)."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    """Someone working tickets. ``name`` is shown on cards and in threads, never to customers."""
+
+    platform: str  # "telegram" | "slack" | "cli"
+    user_id: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """How the agent is stored in ``Ticket.assignee_id``: ``platform:user id``."""
+        return f"{self.platform}:{self.user_id}"
+
+    @classmethod
+    def from_event(cls, event: InboundEvent) -> Agent:
+        return cls(event.platform, event.user_id, event.display_name or event.user_id)
+
+
+def is_agent(settings: Settings, event: InboundEvent) -> bool:
+    """The adapter found the user in the agents' chat, or CHATDESK_AGENTS lists them."""
+    return event.agent or (event.platform, event.user_id) in settings.agent_ids
+
+
+def _note(settings: Settings, key: str, **values: object) -> str:
+    return t(key, settings.agent_language, **values)
+
+
+# -- assignment -------------------------------------------------------------------------
+def claim(
+    session: Session, ticket: Ticket, agent: Agent, settings: Settings, now: datetime
+) -> None:
+    """The agent takes the ticket: they become its assignee."""
+    assign(session, ticket, agent, agent, settings, now)
+
+
+def assign(
+    session: Session,
+    ticket: Ticket,
+    assignee: Agent,
+    by: Agent,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Make ``assignee`` the ticket's agent (``by`` did it; the same agent for a claim).
+
+    A ticket that was still *new* becomes *open*: "new" tells the customer that nobody has
+    picked it up yet, which stops being true here, so the customer is told as well.
+    """
+    previous = ticket.assignee
+    ticket.assignee = assignee.name[:200]
+    ticket.assignee_id = assignee.key[:120]
+    ticket.updated_at = now
+    if assignee.key == by.key:
+        if previous and previous != assignee.name:
+            text = _note(settings, "agent.note.took_over", agent=assignee.name, previous=previous)
+        else:
+            text = _note(settings, "agent.note.claimed", agent=assignee.name)
+    else:
+        text = _note(settings, "agent.note.assigned", agent=assignee.name, by=by.name)
+    notify.thread(session, ticket, text, now, kind="event")
+    if ticket.status == statuses.NEW:
+        _move(session, ticket, statuses.OPEN, by.name, settings, now)
+    notify.card(session, ticket, settings, now)
+
+
+# -- status ------------------------------------------------------------------------------
+def allowed_targets(ticket: Ticket) -> list[str]:
+    """The statuses this ticket may move to, in catalogue order (for a status menu)."""
+    allowed = statuses.TRANSITIONS.get(ticket.status, frozenset())
+    return [code for code in statuses.CATALOGUE if code in allowed]
+
+
+def change_status(
+    session: Session,
+    ticket: Ticket,
+    target: str,
+    agent: Agent | None,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Move the ticket to ``target`` as ``agent`` (None: the system, e.g. auto-close).
+
+    Raises :class:`chatdesk.statuses.TransitionError` when the catalogue does not allow the
+    move; nothing has changed then. Otherwise: history, card, a thread line, and the customer
+    told the new status and what it means (for *solved*, once, with a 1-5 rating question).
+    """
+    statuses.check_move(ticket.status, target)
+    name = agent.name if agent is not None else SYSTEM
+    _move(session, ticket, target, name, settings, now)
+    if agent is not None:
+        status_name = statuses.get(target).name(settings.agent_language)
+        text = _note(settings, "agent.note.status", agent=agent.name, status=status_name)
+    else:
+        text = _note(
+            settings,
+            "agent.note.status_system",
+            status=statuses.get(target).name(settings.agent_language),
+        )
+    notify.thread(session, ticket, text, now, kind="event")
+    notify.card(session, ticket, settings, now)
+
+
+def _move(
+    session: Session,
+    ticket: Ticket,
+    target: str,
+    changed_by: str,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Set the status and tell the customer (the part shared by every status change)."""
+    ask_rating = (
+        target == statuses.SOLVED
+        and settings.ask_rating
+        and ticket.rating_asked_at is None
+        and ticket.rating is None
+    )
+    if ask_rating:
+        # Lock the customer's conversation before the ticket row (the order a customer's own
+        # turn takes them in), so the two can never deadlock on PostgreSQL.
+        _offer_to_customer(session, ticket, rating_choices(ticket))
+    tickets.set_status(ticket, target, changed_by, now)
+    lang = notify.customer_lang(ticket)
+    state = statuses.get(target)
+    text = t(
+        "lifecycle.status_changed",
+        lang,
+        reference=ticket.reference,
+        subject=ticket.subject,
+        status=state.name(lang),
+        meaning=state.meaning(lang),
+    )
+    choices: list[Choice] = []
+    if ask_rating:
+        ticket.rating_asked_at = now
+        text = text + "\n\n" + t("lifecycle.rating.ask", lang, reference=ticket.reference)
+        choices = rating_choices(ticket)
+    notify.customer(session, ticket, text, now, choices)
+
+
+def rating_choices(ticket: Ticket) -> list[Choice]:
+    lang = notify.customer_lang(ticket)
+    return [
+        Choice(f"{RATE}{ticket.reference}:{score}", t(f"lifecycle.rating.label_{score}", lang))
+        for score in SCORES
+    ]
+
+
+def _offer_to_customer(session: Session, ticket: Ticket, choices: list[Choice]) -> None:
+    """Let the customer also *type* an answer to choices sent through the outbox.
+
+    Only an idle conversation is touched: a customer in the middle of something keeps the
+    choices of that, and can still press the buttons.
+    """
+    requester = ticket.requester
+    if requester is None:
+        return
+    table = Conversation.__table__
+    row = session.execute(
+        select(table.c.id, table.c.state, table.c.data)
+        .where(
+            table.c.platform == ticket.platform,
+            table.c.chat_id == ticket.chat_id,
+            table.c.user_id == requester.platform_user_id,
+        )
+        .with_for_update()
+    ).first()
+    if row is None or row.state != "idle":
+        return
+    data = dict(row.data or {})
+    data["offered"] = [[c.id, c.label] for c in choices]
+    session.execute(update(table).where(table.c.id == row.id).values(data=data))
+
+
+# -- replies -----------------------------------------------------------------------------
+def reply(
+    session: Session,
+    ticket: Ticket,
+    text: str,
+    agent: Agent,
+    settings: Settings,
+    now: datetime,
+    *,
+    public: bool,
+) -> Comment:
+    """Store the agent's words on the ticket; a public reply also reaches the customer.
+
+    Public: the customer gets it in their chat and language, the thread a line of kind
+    "public" (adapters mark it as sent to the customer), and the first public reply stamps
+    ``first_response_at``. Internal: only the thread line, kind "internal".
+    """
+    body = text.strip()
+    if not body:
+        raise ValueError("an empty reply")
+    comment = tickets.add_comment(session, ticket, body, "agent", agent.name, now, public=public)
+    if public:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        notify.customer_key(
+            session, ticket, "lifecycle.agent_reply", now, reference=ticket.reference, body=body
+        )
+        note = _note(settings, "agent.note.public", agent=agent.name, body=body)
+        notify.thread(session, ticket, note, now, kind="public")
+    else:
+        note = _note(settings, "agent.note.internal", agent=agent.name, body=body)
+        notify.thread(session, ticket, note, now, kind="internal")
+    return comment
+
+
+# -- public or internal: the markers -------------------------------------------------------
+INTERNAL_MARKERS = frozenset(
+    {"internal", "intern", "interne", "note", "notitie", "private", "prive", "privé"}
+)
+PUBLIC_MARKERS = frozenset({"public", "publiek", "reply", "klant", "customer", "antwoord"})
+_DECORATION = " \t\r\n*_~`>#!([{<|"
+_AFTER = " \t\r\n*_~`:;.,!?-–—)]}>|"
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _leading_marker(text: str) -> tuple[str, str] | None:
+    """``(word, rest)`` when ``text`` starts with a marker word, lower-cased; else None.
+
+    Internal words count on any word boundary ("Internal note ..."), so an internal note
+    never leaks; public words only with punctuation or brackets after them ("reply:",
+    "[public]"), so that a note that merely begins with "Customer says..." stays internal.
+    """
+    stripped = text.lstrip(_DECORATION)
+    match = _WORD.match(stripped)
+    if match is None:
+        return None
+    word = match.group(0).lower()
+    after = stripped[match.end() :]
+    if after[:1].isalnum():
+        return None
+    rest = after.lstrip(_AFTER)
+    following = after.lstrip(" \t")[:1]
+    punctuated = following == "" or (following in _AFTER and not following.isspace())
+    if word in INTERNAL_MARKERS:
+        # "Note that the export..." is internal, but its first word is part of the text
+        return word, rest if punctuated else text.strip()
+    if word in PUBLIC_MARKERS and punctuated:
+        return word, rest
+    return None
+
+
+def parse_marker(text: str, default_public: bool) -> tuple[bool, str]:
+    """Whether an agent's thread reply is public, and its text without the leading marker.
+
+    ``"internal: checked the logs"`` -> ``(False, "checked the logs")``. Without a marker the
+    default applies. Should a public marker be followed by an internal one, internal wins. An
+    empty text after the marker means the agent sent only a marker: the caller refuses it.
+    """
+    found = _leading_marker(text)
+    if found is None:
+        return default_public, text.strip()
+    word, rest = found
+    if word in INTERNAL_MARKERS:
+        return False, rest.strip()
+    again = _leading_marker(rest)
+    if again is not None and again[0] in INTERNAL_MARKERS:
+        return False, again[1].strip()
+    return True, rest.strip()
