@@ -34,8 +34,26 @@ def find_reference(text: str) -> str | None:
     return match.group(1).upper() if match else None
 
 
+ORGANIZATION_TICKETS = (
+    "organization tickets",
+    "organisation tickets",
+    "org tickets",
+    "org_tickets",
+    "our tickets",
+    "my organization's tickets",
+    "tickets of my organization",
+    "organisatie tickets",
+    "organisatietickets",
+    "tickets van mijn organisatie",
+    "tickets van onze organisatie",
+    "onze tickets",
+)
+"""The organization's open tickets (chatdesk.organizations), in English and Dutch."""
+
+
 def _phrases() -> list[tuple[str, str]]:
-    pairs = [(phrase, name) for name, phrases in COMMANDS.items() for phrase in phrases]
+    commands = {**COMMANDS, "org_tickets": tuple(map(normalise, ORGANIZATION_TICKETS))}
+    pairs = [(phrase, name) for name, phrases in commands.items() for phrase in phrases]
     return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 

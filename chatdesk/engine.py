@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chatdesk import conversation as conversations
-from chatdesk import followup, intake
+from chatdesk import followup, intake, organizations
 from chatdesk.commands import Command, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.i18n import LANGUAGES, normalize_lang, t
@@ -133,6 +133,8 @@ class Desk:
             Requester.platform == event.platform, Requester.platform_user_id == event.user_id
         )
         requester = session.scalar(query)
+        stored = requester.organization if requester is not None else None
+        organization = organizations.organization_of(self.settings, event, stored)
         if requester is None:
             try:
                 with session.begin_nested():
@@ -141,7 +143,7 @@ class Desk:
                         platform_user_id=event.user_id,
                         display_name=event.display_name[:200],
                         locale=event.locale,
-                        organization=event.organization,
+                        organization=organization,
                         created_at=now,
                     )
                     session.add(requester)
@@ -152,14 +154,19 @@ class Desk:
             requester.display_name = event.display_name[:200]
         if event.locale and requester.locale != event.locale:
             requester.locale = event.locale
-        if event.organization and requester.organization != event.organization:
-            requester.organization = event.organization
+        if requester.organization != organization:
+            requester.organization = organization
         return requester
 
     # -- routing ------------------------------------------------------------------------
     def _route(self, turn: Turn) -> None:
         event = turn.event
         text = event.text.strip()
+        if event.choice is not None and event.choice.startswith(organizations.CHOICE_PREFIX):
+            # a contact person's approve/decline: sent through the outbox, so never "offered"
+            organizations.on_choice(turn, event.choice)
+            self._reprompt(turn)
+            return
         choice = self._choice(turn, text)
         if choice is False:
             return
@@ -236,6 +243,8 @@ class Desk:
             followup.status(turn, command.reference)
         elif name == "my_tickets":
             followup.my_tickets(turn)
+        elif name == "org_tickets":
+            organizations.organization_tickets(turn)
         elif name == "close":
             followup.close(turn, command.reference)
             return

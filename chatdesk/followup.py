@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from chatdesk import intake, statuses, tickets
+from chatdesk import intake, organizations, statuses, tickets
 from chatdesk.commands import find_reference
 from chatdesk.events import Attachment
 from chatdesk.models import Ticket
@@ -25,9 +25,8 @@ def _when(turn: Turn, ticket_time) -> str:  # type: ignore[no-untyped-def]
 
 
 def _find(turn: Turn, reference: str) -> Ticket | None:
-    return tickets.find_visible(
-        turn.session, reference, turn.requester, turn.desk.settings.organization_sharing
-    )
+    sharing = organizations.shares(turn.desk.settings, turn.requester.organization)
+    return tickets.find_visible(turn.session, reference, turn.requester, sharing)
 
 
 def _not_found(turn: Turn, reference: str) -> None:
@@ -63,6 +62,8 @@ def status(turn: Turn, reference: str | None) -> None:
     ]
     if ticket.follows_up is not None:
         lines.append(turn.text("status.follows_up", reference=ticket.follows_up.reference))
+    if ticket.approval == organizations.PENDING:
+        lines.append(turn.text("org.status_pending", organization=ticket.organization))
     reply = tickets.last_public_reply(ticket)
     if reply is not None:
         lines.append(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 
-from chatdesk import notify, tickets, validation
+from chatdesk import notify, organizations, tickets, validation
 from chatdesk.events import Attachment
 from chatdesk.lexicon import is_urgent
 from chatdesk.models import SuggestionEvent, Ticket
@@ -390,6 +390,8 @@ def _submit(turn: Turn) -> None:
     )
     _record(turn, draft.get("shown", []), "ticket_anyway", ticket)
     turn.reset()
+    if organizations.hold_for_approval(turn, ticket):
+        return  # the card waits until a contact person of the organization approves
     turn.say("intake.created_urgent" if urgent else "intake.created", reference=ticket.reference)
     notify.card(turn.session, ticket, settings, turn.now)
 

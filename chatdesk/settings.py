@@ -202,6 +202,13 @@ class Settings(BaseSettings):
     def _organizations_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"{value} is not a file")
+        if value is not None:  # a broken file stops start-up, with the problem in one line
+            from chatdesk.organizations import OrganizationsError, load
+
+            try:
+                load(value)
+            except OrganizationsError as exc:
+                raise ValueError(exc.problem) from None
         return value
 
     @property

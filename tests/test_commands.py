@@ -24,6 +24,11 @@ from chatdesk.commands import Command, find_reference, parse
         ("lang nl", Command("lang", "nl")),
         ("close SD-7", Command("close", "SD-7")),
         ("heropen SD-7", Command("reopen", "SD-7")),
+        ("org tickets", Command("org_tickets")),
+        ("Organization tickets", Command("org_tickets")),
+        ("/org_tickets", Command("org_tickets")),
+        ("tickets van mijn organisatie", Command("org_tickets")),
+        ("Organisatie tickets", Command("org_tickets")),
     ],
 )
 def test_commands_are_recognised(text, command):
