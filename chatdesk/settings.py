@@ -218,7 +218,7 @@ class Settings(BaseSettings):
 
     @property
     def support_hours(self) -> SupportHours:
-        from chatdesk.hours import parse_days, parse_span
+        from chatdesk.hours import SupportHours, parse_days, parse_span
 
         start, end = parse_span(self.support_time)
         holidays = frozenset(
