@@ -258,6 +258,7 @@ def _leading_marker(text: str) -> tuple[str, str] | None:
     "[public]"), so that a note that merely begins with "Customer says..." stays internal.
     """
     stripped = text.lstrip(_DECORATION)
+    decorated = len(stripped) < len(text.lstrip())  # "!internal", "# note", "(intern)"
     match = _WORD.match(stripped)
     if match is None:
         return None
@@ -270,7 +271,7 @@ def _leading_marker(text: str) -> tuple[str, str] | None:
     punctuated = following == "" or (following in _AFTER and not following.isspace())
     if word in INTERNAL_MARKERS:
         # "Note that the export..." is internal, but its first word is part of the text
-        return word, rest if punctuated else text.strip()
+        return word, rest if punctuated or decorated else text.strip()
     if word in PUBLIC_MARKERS and punctuated:
         return word, rest
     return None

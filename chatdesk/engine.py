@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatdesk import agents, followup, intake, lifecycle, organizations
 from chatdesk import conversation as conversations
-from chatdesk import followup, intake, organizations
 from chatdesk.commands import Command, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.i18n import LANGUAGES, normalize_lang, t
@@ -28,8 +28,8 @@ from chatdesk.turn import Turn
 
 log = logging.getLogger(__name__)
 
-PROMPTS = {**intake.PROMPTS, **followup.PROMPTS}
-HANDLERS = {**intake.HANDLERS, **followup.HANDLERS}
+PROMPTS = {**intake.PROMPTS, **followup.PROMPTS, **lifecycle.PROMPTS}
+HANDLERS = {**intake.HANDLERS, **followup.HANDLERS, **lifecycle.HANDLERS}
 
 
 def utcnow() -> datetime:
@@ -162,6 +162,13 @@ class Desk:
     def _route(self, turn: Turn) -> None:
         event = turn.event
         text = event.text.strip()
+        if event.agent_chat:
+            agents.handle(turn)  # buttons, thread replies and commands in the agents' chat
+            return
+        if lifecycle.is_rating(event.choice):
+            # rating buttons come through the outbox, so they are never in the "offered" list
+            self._rate(turn, str(event.choice))
+            return
         if event.choice is not None and event.choice.startswith(organizations.CHOICE_PREFIX):
             # a contact person's approve/decline: sent through the outbox, so never "offered"
             organizations.on_choice(turn, event.choice)
@@ -169,6 +176,9 @@ class Desk:
             return
         choice = self._choice(turn, text)
         if choice is False:
+            return
+        if isinstance(choice, str) and lifecycle.is_rating(choice):  # a typed score
+            self._rate(turn, choice)
             return
         command = parse(text) if choice is None else None
         if not event.private:
@@ -198,6 +208,13 @@ class Desk:
             self._reprompt(turn)
             return False
         return turn.resolve_typed(text) if text else None
+
+    def _rate(self, turn: Turn, choice: str) -> None:
+        """A rating; a customer in the middle of something gets their question back."""
+        in_flow = turn.state in PROMPTS and turn.state != lifecycle.RATING_REMARK
+        lifecycle.on_rate(turn, choice)
+        if in_flow:
+            self._reprompt(turn)
 
     def _reprompt(self, turn: Turn) -> None:
         if turn.state in PROMPTS:

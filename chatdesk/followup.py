@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from chatdesk import intake, organizations, statuses, tickets
+from chatdesk import intake, lifecycle, organizations, statuses, tickets
 from chatdesk.commands import find_reference
 from chatdesk.events import Attachment
 from chatdesk.models import Ticket
@@ -107,6 +107,7 @@ def add_information(
         offer_followup(turn, ticket, text, attachments)
         return
     name = turn.author
+    previous = ticket.status
     if text.strip():
         tickets.add_comment(turn.session, ticket, text.strip(), "customer", name, turn.now)
     for attachment in attachments:
@@ -120,6 +121,8 @@ def add_information(
             tickets.set_status(ticket, statuses.OPEN, name, turn.now)
         key = "comment.added" if text.strip() else "attachment.added_to_ticket"
         turn.say(key, reference=ticket.reference, count=len(attachments))
+    # agent desk: the agents read it in the ticket's thread; a status change updates the card
+    lifecycle.customer_added(turn, ticket, text, len(attachments), previous)
 
 
 def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
@@ -131,6 +134,10 @@ def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
             _not_found(turn, reference)
             return
         add_information(turn, ticket, _without_reference(text, reference), attachments)
+        return
+    waiting = lifecycle.waiting_on(turn)
+    if len(waiting) == 1:  # the desk asked this customer something: this is the answer
+        add_information(turn, waiting[0], text, attachments)
         return
     mine = tickets.open_tickets(turn.session, turn.requester)
     if not mine:
@@ -258,7 +265,9 @@ def on_confirm_close(turn: Turn, text: str, choice: str | None) -> None:
         _not_found(turn, reference)
         return
     name = turn.author
+    previous = ticket.status
     tickets.set_status(ticket, statuses.CLOSED, name, turn.now)
+    lifecycle.status_changed(turn, ticket, previous)  # agent desk: thread line and card
     turn.say("close.done", reference=reference)
 
 
@@ -269,7 +278,9 @@ def reopen(turn: Turn, reference: str | None) -> None:
     state = statuses.get(ticket.status)
     if state.reopenable:
         name = turn.author
+        previous = ticket.status
         tickets.set_status(ticket, statuses.OPEN, name, turn.now)
+        lifecycle.status_changed(turn, ticket, previous)  # agent desk: thread line and card
         turn.say("reopen.done", reference=ticket.reference)
     elif state.final:
         offer_followup(turn, ticket, "", ())
