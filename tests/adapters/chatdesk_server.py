@@ -1,6 +1,6 @@
 """chatdesk's own HTTP server (the app of ``chatdesk serve``) on a free loopback port, in a
 thread, for the adapter tests of every platform. Its lifespan starts and stops the channels
-exactly as ``chatdesk serve`` does."""
+exactly as ``chatdesk serve`` does; given the desk, it runs the outbox worker too."""
 
 from __future__ import annotations
 
@@ -13,15 +13,17 @@ from collections.abc import Sequence
 import uvicorn
 
 from chatdesk.adapters.server import Channel, build_http_app
+from chatdesk.engine import Desk
 
 
 class ChatdeskServer:
-    """uvicorn serving ``build_http_app(channels)``; use ``with`` or ``start()``/``stop()``."""
+    """uvicorn serving ``build_http_app(channels, desk)``; ``with``, or ``start()``/``stop()``."""
 
-    def __init__(self, channels: Sequence[Channel]) -> None:
+    def __init__(self, channels: Sequence[Channel], desk: Desk | None = None) -> None:
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._sock.getsockname()[1])
-        config = uvicorn.Config(build_http_app(channels), lifespan="on", log_level="warning")
+        app = build_http_app(channels, desk)
+        config = uvicorn.Config(app, lifespan="on", log_level="warning")
         self.server = uvicorn.Server(config)
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
