@@ -1,0 +1,268 @@
+"""The ticket lifecycle as the manuals describe it: waiting on the customer, solved, rating,
+closing by itself after a week, reopening by a comment, and a follow-up for a closed ticket.
+
+The customer talks to the real desk; agents press the card's buttons; the outbox is delivered
+by the real worker to a stand-in platform; time moves with the tests' clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from chatdesk import tickets
+from chatdesk.app import open_desk
+from chatdesk.delivery import PERIODIC_JOBS, Worker
+from chatdesk.lifecycle import auto_close
+
+from agent_room import AgentChat, Room  # isort: skip
+from conftest import Chat  # isort: skip
+
+
+@pytest.fixture
+def room(desk) -> Room:  # type: ignore[no-untyped-def]
+    return Room(desk)
+
+
+@pytest.fixture
+def bob(desk) -> AgentChat:  # type: ignore[no-untyped-def]
+    return AgentChat(desk)
+
+
+@pytest.fixture
+def make_desk(make_settings, kb_dir, clock):  # type: ignore[no-untyped-def]
+    desks = []
+
+    def make(**overrides: object):  # type: ignore[no-untyped-def]
+        desk = open_desk(make_settings(knowledge_dir=kb_dir, **overrides), clock=clock)
+        desks.append(desk)
+        return desk
+
+    yield make
+    for desk in desks:
+        desk.database.dispose()
+
+
+def status_of(desk, reference: str) -> str:  # type: ignore[no-untyped-def]
+    with desk.database.session() as session:
+        ticket = tickets.by_reference(session, reference)
+        assert ticket is not None
+        return ticket.status
+
+
+def rating_of(desk, reference: str) -> tuple[int | None, str | None]:  # type: ignore[no-untyped-def]
+    with desk.database.session() as session:
+        ticket = tickets.by_reference(session, reference)
+        assert ticket is not None
+        return ticket.rating, ticket.rating_remark
+
+
+def solved(desk, room: Room, customer: Chat, agent: AgentChat) -> str:  # type: ignore[no-untyped-def]
+    """A ticket of ``customer``'s, solved by ``agent``; the outbox delivered."""
+    reference = customer.open_ticket()
+    agent.press(f"ag:set:{reference}:solved")
+    room.deliver()
+    return reference
+
+
+# -- solved, rating, auto-close: the end of the loop ------------------------------------------
+def test_solved_then_rating_with_remark_then_closed_after_seven_days(desk, room, bob, clock):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = ann.open_ticket()
+    bob.press(f"ag:claim:{reference}")
+    bob.press(f"ag:set:{reference}:solved")
+    opened, question = room.to_chat(room.deliver(), "chat-ann")
+    assert "the status is now Open" in opened.text and opened.choices == ()
+    assert "How did we do" in question.text
+    assert question.choices[0].label == "1 – poor"
+
+    ann.press(f"rate:{reference}:4")
+    assert "Thank you for rating" in ann.text and "4 out of 5" in ann.text
+    assert ann.choices == ["skip"]
+    ann.say("Quick and friendly, thanks!")
+    assert "passed on to the team" in ann.text
+    assert rating_of(desk, reference) == (4, "Quick and friendly, thanks!")
+    notes = [n.text for n in room.notes(room.deliver(), "customer")]
+    assert notes == [
+        "Ann rated this ticket 4/5.",
+        "Ann rated this ticket 4/5: Quick and friendly, thanks!",
+    ]
+
+    clock.advance(days=6, hours=23)
+    assert auto_close(desk, clock.now) == 0
+    assert status_of(desk, reference) == "solved"
+    clock.advance(hours=1)
+    assert auto_close(desk, clock.now) == 1
+    assert status_of(desk, reference) == "closed"
+    sent = room.deliver()
+    (told,) = room.to_chat(sent, "chat-ann")
+    assert told.text.startswith(
+        f"{reference} (Export to Excel fails every time) was solved 7 days ago"
+    )
+    assert room.cards(sent)[0].status == "closed"
+    assert [n.text for n in room.notes(sent)] == [
+        "Closed automatically, 7 days after it was solved."
+    ]
+    assert auto_close(desk, clock.now) == 0  # once
+
+
+def test_auto_close_runs_in_the_serve_processes_periodic_jobs(desk, room, bob, clock):  # type: ignore[no-untyped-def]
+    assert auto_close in PERIODIC_JOBS
+    reference = solved(desk, room, Chat(desk), bob)
+    clock.advance(days=7)
+    worker = Worker(desk, {"test": room.platform})  # the jobs `chatdesk serve` runs
+    assert asyncio.run(worker.run_periodic()) >= 1
+    assert status_of(desk, reference) == "closed"
+
+
+def test_auto_close_days_zero_means_never(make_desk, clock):  # type: ignore[no-untyped-def]
+    desk = make_desk(auto_close_days=0)
+    room = Room(desk)
+    reference = solved(desk, room, Chat(desk), AgentChat(desk))
+    clock.advance(days=365)
+    assert auto_close(desk, clock.now) == 0
+    assert status_of(desk, reference) == "solved"
+
+
+def test_dutch_customer_is_asked_and_told_in_dutch(desk, room, bob, clock):  # type: ignore[no-untyped-def]
+    anne = Chat(desk, user="anne", locale="nl", name="Anne")
+    reference = anne.open_ticket()
+    bob.press(f"ag:set:{reference}:solved")
+    (question,) = room.to_chat(room.deliver(), "chat-anne")
+    assert "de status is nu Opgelost" in question.text
+    assert "Hoe hebben we" in question.text
+    assert question.choices[4].label == "5 – uitstekend"
+    anne.press(f"rate:{reference}:5")
+    assert "Geen opmerking" in [c.label for r in anne.replies for c in r.choices]
+    anne.press("skip")
+    assert "Bedankt, je feedback" in anne.text
+    assert rating_of(desk, reference) == (5, None)
+    clock.advance(days=7)
+    auto_close(desk, clock.now)
+    (told,) = room.to_chat(room.deliver(), "chat-anne")
+    assert "7 dagen geleden opgelost en is nu gesloten" in told.text
+
+
+# -- rating rules ------------------------------------------------------------------------------
+def test_a_ticket_is_rated_once(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    ann.press(f"rate:{reference}:2")
+    ann.press("skip")
+    ann.press(f"rate:{reference}:5")
+    assert f"You already rated {reference}" in ann.text
+    assert rating_of(desk, reference) == (2, None)
+
+
+def test_rating_someone_elses_ticket_looks_like_an_unknown_one(desk, room, bob):  # type: ignore[no-untyped-def]
+    reference = solved(desk, room, Chat(desk), bob)
+    mallory = Chat(desk, user="mallory", name="Mallory")
+    mallory.press(f"rate:{reference}:1")
+    assert f"I can't find a ticket {reference} among your tickets" in mallory.text
+    mallory.press("rate:SD-9999:1")
+    assert "I can't find a ticket SD-9999" in mallory.text
+    assert rating_of(desk, reference) == (None, None)
+
+
+def test_a_typed_score_right_after_the_question_counts(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    ann.say("4")
+    assert "4 out of 5" in ann.text
+    assert rating_of(desk, reference) == (4, None)
+
+
+def test_rating_in_the_middle_of_a_new_ticket_keeps_the_draft(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    ann.say("new Printer offline")
+    question = ann.text
+    ann.press(f"rate:{reference}:3")
+    assert "Thank you for rating" in ann.text
+    assert question.splitlines()[-1] in ann.text  # the intake question is asked again
+    assert rating_of(desk, reference) == (3, None)
+
+
+def test_the_rating_question_is_asked_only_once(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    ann.say(f"{reference} it is back")  # reopens
+    bob.press(f"ag:set:{reference}:solved")
+    (told,) = room.to_chat(room.deliver(), "chat-ann")
+    assert "Solved" in told.text and told.choices == ()
+
+
+def test_no_rating_question_when_switched_off(make_desk):  # type: ignore[no-untyped-def]
+    desk = make_desk(ask_rating=False)
+    room = Room(desk)
+    ann = Chat(desk)
+    reference = ann.open_ticket()
+    AgentChat(desk).press(f"ag:set:{reference}:solved")
+    (told,) = room.to_chat(room.deliver(), "chat-ann")
+    assert "Solved" in told.text and told.choices == ()
+    ann.press(f"rate:{reference}:5")
+    assert "I can't find a ticket" in ann.text
+
+
+# -- waiting on the customer -----------------------------------------------------------------
+def test_with_two_tickets_waiting_the_customer_is_asked_which(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    first = ann.open_ticket()
+    second = ann.open_ticket("Login page shows an error")
+    bob.press(f"ag:set:{first}:waiting_customer")
+    bob.press(f"ag:set:{second}:waiting_customer")
+    room.deliver()
+    ann.say("It happens on Windows only")
+    assert f"t:{first}" in ann.choices and f"t:{second}" in ann.choices
+    assert (status_of(desk, first), status_of(desk, second)) == ("waiting_customer",) * 2
+    ann.press(f"t:{second}")
+    assert (status_of(desk, first), status_of(desk, second)) == ("waiting_customer", "open")
+    sent = room.deliver()
+    assert [n.text for n in room.notes(sent, "customer")] == ["Ann: It happens on Windows only"]
+
+
+def test_a_command_or_another_chat_is_never_taken_as_the_answer(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = ann.open_ticket()
+    bob.press(f"ag:set:{reference}:waiting_customer")
+    ann.say("my tickets")
+    assert "Your open tickets (1)" in ann.text
+    ann.say("The export works on my laptop", chat_id="chat-ann-laptop")  # another chat of hers
+    assert f"t:{reference}" in ann.choices and "newp" in ann.choices  # asked, not guessed
+    assert status_of(desk, reference) == "waiting_customer"
+
+
+# -- reopening and closing --------------------------------------------------------------------
+def test_a_comment_on_a_solved_ticket_reopens_it_and_the_agents_see_why(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    ann.say(f"{reference} the export fails again since this morning")
+    assert "reopened" in ann.text
+    sent = room.deliver()
+    assert [n.text for n in room.notes(sent)] == [
+        "Ann: the export fails again since this morning",
+        "Ann reopened the ticket (it was solved).",
+    ]
+    assert room.cards(sent)[0].status == "open"
+
+
+def test_a_closed_ticket_offers_a_follow_up(desk, room, bob, clock):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    clock.advance(days=8)
+    auto_close(desk, clock.now)
+    ann.say(f"{reference} it is broken again")
+    assert "cannot be reopened" in ann.text
+    assert "yes" in ann.choices
+
+
+def test_the_customer_closing_a_ticket_is_noted_in_the_thread(desk, room):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = ann.open_ticket()
+    room.deliver()
+    ann.say(f"close {reference}")
+    ann.press("yes")
+    sent = room.deliver()
+    assert [n.text for n in room.notes(sent)] == ["Ann closed the ticket."]
+    assert room.cards(sent)[0].status == "closed"
