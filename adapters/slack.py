@@ -12,6 +12,23 @@ to :class:`~chatdesk.adapters.slack_turns.SlackTurns`. Slack's retried deliverie
 ``event_id``, which the engine records with the turn, so a retry is acknowledged and answered
 once. The Web API client retries a 429 after ``Retry-After`` (and a 5xx), so a reply is
 delayed, not lost.
+
+Where people speak:
+
+- the DM with the app (``message.im``): customers, and anyone using ``/support``;
+- the agents' channel (``CHATDESK_SLACK_AGENT_CHANNEL``): card buttons, replies in a card's
+  thread (``message.channels``, filtered to that channel, to threaded messages of people) and
+  mentions of the app (``@chatdesk open tickets``), all as ``agent_chat`` events with
+  ``agent`` set for the channel's members;
+- any other channel: a mention, answered in its thread, with intake moving to the DM.
+
+With ``message.channels`` subscribed, a mention in a thread arrives twice (``app_mention`` and
+``message``, with different event ids): in the agents' channel the ``message`` copy is the one
+handled; outside it only ``app_mention`` counts, since other channels' messages are ignored.
+
+Notifications (cards, thread notes, messages to customers) come from the outbox worker through
+:meth:`SlackChannel.deliver` (:mod:`chatdesk.adapters.slack_outbound`), on a client of their
+own whose retries are few and short: the outbox does the long waiting.
 """
 
 from __future__ import annotations
@@ -40,15 +57,24 @@ from chatdesk.adapters.slack_directory import SlackDirectory
 from chatdesk.adapters.slack_inbound import (
     Speaker,
     from_action,
+    from_agent_action,
+    from_agent_message,
     from_command,
     from_mention,
     from_message,
+    is_direct_channel,
     is_person_message,
 )
-from chatdesk.adapters.slack_render import CHOICE_ACTION_PREFIX, chosen_blocks, mrkdwn
+from chatdesk.adapters.slack_outbound import SlackOutbound
+from chatdesk.adapters.slack_render import (
+    CARD_ACTION_PREFIX,
+    CHOICE_ACTION_PREFIX,
+    chosen_blocks,
+    mrkdwn,
+)
 from chatdesk.adapters.slack_turns import SlackTurns
 from chatdesk.engine import Desk
-from chatdesk.events import InboundEvent
+from chatdesk.events import CardLocation, InboundEvent, Posted, Reply
 from chatdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,27 +84,42 @@ MAX_BODY_BYTES = 1024 * 1024
 """Slack's payloads are a few kilobytes; anything near this is not from Slack."""
 WORKERS = 8
 API_RETRIES = 3
+OUTBOX_RETRIES = 1
+"""Retries of one outbox call on a 5xx or a broken connection; the outbox retries later."""
+OUTBOX_TIMEOUT = 10
 SLASH_COMMAND = "/support"
 """The slash command of the app manifest (docs/slack-manifest.yaml)."""
 
 
-def web_client(settings: Settings) -> WebClient:
-    """The Web API client: ``CHATDESK_SLACK_API_URL`` as base URL, 429/5xx retried."""
+def web_client(
+    settings: Settings,
+    *,
+    retries: int = API_RETRIES,
+    wait_on_rate_limit: bool = True,
+    timeout: int = 15,
+) -> WebClient:
+    """A Web API client on ``CHATDESK_SLACK_API_URL``; 5xx and broken connections retried.
+
+    ``wait_on_rate_limit``: sleep for Slack's ``Retry-After`` and try again (answers within a
+    turn); without it a 429 is raised at once (the outbox, which reschedules the item).
+    """
     assert settings.slack_bot_token is not None
     base_url = (
         settings.slack_api_url
         if settings.slack_api_url.endswith("/")
         else settings.slack_api_url + "/"
     )
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=retries),
+        ServerErrorRetryHandler(max_retry_count=retries),
+    ]
+    if wait_on_rate_limit:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=retries))
     return WebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=base_url,
-        timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=API_RETRIES),
-            RateLimitErrorRetryHandler(max_retry_count=API_RETRIES),
-            ServerErrorRetryHandler(max_retry_count=API_RETRIES),
-        ],
+        timeout=timeout,
+        retry_handlers=list(handlers),
     )
 
 
@@ -98,6 +139,16 @@ class SlackChannel:
         self.client = web_client(settings)
         self.directory = SlackDirectory(self.client)
         self.turns = SlackTurns(settings, desk, self.client, self.directory)
+        self.outbound = SlackOutbound(
+            settings,
+            web_client(
+                settings,
+                retries=OUTBOX_RETRIES,
+                wait_on_rate_limit=False,
+                timeout=OUTBOX_TIMEOUT,
+            ),
+            desk.text,
+        )
         self.app: App | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._socket: SocketModeHandler | None = None
@@ -133,6 +184,10 @@ class SlackChannel:
             self._executor = None
         self.app = None
 
+    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
+        """Send one outbox item (see :mod:`chatdesk.adapters.slack_outbound`)."""
+        return await asyncio.to_thread(self.outbound.deliver, reply, card)
+
     # -- HTTP mode ----------------------------------------------------------------------------
 
     async def _http_endpoint(self, request: Request) -> Response:
@@ -163,7 +218,8 @@ class SlackChannel:
         )
         app.event("message")(self._on_message)
         app.event("app_mention")(self._on_mention)
-        app.action(re.compile("^" + re.escape(CHOICE_ACTION_PREFIX)))(self._on_choice)
+        buttons = "|".join(re.escape(p) for p in (CHOICE_ACTION_PREFIX, CARD_ACTION_PREFIX))
+        app.action(re.compile(f"^({buttons})"))(self._on_choice)
         app.command(SLASH_COMMAND)(self._on_command)
         # Bolt answers 404 to an event without a listener and Slack then retries it: any other
         # subscribed event is acknowledged and ignored.
@@ -184,15 +240,41 @@ class SlackChannel:
         if event is not None:
             self.turns.run(event)
 
-    def _on_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
-        if event.get("channel_type") != "im" or not is_person_message(event):
-            delivery = body.get("event_id")
-            log.debug(
-                "slack delivery %s skipped: not a person's DM",
-                delivery,
-                extra={"delivery": delivery},
-            )
+    @property
+    def agent_channel(self) -> str | None:
+        return self.settings.slack_agent_channel or None
+
+    def _is_agent(self, user: str) -> bool:
+        channel = self.agent_channel
+        return channel is not None and self.directory.is_member(channel, user)
+
+    def _skip(self, body: Mapping[str, Any], why: str) -> None:
+        delivery = body.get("event_id")
+        log.debug("slack delivery %s skipped: %s", delivery, why, extra={"delivery": delivery})
+
+    def _on_message(
+        self, body: Mapping[str, Any], event: Mapping[str, Any], context: BoltContext
+    ) -> None:
+        if not is_person_message(event):
+            self._skip(body, "not a person's message")
             return
+        if event.get("channel_type") == "im":
+            self._on_direct_message(body, event)
+        elif self._is_agent_thread_reply(event):
+            self._on_agent_message(body, event, context)
+        else:
+            self._skip(body, "not a DM, nor a reply in a thread of the agents' channel")
+
+    def _is_agent_thread_reply(self, event: Mapping[str, Any]) -> bool:
+        thread = event.get("thread_ts")
+        return (
+            self.agent_channel is not None
+            and event.get("channel") == self.agent_channel
+            and bool(thread)
+            and thread != event.get("ts")
+        )
+
+    def _on_direct_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
         channel, user = str(event["channel"]), str(event["user"])
 
         def build() -> InboundEvent:
@@ -202,14 +284,32 @@ class SlackChannel:
 
         self._guarded(str(body.get("event_id")), (channel, event.get("thread_ts")), build)
 
+    def _on_agent_message(
+        self, body: Mapping[str, Any], event: Mapping[str, Any], context: BoltContext
+    ) -> None:
+        """A reply in a thread of the agents' channel, or a mention of the app there."""
+        user = str(event["user"])
+        thread = str(event.get("thread_ts") or event.get("ts"))
+
+        def build() -> InboundEvent:
+            speaker = self.directory.speaker(user)
+            agent = self._is_agent(user)
+            return from_agent_message(body, speaker, context.bot_user_id, agent=agent)
+
+        self._guarded(str(body.get("event_id")), (str(event["channel"]), thread), build)
+
     def _on_mention(
         self, body: Mapping[str, Any], event: Mapping[str, Any], context: BoltContext
     ) -> None:
         if not is_person_message(event):
-            delivery = body.get("event_id")
-            log.debug(
-                "slack delivery %s skipped: not a person", delivery, extra={"delivery": delivery}
-            )
+            self._skip(body, "not a person")
+            return
+        if self.agent_channel is not None and event.get("channel") == self.agent_channel:
+            if event.get("thread_ts"):
+                # Its copy as a ``message`` event (message.channels) is the one handled.
+                self._skip(body, "a mention in a thread of the agents' channel")
+                return
+            self._on_agent_message(body, event, context)
             return
         user = str(event["user"])
         thread = str(event.get("thread_ts") or event.get("ts"))
@@ -226,13 +326,21 @@ class SlackChannel:
         user = str(body["user"]["id"])
         channel = str((body.get("channel") or {}).get("id") or "")
         container = body.get("container") or {}
+        for_agents = channel == self.agent_channel or str(action.get("action_id") or "").startswith(
+            CARD_ACTION_PREFIX
+        )
 
         def build() -> InboundEvent:
             speaker = self.directory.speaker(user)
-            self._mark_chosen(body, action, speaker)
+            if for_agents:
+                # A card keeps its buttons after a press: every agent goes on using them.
+                return from_agent_action(body, action, speaker, agent=self._is_agent(user))
+            if is_direct_channel(channel):
+                self._mark_chosen(body, action, speaker)
             return from_action(body, action, speaker)
 
-        self._guarded(str(action.get("action_ts")), (channel, container.get("thread_ts")), build)
+        thread = container.get("thread_ts") or (container.get("message_ts") if for_agents else None)
+        self._guarded(str(action.get("action_ts")), (channel, thread), build)
 
     def _mark_chosen(
         self, body: Mapping[str, Any], action: Mapping[str, Any], speaker: Speaker

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chatdesk.events import Attachment, InboundEvent
@@ -35,6 +35,8 @@ class Speaker:
 
     locale: str | None = None
     display_name: str = ""
+    email: str | None = None
+    """The profile's e-mail address (``users:read.email``), for organizations by domain."""
 
 
 def plain_text(slack_text: str | None) -> str:
@@ -119,6 +121,7 @@ def from_message(
         event_id=str(body["event_id"]),
         display_name=speaker.display_name,
         locale=speaker.locale,
+        email=speaker.email,
         thread_id=event.get("thread_ts"),
         private=event.get("channel_type", "im") == "im",
         organization=_team(body),
@@ -137,6 +140,7 @@ def from_mention(body: Payload, speaker: Speaker, bot_user_id: str | None) -> In
         event_id=str(body["event_id"]),
         display_name=speaker.display_name,
         locale=speaker.locale,
+        email=speaker.email,
         thread_id=str(event.get("thread_ts") or event["ts"]),
         private=False,
         organization=_team(body),
@@ -163,9 +167,61 @@ def from_action(body: Payload, action: Payload, speaker: Speaker) -> InboundEven
         event_id=f"action:{channel}:{message_ts}:{action.get('action_ts')}:{user}",
         display_name=speaker.display_name,
         locale=speaker.locale,
+        email=speaker.email,
         thread_id=container.get("thread_ts") or message.get("thread_ts"),
         private=is_direct_channel(channel),
         organization=_team(body),
+    )
+
+
+def from_agent_action(
+    body: Payload, action: Payload, speaker: Speaker, *, agent: bool
+) -> InboundEvent:
+    """A button pressed in the agents' channel: on a card, a thread note or a status menu.
+
+    The thread is the card's: a card is the parent of its thread (its own ``ts``), and
+    everything else we post about a ticket sits in that thread (``thread_ts``).
+    """
+    base = from_action(body, action, speaker)
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    thread = (
+        container.get("thread_ts")
+        or message.get("thread_ts")
+        or container.get("message_ts")
+        or message.get("ts")
+    )
+    return replace(
+        base,
+        thread_id=str(thread) if thread else None,
+        private=False,
+        agent_chat=True,
+        agent=agent,
+    )
+
+
+def from_agent_message(
+    body: Payload, speaker: Speaker, bot_user_id: str | None, *, agent: bool
+) -> InboundEvent:
+    """Words in the agents' channel: a reply in a ticket's thread, or a mention of the app
+    (``@chatdesk open tickets``). Our own mention is taken out of the text; the answer goes to
+    the thread (a mention outside a thread opens one under itself)."""
+    event = body["event"]
+    return InboundEvent(
+        platform=PLATFORM,
+        user_id=str(event["user"]),
+        chat_id=str(event["channel"]),
+        text=without_mention(event.get("text"), bot_user_id),
+        event_id=str(body["event_id"]),
+        display_name=speaker.display_name,
+        locale=speaker.locale,
+        email=speaker.email,
+        thread_id=str(event.get("thread_ts") or event["ts"]),
+        private=False,
+        organization=_team(body),
+        attachments=attachments(event.get("files")),
+        agent_chat=True,
+        agent=agent,
     )
 
 
@@ -183,6 +239,7 @@ def from_command(command: Payload, speaker: Speaker, dm_channel: str) -> Inbound
         event_id=f"command:{command['trigger_id']}",
         display_name=speaker.display_name,
         locale=speaker.locale,
+        email=speaker.email,
         private=True,
         organization=_team(command),
     )

@@ -20,7 +20,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
-from chatdesk.events import Choice, Message, TicketCard
+from chatdesk import statuses
+from chatdesk.events import Choice, Message, ThreadNote, TicketCard
 
 Texts = Callable[..., str]
 """``texts(key, lang, **values)``: a catalogue lookup (``Desk.text`` or ``i18n.t``)."""
@@ -38,6 +39,10 @@ MAX_BUTTONS = 100
 CHOICE_ACTION_PREFIX = "choice-"
 CHOICE_BLOCK_PREFIX = "choices-"
 CARD_BLOCK_PREFIX = "ticket-"
+CARD_ACTION_PREFIX = "ticket-"
+"""Agent buttons (on cards and thread notes): ``ticket-<n>``, the choice id as value. They
+are never replaced after a press: a card stays usable for every agent."""
+NOTE_KINDS = ("customer", "public", "internal", "event", "escalation")
 
 _URL = re.compile(r"https?://[^\s<>|]*[^\s<>|.,;:!?)\]'\"*_~]")
 
@@ -50,6 +55,8 @@ class SlackPost:
     text: str
     blocks: tuple[Block, ...] = ()
     thread_ts: str | None = None
+    reply_broadcast: bool = False
+    """A thread reply also shown in the channel (urgent and escalation pings)."""
 
 
 def escape(text: str) -> str:
@@ -122,10 +129,15 @@ def button_label(label: str) -> str:
     return label if len(label) <= BUTTON_LABEL_LIMIT else label[: BUTTON_LABEL_LIMIT - 1] + "…"
 
 
-def choice_blocks(choices: Sequence[Choice]) -> list[Block]:
+def choice_blocks(
+    choices: Sequence[Choice],
+    action_prefix: str = CHOICE_ACTION_PREFIX,
+    block_prefix: str = CHOICE_BLOCK_PREFIX,
+) -> list[Block]:
     """Buttons for the choices, 25 to an ``actions`` block; the value carries the choice id.
 
-    Button labels are ``plain_text``, which Slack never parses for mentions or links.
+    Button labels are ``plain_text``, which Slack never parses for mentions or links. The
+    prefixes tell a customer's choice (``choice-``) from an agent button (``ticket-``).
     """
     blocks: list[Block] = []
     for start in range(0, len(choices), BUTTONS_PER_BLOCK):
@@ -133,11 +145,11 @@ def choice_blocks(choices: Sequence[Choice]) -> list[Block]:
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"{CHOICE_BLOCK_PREFIX}{start // BUTTONS_PER_BLOCK}",
+                "block_id": f"{block_prefix}{start // BUTTONS_PER_BLOCK}",
                 "elements": [
                     {
                         "type": "button",
-                        "action_id": f"{CHOICE_ACTION_PREFIX}{start + offset}",
+                        "action_id": f"{action_prefix}{start + offset}",
                         "text": {
                             "type": "plain_text",
                             "text": button_label(c.label),
@@ -187,49 +199,58 @@ def render_notice(text: str, channel: str, thread_ts: str | None) -> list[SlackP
     ]
 
 
+def status_name(code: str, lang: str) -> str:
+    """A status code as agents read it (the catalogue's name; an unknown code as it is)."""
+    status = statuses.CATALOGUE.get(code)
+    return status.name(lang) if status is not None else code
+
+
 def card_fields(card: TicketCard, texts: Texts) -> list[tuple[str, str]]:
     """The labelled values shown on a ticket card (label, plain value)."""
     lang = card.lang
     return [
         (texts("slack.card.requester", lang), card.requester),
-        (texts("slack.card.priority", lang), card.priority),
-        (texts("slack.card.status", lang), card.status),
+        (texts("slack.card.priority", lang), texts(f"slack.priority.{card.priority}", lang))
+        if card.priority in ("normal", "urgent")
+        else (texts("slack.card.priority", lang), card.priority),
+        (texts("slack.card.status", lang), status_name(card.status, lang)),
+        (texts("slack.card.assignee", lang), card.assignee or texts("slack.card.nobody", lang)),
         (texts("slack.card.platform", lang), card.platform),
     ]
 
 
 def card_actions(card: TicketCard, texts: Texts) -> list[Block]:
-    """Action blocks under a ticket card: none yet.
+    """The agent buttons under a ticket card (claim, set status, reply: ``card.actions``).
 
-    The agent-desk issue adds buttons here (claim, reply, close...). Give each an
-    ``action_id`` starting with ``ticket-`` and the reference as its ``value``; the card's
-    ``block_id`` values start with ``ticket-`` too, and the posted message's ``ts`` (returned
-    by :func:`post`) is where a thread about the ticket can hang.
+    ``action_id`` is ``ticket-<n>`` and the value is the choice id the desk understands
+    (``ag:claim:SD-1042``...); the block ids start with ``ticket-`` like the card's others.
     """
-    return []
+    return choice_blocks(card.actions, CARD_ACTION_PREFIX, f"{CARD_BLOCK_PREFIX}actions-")
 
 
 def render_card(
-    card: TicketCard, channel: str, texts: Texts, urgent_mention: str = ""
+    card: TicketCard, channel: str, texts: Texts, urgent_mention: str = "", *, ping: bool = True
 ) -> SlackPost:
-    """A new ticket for the agents' channel: reference and subject, then the fields.
+    """A ticket for the agents' channel: reference and subject, the fields, the buttons.
 
     ``urgent_mention`` (a setting, e.g. ``<!here>``) is the only markup we send unescaped: it is
-    the administrator's choice, not user text, and only urgent tickets carry it.
+    the administrator's choice, not user text, and only urgent tickets carry it. ``ping=False``
+    (an edit of a card already posted) keeps the urgent line but leaves the mention out, so an
+    update never alerts the channel again.
     """
     lang = card.lang
     title = texts("slack.card.title", lang, reference=card.reference)
     heading = f"*{escape(title)}*"
     summary = f"{heading}\n{clip(card.subject, SECTION_LIMIT - len(heading) - 1)}"
-    ping = urgent_mention.strip() if card.urgent else ""
+    mention = urgent_mention.strip() if card.urgent and ping else ""
     blocks: list[Block] = []
-    if ping:
+    if card.urgent:
         urgent = escape(texts("slack.card.urgent", lang))
         blocks.append(
             {
                 "type": "section",
                 "block_id": f"{CARD_BLOCK_PREFIX}urgent",
-                "text": {"type": "mrkdwn", "text": f"{ping} {urgent}"},
+                "text": {"type": "mrkdwn", "text": f"{mention} {urgent}".strip()},
             }
         )
     blocks.append(
@@ -249,11 +270,64 @@ def render_card(
             ],
         }
     )
+    if card.escalated:
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": f"{CARD_BLOCK_PREFIX}escalated",
+                "elements": [
+                    {"type": "mrkdwn", "text": escape(texts("slack.card.escalated", lang))}
+                ],
+            }
+        )
     blocks.extend(card_actions(card, texts))
     fallback = f"{escape(title)}: {clip(card.subject, SECTION_LIMIT - len(title) - 2)}"
-    if ping:
-        fallback = f"{ping} {fallback}"
+    if mention:
+        fallback = f"{mention} {fallback}"
     return SlackPost(channel=channel, text=fallback, blocks=tuple(blocks))
+
+
+def render_thread_note(
+    note: ThreadNote,
+    channel: str,
+    thread_ts: str | None,
+    texts: Texts,
+    lang: str,
+    urgent_mention: str = "",
+) -> list[SlackPost]:
+    """A line in a ticket's thread, marked plainly by whose words it holds.
+
+    The marker (``slack.note.<kind>``) is a catalogue text in the agents' language; the note's
+    own text may hold anything a customer typed and is escaped like every other text. ``ping``
+    puts the configured mention in front and broadcasts the reply to the channel, so an
+    escalation is seen by people who do not follow the thread. Without a thread (the card was
+    never posted) the note stands on its own in the channel, naming its ticket.
+    """
+    kind = note.kind if note.kind in NOTE_KINDS else "event"
+    marker = texts(f"slack.note.{kind}", lang, reference=note.reference)
+    if thread_ts is None:
+        marker = f"{texts('slack.note.ticket', lang, reference=note.reference)} {marker}"
+    mention = urgent_mention.strip() if note.ping else ""
+    head = f"{mention} *{escape(marker)}*" if mention else f"*{escape(marker)}*"
+    limit = SECTION_LIMIT - len(head) - 1
+    pieces = split_text(note.text, limit)
+    posts: list[SlackPost] = []
+    for index, piece in enumerate(pieces):
+        body = mrkdwn(piece)
+        text = f"{head}\n{body}" if index == 0 else body
+        blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        if index == len(pieces) - 1:
+            blocks.extend(choice_blocks(note.choices, CARD_ACTION_PREFIX, "note-actions-"))
+        posts.append(
+            SlackPost(
+                channel=channel,
+                text=text,
+                blocks=tuple(blocks),
+                thread_ts=thread_ts,
+                reply_broadcast=note.ping and index == 0 and thread_ts is not None,
+            )
+        )
+    return posts
 
 
 def chosen_blocks(blocks: Sequence[Block], label: str, texts: Texts, lang: str) -> list[Block]:
@@ -278,4 +352,13 @@ def post(client: WebClient, message: SlackPost) -> SlackResponse:
         kwargs["blocks"] = list(message.blocks)
     if message.thread_ts:
         kwargs["thread_ts"] = message.thread_ts
+        if message.reply_broadcast:
+            kwargs["reply_broadcast"] = True
     return client.chat_postMessage(**kwargs, unfurl_links=False, unfurl_media=False)
+
+
+def update(client: WebClient, ts: str, message: SlackPost) -> SlackResponse:
+    """Edit the message ``ts`` in ``message.channel`` to ``message`` (a card kept current)."""
+    return client.chat_update(
+        channel=message.channel, ts=ts, text=message.text, blocks=list(message.blocks)
+    )

@@ -6,7 +6,8 @@ thread where the user spoke followed by the same words handled again in their DM
 we do not know raises :class:`TypeError` rather than vanishing.
 
 Turns in the same chat run one at a time (bolt hands events to a thread pool), so two quick
-messages from one person are answered in the order they were sent.
+messages from one person are answered in the order they were sent. In the agents' channel the
+unit is a ticket's thread, so agents working on different tickets do not wait for each other.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class SlackTurns:
     def run(self, event: InboundEvent) -> None:
         """Handle ``event`` and post the replies; never raises (the user gets an apology)."""
         try:
-            with self._locks.hold(event.chat_id):
+            key = f"{event.chat_id}:{event.thread_id}" if event.agent_chat else event.chat_id
+            with self._locks.hold(key):
                 replies = self.desk.handle(event)
                 self.deliver(event, replies)
         except Exception:

@@ -152,6 +152,7 @@ def slack_settings(make_settings: Callable[..., Settings], standin: SlackStandin
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=standin.base_url,
         slack_agent_channel=AGENT_CHANNEL,
+        outbox_poll_seconds=0.05,
     )
 
 
@@ -161,7 +162,7 @@ def slack(standin: SlackStandin, slack_settings: Settings) -> Iterator[Slack]:
     channels = configured_channels(slack_settings, desk)
     [channel] = channels
     assert isinstance(channel, SlackChannel) and not channel.socket_mode
-    with ChatdeskServer(channels) as server:
+    with ChatdeskServer(channels, desk) as server:  # the outbox worker sends the cards
         deliveries = Deliveries(server.url + EVENTS_PATH, standin)
         try:
             yield Slack(standin, deliveries, server, channel, desk, slack_settings)
@@ -189,6 +190,7 @@ def test_whole_intake_in_a_dm_with_buttons_and_typed_answers(slack: Slack) -> No
         t("choice.confirm", "en"),
         t("choice.edit", "en"),
         t("choice.cancel", "en"),
+        t("service.choice.site_down", "en"),
     ]
     done = slack.say(
         ANN, t("choice.confirm", "en"), until=lambda p: bool(REFERENCE.search(p.shown))

@@ -113,9 +113,9 @@ def test_card_shows_the_ticket_and_escapes_every_user_word() -> None:
     assert post.channel == "C0AGENTS"
     assert all(pings(text) == [] for text in [post.text, *mrkdwn_texts(list(post.blocks))])
     everything = "\n".join(shown(text) for text in mrkdwn_texts(list(post.blocks)))
-    for value in ["SD-1042", "Printer <!channel> & scanner", "Ann <@U0BOSS>", "normal", "open"]:
+    for value in ["SD-1042", "Printer <!channel> & scanner", "Ann <@U0BOSS>", "normal", "Open"]:
         assert value in everything
-    assert "Requester" in everything
+    assert "Requester" in everything and "nobody yet" in everything
 
 
 def test_urgent_card_pings_with_the_configured_mention_only() -> None:
@@ -131,7 +131,8 @@ def test_card_in_dutch_and_with_an_overlong_subject() -> None:
     post = render_card(_card(lang="nl", subject="x & " * 2000), "C0AGENTS", t)
     check_blocks(list(post.blocks))
     everything = "\n".join(mrkdwn_texts(list(post.blocks)))
-    assert "Nieuw ticket SD-1042" in everything and "Aanvrager" in everything
+    assert "Ticket SD-1042" in everything and "Aanvrager" in everything
+    assert "Open" in everything and "nog niemand" in everything
 
 
 def test_card_blocks_are_named_for_the_agent_desk_to_extend() -> None:

@@ -82,11 +82,13 @@ def socket_slack(
             slack_signing_secret=SIGNING_SECRET,
             slack_app_token=APP_TOKEN,
             slack_api_url=standin.base_url,
+            outbox_poll_seconds=0.05,
         )
-        channels = configured_channels(settings, open_desk(settings))
+        desk = open_desk(settings)
+        channels = configured_channels(settings, desk)
         [channel] = channels
         assert isinstance(channel, SlackChannel)
-        with ChatdeskServer(channels) as server:
+        with ChatdeskServer(channels, desk) as server:
             socket.wait_connected()
             slack = SocketSlack(standin, socket)
             slack.server_url = server.url  # type: ignore[attr-defined]
