@@ -1,4 +1,4 @@
-"""The ``chatdesk`` command: chat, serve, kb, stats, db.
+"""The ``chatdesk`` command: chat, serve, kb, tickets, stats, db.
 
 Every expected failure (a bad setting, an unreachable database, a missing knowledge folder)
 ends with one line on stderr and a non-zero exit code, never a traceback.
@@ -118,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         kbcli.register(sub)
+
+    from chatdesk import ticketcli  # the agent desk from the command line (`chatdesk tickets`)
+
+    ticketcli.register(sub)
     return parser
 
 
