@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from chatdesk import agent_actions, notify, statuses, tickets
@@ -323,6 +323,4 @@ def _list(turn: Turn, *, unassigned: bool) -> None:
 
 
 def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
-    from sqlalchemy import func
-
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)

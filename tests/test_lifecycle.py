@@ -8,12 +8,14 @@ by the real worker to a stand-in platform; time moves with the tests' clock.
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
 from chatdesk import tickets
 from chatdesk.app import open_desk
 from chatdesk.delivery import PERIODIC_JOBS, Worker
+from chatdesk.events import Message
 from chatdesk.lifecycle import auto_close
 
 from agent_room import AgentChat, Room  # isort: skip
@@ -266,3 +268,26 @@ def test_the_customer_closing_a_ticket_is_noted_in_the_thread(desk, room):  # ty
     sent = room.deliver()
     assert [n.text for n in room.notes(sent)] == ["Ann closed the ticket."]
     assert room.cards(sent)[0].status == "closed"
+
+
+# -- several serve processes ------------------------------------------------------------------
+def test_auto_close_racing_itself_closes_each_ticket_once(desk, room, bob, clock):  # type: ignore[no-untyped-def]
+    references = [solved(desk, room, Chat(desk, user=f"c{n}", name=f"C{n}"), bob) for n in range(4)]
+    clock.advance(days=7)
+    barrier = threading.Barrier(3)
+    closed: list[int] = []
+
+    def run() -> None:  # each call opens its own connection, as another process would
+        barrier.wait()
+        closed.append(auto_close(desk, clock.now))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(closed) == 4
+    assert [status_of(desk, r) for r in references] == ["closed"] * 4
+    sent = room.deliver()
+    told = [m for m in sent if isinstance(m, Message) and "was solved 7 days ago" in m.text]
+    assert sorted(m.chat_id for m in told) == [f"chat-c{n}" for n in range(4)]
