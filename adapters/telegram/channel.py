@@ -7,6 +7,11 @@ restart before the poller confirmed its offset) is answered once. An error in on
 logged with its update id and the customer gets an apology; the bot carries on. Updates of
 one chat are handled in order, different chats side by side (:mod:`.ordering`).
 
+Notifications (a customer told about a status change, the agents' card and the lines in a
+ticket's thread) do not go out from the turn: the desk writes them to the outbox, and the
+worker of ``chatdesk serve`` hands each to :meth:`TelegramChannel.deliver`, which sends it once
+and says where it landed, or raises :class:`chatdesk.outbox.DeliveryFailed`.
+
 Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
 ``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
 X-Telegram-Bot-Api-Secret-Token header is refused with 403 before anything is read.
@@ -27,17 +32,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from chatdesk.engine import Desk
-from chatdesk.events import InboundEvent, MoveToPrivate, Reply
+from chatdesk.events import (
+    CardLocation,
+    InboundEvent,
+    Message,
+    MoveToPrivate,
+    Posted,
+    Reply,
+    ThreadNote,
+    TicketCard,
+)
 from chatdesk.i18n import normalize_lang
+from chatdesk.outbox import DeliveryFailed
 from chatdesk.settings import Settings, SettingsError
 
+from .agentchat import AgentChat
+from .agents import AgentDirectory
 from .commands import register_commands
 from .inbound import PLATFORM, to_event
-from .limiter import RetryingRateLimiter
+from .limiter import RetryingRateLimiter, retry_seconds, single_attempt
 from .ordering import PerChatUpdateProcessor
 from .redaction import TokenRedactor
 from .render import Renderer
@@ -77,7 +94,16 @@ class TelegramChannel:
         self.app: Application = builder.build()  # type: ignore[type-arg]
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
-        self.renderer = Renderer(self.app.bot, desk.text, settings.telegram_agent_chat)
+        self.agent_chat = settings.telegram_agent_chat or None
+        self.renderer = Renderer(self.app.bot, desk.text)
+        self.agent_desk = AgentChat(
+            self.app.bot,
+            desk.text,
+            self.agent_chat,
+            topics=settings.telegram_agent_topics,
+            lang=settings.agent_language,
+        )
+        self.agents = AgentDirectory(self.app.bot, self.agent_chat)
 
     # -- Channel protocol ------------------------------------------------------------------
     def routes(self) -> Sequence[BaseRoute]:
@@ -113,6 +139,33 @@ class TelegramChannel:
         finally:
             self._redactor.remove()
 
+    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
+        """Send one outbox item (see :class:`chatdesk.delivery.Sender`), trying once.
+
+        A customer's message goes to their chat; a card is posted, or edited where ``card``
+        says it is; a thread note goes under the card. Failures that waiting cannot fix (the
+        user blocked the bot, the chat is gone, a request Telegram refuses) are permanent; a
+        429 says when to come back; anything else (5xx, network) is retried by the outbox.
+        """
+        with single_attempt():
+            try:
+                if isinstance(reply, Message):
+                    await self.renderer.send_text(
+                        reply.chat_id, reply.text, reply.choices, reply.thread_id
+                    )
+                    return None
+                if isinstance(reply, TicketCard):
+                    if card is not None:
+                        return await self.agent_desk.update_card(reply, card)
+                    return await self.agent_desk.post_card(reply)
+                if isinstance(reply, ThreadNote):
+                    return await self.agent_desk.post_note(reply, card)
+            except TelegramError as exc:
+                raise delivery_error(exc) from exc
+            except ValueError as exc:  # a card action Telegram could not carry
+                raise DeliveryFailed(str(exc), permanent=True) from exc
+        raise DeliveryFailed(f"telegram cannot send {type(reply).__name__}", permanent=True)
+
     # -- webhook ---------------------------------------------------------------------------
     async def _webhook(self, request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -137,9 +190,12 @@ class TelegramChannel:
         if query is not None:
             await self._answer(update)
         try:
-            event = to_event(update, self.app.bot.username, self.app.bot.id)
+            event = to_event(update, self.app.bot.username, self.app.bot.id, self.agent_chat)
             if event is None:
                 return
+            if event.agent_chat:
+                agent = await self.agents.is_agent(int(event.user_id))
+                event = dataclasses.replace(event, agent=agent)
             for reply in await self._ask(event):
                 if isinstance(reply, MoveToPrivate):
                     await self._move_to_private(reply, event)
@@ -154,7 +210,8 @@ class TelegramChannel:
 
     async def _answer(self, update: Update) -> None:
         """Every button press is answered (the client stops its spinner) and its keyboard
-        removed, so an old question cannot be answered twice by accident."""
+        removed, so an old question cannot be answered twice by accident. Only in private
+        chats: in the agents' chat the buttons are the card's, for every agent, every time."""
         query = update.callback_query
         assert query is not None
         try:
@@ -227,6 +284,19 @@ class TelegramChannel:
         """Errors PTB caught outside our handler (polling, a webhook update it could not read)."""
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("telegram: error (update %s)", update_id, exc_info=context.error)
+
+
+def delivery_error(exc: TelegramError) -> Exception:
+    """What the outbox should make of a Bot API error (see :class:`DeliveryFailed`)."""
+    if isinstance(exc, RetryAfter):
+        return DeliveryFailed(str(exc), retry_after=retry_seconds(exc))
+    if isinstance(exc, Forbidden | BadRequest):  # blocked, chat not found, refused request
+        return DeliveryFailed(f"{type(exc).__name__}: {exc.message}", permanent=True)
+    if isinstance(exc, ChatMigrated):  # a group became a supergroup: the setting must change
+        return DeliveryFailed(
+            f"the chat moved to {exc.new_chat_id}; update the chat id", permanent=True
+        )
+    return exc  # 5xx, timeouts, network: the outbox backs off and tries again
 
 
 def file_url(api_url: str) -> str:

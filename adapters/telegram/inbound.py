@@ -3,6 +3,13 @@
 Private chats carry the whole conversation: text, captions, photos, documents, button presses.
 In groups the bot listens only to commands and to messages that mention it, so that ordinary
 talk in the group is never read as a support request; the mention is taken out of the text.
+
+The agents' chat (CHATDESK_TELEGRAM_AGENT_CHAT) is the desk's back office: there the bot also
+reads button presses on cards, replies to its own messages (a reply to a card is a comment on
+the ticket) and messages in forum topics (one topic per ticket). Those events carry
+``agent_chat=True``, ``reply_to`` (the bot message answered) and ``thread_id`` (the topic), so
+the desk can find the ticket; whether the sender is an agent is looked up by the channel
+(:mod:`.agents`). Agents chatting among themselves is none of the bot's business: no event.
 """
 
 from __future__ import annotations
@@ -20,12 +27,19 @@ PLATFORM = "telegram"
 _START = re.compile(r"^/start(?:@\w+)?(?:\s|$)")
 
 
-def to_event(update: Update, bot_username: str, bot_id: int) -> InboundEvent | None:
-    """The event for ``update``, or None for updates the desk does not handle."""
+def to_event(
+    update: Update, bot_username: str, bot_id: int, agent_chat: str | None = None
+) -> InboundEvent | None:
+    """The event for ``update``, or None for updates the desk does not handle.
+
+    ``agent_chat`` is the agents' chat id (or ``@name``); its events are read as agent events.
+    """
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
+    if is_agent_chat(chat, agent_chat):
+        return _agent_event(update, chat, user, bot_username, bot_id)
     base = {
         "platform": PLATFORM,
         "user_id": str(user.id),
@@ -61,6 +75,69 @@ def to_event(update: Update, bot_username: str, bot_id: int) -> InboundEvent | N
         attachments=attachments_of(message),
         thread_id=_thread(message),
     )
+
+
+def is_agent_chat(chat: Chat, agent_chat: str | None) -> bool:
+    """Whether ``chat`` is the configured agents' chat (by id, or by ``@username``)."""
+    if not agent_chat or chat.type == Chat.PRIVATE:
+        return False
+    if agent_chat.startswith("@"):
+        return (chat.username or "").lower() == agent_chat[1:].lower()
+    return str(chat.id) == agent_chat
+
+
+def _agent_event(
+    update: Update, chat: Chat, user: User, bot_username: str, bot_id: int
+) -> InboundEvent | None:
+    """An event in the agents' chat: a button, a reply to the bot, a topic message, a command
+    or mention; anything else is the agents' own talk (None)."""
+    base = {
+        "platform": PLATFORM,
+        "user_id": str(user.id),
+        "chat_id": str(chat.id),
+        "event_id": str(update.update_id),
+        "display_name": user.full_name,
+        "locale": user.language_code,
+        "private": False,
+        "agent_chat": True,
+    }
+    query = update.callback_query
+    if query is not None:
+        if not query.data:
+            return None
+        message = query.message if isinstance(query.message, Message) else None
+        return InboundEvent(**base, choice=query.data, thread_id=_thread(message))
+    message = update.message
+    if message is None:
+        return None
+    text = message.text or message.caption or ""
+    thread = _thread(message)
+    reply_to = _reply_to_bot(message, bot_id)
+    addressed = _addressed_text(message, text, bot_username, bot_id)
+    if addressed is not None:
+        text = command_text(addressed, bot_username)  # type: ignore[assignment]
+        if text is None:
+            return None  # a command for another bot
+    elif reply_to is None and thread is None:
+        return None
+    return InboundEvent(
+        **base,
+        text=text,
+        attachments=attachments_of(message),
+        thread_id=thread,
+        reply_to=reply_to,
+    )
+
+
+def _reply_to_bot(message: Message, bot_id: int) -> str | None:
+    """The id of the bot's message this one replies to. In a forum topic every message
+    "replies" to the topic's first message; that is the topic, not a reply."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+        return None
+    if message.is_topic_message and replied.message_id == message.message_thread_id:
+        return None
+    return str(replied.message_id)
 
 
 def display_name(user: User) -> str:

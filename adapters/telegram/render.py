@@ -1,9 +1,10 @@
 """Neutral replies -> Bot API calls.
 
 ``Message`` becomes one or more HTML messages (escaped, split under 4096 characters) with the
-choices as an inline keyboard on the last part; ``TicketCard`` goes to the agents' chat;
-``MoveToPrivate`` is said where the customer spoke, with a button that opens the private chat.
-Any other reply type raises :class:`TypeError`: a reply is never dropped silently.
+choices as an inline keyboard on the last part; ``MoveToPrivate`` is said where the customer
+spoke, with a button that opens the private chat. Cards and thread notes belong to the agents'
+chat (:mod:`.agentchat`) and arrive through the outbox, never as a direct answer; any other
+reply type raises :class:`TypeError`: a reply is never dropped silently.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 
-from chatdesk.events import Choice, Message, MoveToPrivate, Reply, TicketCard
+from chatdesk.events import Choice, Message, MoveToPrivate, Reply
 
-from .card import card_markup, card_text
 from .deeplink import start_link
 from .formatting import escape, split_text
 
@@ -34,14 +35,11 @@ class Renderer:
 
     bot: Bot
     texts: Texts
-    agent_chat: str | None = None
 
     async def render(self, reply: Reply, lang: str = "en") -> None:
         """Send one reply. ``lang`` words the few texts of our own (the private-chat button)."""
         if isinstance(reply, Message):
             await self.send_text(reply.chat_id, reply.text, reply.choices, reply.thread_id)
-        elif isinstance(reply, TicketCard):
-            await self.send_card(reply)
         elif isinstance(reply, MoveToPrivate):
             await self.send_move_to_private(reply, lang)
         else:
@@ -54,28 +52,18 @@ class Renderer:
         choices: tuple[Choice, ...] = (),
         thread_id: str | None = None,
         extra_markup: InlineKeyboardMarkup | None = None,
-    ) -> None:
+    ) -> list[TgMessage]:
         """Plain ``text`` as escaped HTML parts; choices as buttons under the last part."""
-        markup = extra_markup
-        if choices:
-            if buttons_fit(choices):
-                markup = InlineKeyboardMarkup(
-                    [[InlineKeyboardButton(c.label, callback_data=c.id)] for c in choices]
-                )
-            else:
-                text = f"{text}\n\n{numbered(choices)}"
+        text, markup = with_choices(text, choices)
+        markup = markup or extra_markup
         parts = split_text(text)
+        sent = []
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            await self._send(chat_id, escape(part), markup if last else None, thread_id)
-
-    async def send_card(self, card: TicketCard) -> None:
-        if not self.agent_chat:
-            log.debug("telegram: no agent chat set; card for %s not posted", card.reference)
-            return
-        await self._send(
-            self.agent_chat, card_text(card, self.texts), card_markup(card, self.texts), None
-        )
+            sent.append(
+                await self._send(chat_id, escape(part), markup if last else None, thread_id)
+            )
+        return sent
 
     async def send_move_to_private(self, move: MoveToPrivate, lang: str) -> None:
         link = start_link(self.bot.username, move.original_text)
@@ -93,15 +81,25 @@ class Renderer:
         html: str,
         markup: InlineKeyboardMarkup | None,
         thread_id: str | None,
-    ) -> None:
-        await self.bot.send_message(
-            chat_id=_chat(chat_id),
+    ) -> TgMessage:
+        return await self.bot.send_message(
+            chat_id=chat_ref(chat_id),
             text=html,
             parse_mode=ParseMode.HTML,
             reply_markup=markup,
             message_thread_id=int(thread_id) if thread_id else None,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
+
+
+def with_choices(text: str, choices: tuple[Choice, ...]) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Choices as one button per row; past Telegram's limits, a numbered list under the text."""
+    if not choices:
+        return text, None
+    if buttons_fit(choices):
+        rows = [[InlineKeyboardButton(c.label, callback_data=c.id)] for c in choices]
+        return text, InlineKeyboardMarkup(rows)
+    return f"{text}\n\n{numbered(choices)}", None
 
 
 def buttons_fit(choices: tuple[Choice, ...]) -> bool:
@@ -116,7 +114,7 @@ def numbered(choices: tuple[Choice, ...]) -> str:
     return "\n".join(f"{n}. {c.label}" for n, c in enumerate(choices, start=1))
 
 
-def _chat(chat_id: str) -> int | str:
+def chat_ref(chat_id: str) -> int | str:
     """Numeric ids as int; ``@channelname`` stays a string."""
     try:
         return int(chat_id)

@@ -1,8 +1,9 @@
 """Running the real Telegram channel for tests: chatdesk's own HTTP server, in a thread.
 
-:class:`ServerThread` serves ``build_http_app(channels)`` (the app of ``chatdesk serve``) with
-uvicorn on 127.0.0.1, port 0; its lifespan starts the channel (getMe, setMyCommands, polling or
-setWebhook) against the stand-in Bot API.
+:class:`ServerThread` serves ``build_http_app(channels, desk)`` (the app of ``chatdesk serve``)
+with uvicorn on 127.0.0.1, port 0; its lifespan starts the channel (getMe, setMyCommands, polling
+or setWebhook) against the stand-in Bot API, and the outbox worker that sends notifications (the
+agents' card, thread notes, status news for customers) through the channel.
 
 :class:`TelegramBot` is what a test talks to: ``deliver`` hands an update to the bot the way
 Telegram would in the configured mode (queued for getUpdates, or POSTed to the webhook with the
@@ -10,12 +11,14 @@ secret header), and ``settle`` waits until the bot has finished everything deliv
 It does so with a barrier, not a sleep: the channel handles the updates of one chat one at a
 time, in order, so once a marker button press sent in each chat touched since the last settle
 has been answered (answerCallbackQuery), every earlier update of those chats has been processed
-and its replies sent.
+and its replies sent. Then it waits until the outbox is empty, so the notifications those
+updates wrote have been sent too (``outbox=False`` skips that, for tests of a failing platform).
 """
 
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 import httpx
@@ -67,8 +70,9 @@ class TelegramBot:
                 self._unsettled[chat["id"]] = chat
         self.api.push_updates(updates)
 
-    def settle(self, timeout: float = 20.0) -> None:
-        """Return once every update delivered so far has been handled completely."""
+    def settle(self, timeout: float = 20.0, *, outbox: bool = True) -> None:
+        """Return once every update delivered so far has been handled completely, and (with
+        ``outbox``) every notification it wrote has been sent."""
         chats: list[dict[str, Any] | None] = list(self._unsettled.values()) or [None]
         self._unsettled = {}
         markers = []
@@ -83,6 +87,22 @@ class TelegramBot:
             count=len(markers),
             timeout=timeout,
         )
+        if outbox:
+            self.wait_outbox(timeout)
+
+    def pending(self) -> int:
+        """Outbox items not yet sent (nor set aside)."""
+        from chatdesk.outbox import pending_count
+
+        with self.desk.database.session() as session:
+            return pending_count(session)
+
+    def wait_outbox(self, timeout: float = 20.0) -> None:
+        """Wait until the worker has sent everything in the outbox."""
+        deadline = time.monotonic() + timeout
+        while (left := self.pending()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert left == 0, f"{left} outbox item(s) still unsent after {timeout}s"
 
     def say(self, user: TgUser, text: str, **kwargs: Any) -> list[ApiCall]:
         """The user sends ``text``; the messages the bot sent in answer."""
@@ -142,6 +162,7 @@ class BotRunner:
             "telegram_token": self.api.token,
             "telegram_api_url": self.api.base_url,
             "telegram_agent_chat": str(self.AGENT_CHAT),
+            "outbox_poll_seconds": 0.05,
         }
         if mode == "webhook":
             values["telegram_webhook_url"] = "https://desk.example.org/telegram/webhook"
@@ -155,7 +176,7 @@ class BotRunner:
 
         settings = self.settings(mode, **overrides)
         desk = open_desk(settings)
-        server = ServerThread([TelegramChannel(settings, desk)])
+        server = ServerThread([TelegramChannel(settings, desk)], desk)
         self._running.append((server, desk))
         server.start()
         bot = TelegramBot(self.api, server, mode)

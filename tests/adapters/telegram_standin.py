@@ -5,7 +5,13 @@ so nothing of PTB or of chatdesk is patched. It records every API call, serves `
 long polling from a queue the test fills, and checks what a real server checks and what our
 adapter must respect: text at most 4096 characters after entity parsing, valid Telegram HTML
 (an unescaped ``<b>`` typed by a user is refused, as Telegram refuses it), callback data at
-most 64 bytes. Tests can make it fail: a 429 with ``retry_after``, a 5xx, a blocked user.
+most 64 bytes. Tests can make it fail: a 429 with ``retry_after``, a 5xx, a blocked user, or
+an outage (every sending call answered 5xx until it is over).
+
+It keeps the messages it accepted, so it can answer as Telegram does for the agents' desk:
+``editMessageText`` (400 "message is not modified" for the same content, "message to edit not
+found"), replies (``reply_parameters``), forum topics (``createForumTopic`` in a chat marked as a
+forum, ``message_thread_id``) and ``getChatMember`` from a member list the test sets.
 
 It uses the standard library's threading HTTP server, so it runs beside any event loop and a
 long poll blocks only its own request thread.
@@ -31,6 +37,8 @@ BOT_ID = 123456
 BOT_USERNAME = "chatdesk_test_bot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+MAX_TOPIC_NAME = 128
+OUTAGE_METHODS = ("sendMessage", "editMessageText", "createForumTopic")  # the sending side
 
 # Tags Telegram accepts with parse_mode=HTML (https://core.telegram.org/bots/api#html-style).
 _HTML_TAGS = {
@@ -110,6 +118,25 @@ class ApiCall:
         markup = self.json("reply_markup") or {}
         return [b for row in markup.get("inline_keyboard", []) for b in row]
 
+    @property
+    def reply_to(self) -> int | None:
+        """The message id this message was sent as a reply to (reply_parameters)."""
+        parameters = self.json("reply_parameters") or {}
+        return parameters.get("message_id")
+
+    @property
+    def thread(self) -> int | None:
+        """The forum topic the message went to (message_thread_id)."""
+        raw = self.params.get("message_thread_id")
+        return None if raw is None else int(raw)
+
+    @property
+    def message_id(self) -> int:
+        """The id of the message this call sent or edited."""
+        if self.method == "editMessageText":
+            return int(self.params["message_id"])
+        return int(self.result["message_id"])
+
 
 @dataclass
 class _Failure:
@@ -137,6 +164,11 @@ class BotApiStandIn:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.blocked_chats: set[int] = set()
         self.slow_chats: dict[int, float] = {}  # chat id -> seconds before sendMessage answers
+        self.members: dict[int, dict[int, str]] = {}  # chat id -> user id -> member status
+        self.forums: set[int] = set()  # supergroups with topics
+        self.topics: dict[int, dict[int, str]] = {}  # chat id -> topic id -> name
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
+        self._outage: _Outage | None = None
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._message_ids = itertools.count(1000)
@@ -226,6 +258,39 @@ class BotApiStandIn:
             self._failures.setdefault(method, []).extend(
                 _Failure(status, text, retry_after) for _ in range(times)
             )
+
+    def start_outage(
+        self,
+        status: int = 502,
+        *,
+        calls: int | None = None,
+        methods: tuple[str, ...] = OUTAGE_METHODS,
+    ) -> None:
+        """Answer ``methods`` with ``status`` for the next ``calls`` calls, or until
+        :meth:`end_outage` (``calls=None``). Polling and webhook set-up keep working, as when
+        Telegram's sending side is down."""
+        description = "Bad Gateway" if status == 502 else f"Internal Server Error {status}"
+        with self._cond:
+            self._outage = _Outage(status, description, calls, methods)
+
+    def end_outage(self) -> None:
+        with self._cond:
+            self._outage = None
+
+    def set_member(self, chat_id: int, user_id: int, status: str = "member") -> None:
+        """``status``: creator, administrator, member, restricted (still in), kicked, left."""
+        with self._cond:
+            self.members.setdefault(chat_id, {})[user_id] = status
+
+    def make_forum(self, chat_id: int) -> None:
+        """Mark a supergroup as a forum (topics enabled)."""
+        with self._cond:
+            self.forums.add(chat_id)
+
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        """A message the bot sent, as it is now (after edits)."""
+        with self._cond:
+            return dict(self.messages[(chat_id, message_id)])
 
     def add_file(self, file_id: str, file_path: str, content: bytes) -> None:
         self.files[file_id] = (file_path, content)
@@ -331,6 +396,13 @@ class BotApiStandIn:
         with self._cond:
             queued = self._failures.get(call.method)
             failure = queued.pop(0) if queued else None
+            outage = self._outage
+            if failure is None and outage is not None and call.method in outage.methods:
+                failure = _Failure(outage.status, outage.description)
+                if outage.calls is not None:
+                    outage.calls -= 1
+                    if outage.calls <= 0:
+                        self._outage = None
         if failure is not None:
             return self._error(failure.status, failure.description, failure.retry_after)
         handler = getattr(self, f"_api_{call.method}", None)
@@ -412,9 +484,7 @@ class BotApiStandIn:
             if data is None and "url" not in button:
                 raise _ApiError(400, "Bad Request: can't parse inline keyboard button")
 
-    def _api_sendMessage(self, call: ApiCall) -> Any:
-        chat_id = self._check_chat(call)
-        time.sleep(self.slow_chats.get(chat_id, 0))
+    def _check_text(self, call: ApiCall) -> str:
         try:
             shown = call.shown_text
         except HtmlError as exc:
@@ -423,17 +493,121 @@ class BotApiStandIn:
             raise _ApiError(400, "Bad Request: message text is empty")
         if len(shown) > MAX_TEXT:
             raise _ApiError(400, "Bad Request: message is too long")
+        return shown
+
+    def _chat_of(self, chat_id: int) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        if chat_id in self.forums:
+            chat["is_forum"] = True
+        return chat
+
+    def _api_sendMessage(self, call: ApiCall) -> Any:
+        chat_id = self._check_chat(call)
+        time.sleep(self.slow_chats.get(chat_id, 0))
+        shown = self._check_text(call)
         self._check_markup(call)
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "chat": self._chat_of(chat_id),
             "from": self.bot_user(),
             "text": shown,
         }
         if call.params.get("reply_markup"):
             message["reply_markup"] = call.json("reply_markup")
+        thread = call.thread
+        with self._cond:
+            if thread is not None:
+                if thread not in self.topics.get(chat_id, {}):
+                    raise _ApiError(400, "Bad Request: message thread not found")
+                message["message_thread_id"] = thread
+                message["is_topic_message"] = True
+            replied = call.reply_to
+            if replied is not None:
+                original = self.messages.get((chat_id, replied))
+                parameters = call.json("reply_parameters")
+                if original is not None:
+                    message["reply_to_message"] = original
+                elif not parameters.get("allow_sending_without_reply"):
+                    raise _ApiError(400, "Bad Request: message to be replied not found")
+            self.messages[(chat_id, message["message_id"])] = message
         return message
+
+    def _api_editMessageText(self, call: ApiCall) -> Any:
+        chat_id = self._check_chat(call)
+        shown = self._check_text(call)
+        self._check_markup(call)
+        key = (chat_id, int(call.params.get("message_id") or 0))
+        with self._cond:
+            message = self.messages.get(key)
+            if message is None:
+                raise _ApiError(400, "Bad Request: message to edit not found")
+            markup = call.json("reply_markup")
+            if message["text"] == shown and message.get("reply_markup") == markup:
+                raise _ApiError(
+                    400,
+                    "Bad Request: message is not modified: specified new message content and "
+                    "reply markup are exactly the same as a current content and reply markup "
+                    "of the message",
+                )
+            message = dict(message, text=shown, edit_date=int(time.time()))
+            if markup is None:
+                message.pop("reply_markup", None)
+            else:
+                message["reply_markup"] = markup
+            self.messages[key] = message
+        return message
+
+    def _api_createForumTopic(self, call: ApiCall) -> Any:
+        chat_id = self._check_chat(call)
+        name = call.params.get("name", "")
+        if chat_id not in self.forums:
+            raise _ApiError(400, "Bad Request: the chat is not a forum")
+        if not 1 <= _utf16_len(name) <= MAX_TOPIC_NAME:
+            raise _ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        with self._cond:
+            topic = next(self._message_ids)  # a topic's id is the id of its first message
+            self.topics.setdefault(chat_id, {})[topic] = name
+            self.messages[(chat_id, topic)] = {
+                "message_id": topic,
+                "date": int(time.time()),
+                "chat": self._chat_of(chat_id),
+                "from": self.bot_user(),
+                "message_thread_id": topic,
+                "is_topic_message": True,
+                "forum_topic_created": {"name": name, "icon_color": 7322096},
+            }
+        return {"message_thread_id": topic, "name": name, "icon_color": 7322096}
+
+    def _api_getChatMember(self, call: ApiCall) -> Any:
+        chat_id = self._check_chat(call)
+        user_id = int(call.params.get("user_id") or 0)
+        with self._cond:
+            status = self.members.get(chat_id, {}).get(user_id, "left")
+        user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "restricted":
+            member.update(
+                is_member=True, can_send_messages=True, until_date=0,
+                can_send_audios=True, can_send_documents=True, can_send_photos=True,
+                can_send_videos=True, can_send_video_notes=True, can_send_voice_notes=True,
+                can_send_polls=True, can_send_other_messages=True,
+                can_add_web_page_previews=True, can_change_info=False, can_invite_users=False,
+                can_pin_messages=False, can_manage_topics=False,
+            )  # fmt: skip
+        elif status == "administrator":
+            member.update(
+                can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                can_delete_messages=True, can_manage_video_chats=True,
+                can_restrict_members=True, can_promote_members=False, can_change_info=True,
+                can_invite_users=True, can_post_stories=False, can_edit_stories=False,
+                can_delete_stories=False,
+            )  # fmt: skip
+        elif status == "creator":
+            member.update(is_anonymous=False)
+        elif status == "kicked":
+            member.update(until_date=0)
+        return member
 
     def _api_answerCallbackQuery(self, call: ApiCall) -> Any:
         if not call.params.get("callback_query_id"):
@@ -456,6 +630,14 @@ class BotApiStandIn:
             "file_size": len(content),
             "file_path": path,
         }
+
+
+@dataclass
+class _Outage:
+    status: int
+    description: str
+    calls: int | None  # None: until end_outage()
+    methods: tuple[str, ...]
 
 
 class _ApiError(Exception):
@@ -488,9 +670,13 @@ class TgUser:
 class TgGroup:
     id: int
     title: str = "Office"
+    forum: bool = False  # topics enabled
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "type": "supergroup", "title": self.title}
+        chat: dict[str, Any] = {"id": self.id, "type": "supergroup", "title": self.title}
+        if self.forum:
+            chat["is_forum"] = True
+        return chat
 
 
 class Updates:
@@ -515,8 +701,13 @@ class Updates:
         *,
         group: TgGroup | None = None,
         extra: dict[str, Any] | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
-        """A message; bot_command and mention entities are filled in as Telegram does."""
+        """A message; bot_command and mention entities are filled in as Telegram does.
+
+        ``topic``: said in that forum topic of ``group``. Telegram then makes the message a
+        reply to the topic's first message, as it does for every message in a topic.
+        """
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -528,8 +719,30 @@ class Updates:
             entities = _entities(text)
             if entities:
                 message["entities"] = entities
+        if topic is not None:
+            message["message_thread_id"] = topic
+            message["is_topic_message"] = True
+            message["reply_to_message"] = {
+                "message_id": topic,
+                "date": int(time.time()),
+                "chat": message["chat"],
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Chatdesk"},
+                "message_thread_id": topic,
+                "is_topic_message": True,
+                "forum_topic_created": {"name": "topic", "icon_color": 7322096},
+            }
         message.update(extra or {})
         return {"update_id": next(self._update_ids), "message": message}
+
+    def reply(self, user: TgUser, sent: ApiCall, text: str, group: TgGroup) -> dict[str, Any]:
+        """``user`` answers the bot's message ``sent`` in ``group`` with Telegram's reply
+        (in the message's topic, if it is in one)."""
+        original = sent.result
+        extra: dict[str, Any] = {"reply_to_message": original}
+        if original.get("message_thread_id"):
+            extra["message_thread_id"] = original["message_thread_id"]
+            extra["is_topic_message"] = True
+        return self.message(user, text, group=group, extra=extra)
 
     def photo(
         self, user: TgUser, *, file_id: str, size: int, caption: str | None = None
@@ -563,6 +776,17 @@ class Updates:
             f"no button {data!r} under {sent.params.get('text', '')[:60]!r}"
         )
         chat = {"id": sent.chat_id, "type": "private" if (sent.chat_id or 0) > 0 else "supergroup"}
+        message: dict[str, Any] = {
+            "message_id": sent.message_id,
+            "date": sent.result["date"],
+            "chat": chat,
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Chatdesk"},
+            "text": sent.result.get("text", ""),
+        }
+        if isinstance(sent.result, dict) and sent.result.get("message_thread_id"):
+            message["message_thread_id"] = sent.result["message_thread_id"]
+            message["is_topic_message"] = True
+            chat["is_forum"] = True
         return {
             "update_id": next(self._update_ids),
             "callback_query": {
@@ -570,13 +794,7 @@ class Updates:
                 "from": user.as_dict(),
                 "chat_instance": f"ci{sent.chat_id}",
                 "data": data,
-                "message": {
-                    "message_id": sent.result["message_id"],
-                    "date": sent.result["date"],
-                    "chat": chat,
-                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Chatdesk"},
-                    "text": sent.result.get("text", ""),
-                },
+                "message": message,
             },
         }
 

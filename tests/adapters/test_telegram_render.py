@@ -7,16 +7,17 @@ callback data within 64 bytes), so a rendering mistake fails here as it would in
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from telegram import Bot, InlineKeyboardButton
+from telegram import Bot
 
-from chatdesk.adapters.telegram import card
+from chatdesk.adapters.telegram.agentchat import AgentChat
 from chatdesk.adapters.telegram.formatting import escape, split_text, utf16_len
 from chatdesk.adapters.telegram.render import Renderer
-from chatdesk.events import Choice, Message, MoveToPrivate, TicketCard
+from chatdesk.events import Choice, Message, MoveToPrivate, Posted, TicketCard
 from chatdesk.i18n import t
 
 from telegram_standin import BotApiStandIn, HtmlError, render_html  # isort: skip
@@ -34,9 +35,19 @@ def api() -> Iterator[BotApiStandIn]:
 def render(api: BotApiStandIn, act: Callable[[Renderer], Awaitable[None]]) -> None:
     async def main() -> None:
         async with Bot(api.token, base_url=api.base_url) as bot:
-            await act(Renderer(bot, t, AGENTS))
+            await act(Renderer(bot, t))
 
     asyncio.run(main())
+
+
+def post(api: BotApiStandIn, card: TicketCard, chat: str | None = AGENTS) -> Posted | None:
+    """Post ``card`` as the outbox would, through the agents' chat of a real PTB Bot."""
+
+    async def main() -> Posted | None:
+        async with Bot(api.token, base_url=api.base_url) as bot:
+            return await AgentChat(bot, t, chat).post_card(card)
+
+    return asyncio.run(main())
 
 
 def test_escape_makes_any_text_show_as_typed() -> None:
@@ -88,6 +99,7 @@ def test_choices_that_do_not_fit_a_button_become_a_numbered_list(api: BotApiStan
 
 
 def test_a_topic_thread_is_kept(api: BotApiStandIn) -> None:
+    api.topics[-100500] = {12: "Printers"}
     render(api, lambda r: r.render(Message("telegram", "-100500", "hi", thread_id="12")))
     assert api.sent()[0].params["message_thread_id"] == "12"
 
@@ -113,46 +125,47 @@ CARD = TicketCard(
 
 
 def test_the_card_goes_to_the_agent_chat_escaped(api: BotApiStandIn) -> None:
-    render(api, lambda r: r.render(CARD))
+    posted = post(api, CARD)
     [sent] = api.sent(int(AGENTS))
     assert sent.shown_text.splitlines() == [
-        "New ticket SD-1042",
+        "Ticket SD-1042",
         "Subject: Export <fails> & more",
         "From: Ann <@here>",
         "Priority: normal",
         "Status: " + t("status.new.name", "en"),
+        t("telegram.card.assignee", "en", assignee=t("telegram.card.nobody", "en")),
     ]
-    assert sent.params["text"].startswith("<b>New ticket SD-1042</b>\n")
+    assert sent.params["text"].startswith("<b>Ticket SD-1042</b>\n")
     assert sent.buttons == []
+    assert posted == Posted(AGENTS, str(sent.result["message_id"]), None)
 
 
-def test_the_card_speaks_the_tickets_language(api: BotApiStandIn) -> None:
+def test_the_card_speaks_the_agents_language(api: BotApiStandIn) -> None:
     dutch = TicketCard("SD-7", "Printer", "Sem", "urgent", "new", "telegram", True, "nl")
-    render(api, lambda r: r.render(dutch))
+    post(api, dutch)
     lines = api.sent()[0].shown_text.splitlines()
-    assert lines[:2] == ["🚨 DRINGEND", "Nieuw ticket SD-7"]
+    assert lines[:2] == ["🚨 DRINGEND", "Ticket SD-7"]
     assert "Prioriteit: dringend" in lines
 
 
-def test_card_actions_add_buttons_without_touching_the_layout(api: BotApiStandIn) -> None:
-    def claim(c: TicketCard, texts: object) -> list[InlineKeyboardButton]:
-        return [InlineKeyboardButton("Claim", callback_data=f"claim:{c.reference}")]
-
-    card.CARD_ACTIONS.append(claim)
-    try:
-        render(api, lambda r: r.render(CARD))
-    finally:
-        card.CARD_ACTIONS.remove(claim)
+def test_the_cards_actions_are_its_buttons_and_assignee_and_escalation_show(
+    api: BotApiStandIn,
+) -> None:
+    actions = (Choice("ag:claim:SD-1042", "Claim"), Choice("ag:status:SD-1042", "Set status"))
+    worked = dataclasses.replace(CARD, assignee="Bo <admin>", escalated=True, actions=actions)
+    post(api, worked)
     [sent] = api.sent()
-    assert [b["callback_data"] for b in sent.buttons] == ["claim:SD-1042"]
+    assert [(b["text"], b["callback_data"]) for b in sent.buttons] == [
+        ("Claim", "ag:claim:SD-1042"),
+        ("Set status", "ag:status:SD-1042"),
+    ]
+    lines = sent.shown_text.splitlines()
+    assert lines[0] == "⚠️ " + t("telegram.card.escalated", "en")
+    assert lines[-1] == t("telegram.card.assignee", "en", assignee="Bo <admin>")
 
 
 def test_without_an_agent_chat_the_card_is_skipped(api: BotApiStandIn) -> None:
-    async def act(renderer: Renderer) -> None:
-        renderer.agent_chat = None
-        await renderer.render(CARD)
-
-    render(api, act)
+    assert post(api, CARD, chat=None) is None
     assert api.sent() == []
 
 

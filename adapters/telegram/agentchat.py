@@ -1,0 +1,174 @@
+"""The agents' side of Telegram: ticket cards and ticket threads in CHATDESK_TELEGRAM_AGENT_CHAT.
+
+The outbox (:mod:`chatdesk.delivery`) hands us two kinds of agent-side notification:
+
+- a :class:`TicketCard`: posted once (with the card's actions as buttons), then edited in
+  place whenever the ticket changes, so the chat shows one card per ticket, always current;
+- a :class:`ThreadNote`: a line in the ticket's thread. Telegram groups have no threads, so a
+  note is a *reply to the card*; in a forum supergroup (CHATDESK_TELEGRAM_AGENT_TOPICS=true)
+  each ticket gets its own topic, and the card and its notes live there.
+
+Each post reports where it landed (:class:`Posted`), so the desk can find the ticket again when
+an agent replies to any of these messages. Every note starts with a plain marker of whose words
+these are (customer, sent to the customer, internal note), so nothing internal is mistaken for
+something the customer saw.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from telegram import Message as TgMessage
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from chatdesk.events import CardLocation, Posted, ThreadNote, TicketCard
+
+from .card import card_markup, card_text
+from .formatting import MAX_MESSAGE, escape, split_text, utf16_len
+from .render import chat_ref, with_choices
+
+log = logging.getLogger(__name__)
+
+Texts = Callable[..., str]
+MAX_TOPIC_NAME = 128  # characters, Telegram's limit for a forum topic's name
+NOTE_KINDS = ("customer", "public", "internal", "event", "escalation")
+_NOT_MODIFIED = "message is not modified"
+_GONE = ("message to edit not found", "message can't be edited")
+
+
+@dataclass
+class AgentChat:
+    """Posts cards and notes to ``chat_id`` (None: no agents' chat, nothing is posted).
+
+    ``lang`` is the agents' language (CHATDESK_AGENT_LANG) for the notes' markers.
+    """
+
+    bot: Bot
+    texts: Texts
+    chat_id: str | None
+    topics: bool = False
+    lang: str = "en"
+    # Topics this process created whose card is not posted yet: a retry reuses the topic
+    # instead of opening a second one for the same ticket.
+    _open_topics: dict[str, int] = field(default_factory=dict)
+
+    # -- cards ------------------------------------------------------------------------------
+    async def post_card(self, card: TicketCard) -> Posted | None:
+        """A ticket's first card; in topics mode, in a new topic of its own."""
+        if not self.chat_id:
+            log.info("telegram: no agent chat set; card for %s not posted", card.reference)
+            return None
+        thread = await self._topic_for(card) if self.topics else None
+        message = await self._send_card(self.chat_id, card, thread)
+        self._open_topics.pop(card.reference, None)
+        return _posted(message, str(thread) if thread else None)
+
+    async def update_card(self, card: TicketCard, where: CardLocation) -> Posted:
+        """Edit the card in place. Unchanged is fine; a card someone deleted is posted again."""
+        try:
+            await self.bot.edit_message_text(
+                card_text(card, self.texts),
+                chat_id=chat_ref(where.chat_id),
+                message_id=int(where.message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=card_markup(card, self.texts),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            reason = exc.message.lower()
+            if _NOT_MODIFIED in reason:
+                return Posted(where.chat_id, where.message_id, where.thread_id)
+            if not any(gone in reason for gone in _GONE):
+                raise
+            log.warning("telegram: card of %s is gone (%s); posting it again", card.reference, exc)
+            message = await self._send_card(where.chat_id, card, where.thread_id)
+            return _posted(message, where.thread_id)
+        return Posted(where.chat_id, where.message_id, where.thread_id)
+
+    async def _send_card(
+        self, chat_id: str, card: TicketCard, thread: int | str | None
+    ) -> TgMessage:
+        return await self.bot.send_message(
+            chat_id=chat_ref(chat_id),
+            text=card_text(card, self.texts),
+            parse_mode=ParseMode.HTML,
+            reply_markup=card_markup(card, self.texts),
+            message_thread_id=int(thread) if thread else None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+    async def _topic_for(self, card: TicketCard) -> int:
+        known = self._open_topics.get(card.reference)
+        if known is not None:
+            return known
+        assert self.chat_id is not None
+        topic = await self.bot.create_forum_topic(chat_ref(self.chat_id), topic_name(card))
+        self._open_topics[card.reference] = topic.message_thread_id
+        return topic.message_thread_id
+
+    # -- thread notes -----------------------------------------------------------------------
+    async def post_note(self, note: ThreadNote, where: CardLocation | None) -> Posted | None:
+        """A line in the ticket's thread: a reply to its card, or a message in its topic.
+
+        Without a card (it could not be posted) the note still goes to the agents' chat, on
+        its own, so nothing is lost; without an agents' chat there is nowhere to say it.
+        """
+        if where is None:
+            if not self.chat_id:
+                log.info("telegram: no agent chat set; note on %s not posted", note.reference)
+                return None
+            log.info("telegram: no card for %s; its note goes to the chat alone", note.reference)
+            where = CardLocation(self.chat_id, "", None)
+        kind = note.kind if note.kind in NOTE_KINDS else "event"
+        header = self.texts(f"telegram.note.{kind}", self.lang, reference=note.reference)
+        text, markup = with_choices(note.text, note.choices)
+        parts = split_text(text, MAX_MESSAGE - utf16_len(header) - 1)
+        quiet = kind == "event" and not note.ping  # a claim or status line need not buzz anyone
+        first: TgMessage | None = None
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            message = await self._send_note(
+                where, f"<b>{escape(header)}</b>\n{escape(part)}", markup if last else None, quiet
+            )
+            first = first or message
+        assert first is not None
+        return _posted(first, where.thread_id)
+
+    async def _send_note(
+        self,
+        where: CardLocation,
+        html: str,
+        markup: InlineKeyboardMarkup | None,
+        quiet: bool,
+    ) -> TgMessage:
+        reply = None
+        if not where.thread_id and where.message_id:
+            reply = ReplyParameters(int(where.message_id), allow_sending_without_reply=True)
+        return await self.bot.send_message(
+            chat_id=chat_ref(where.chat_id),
+            text=html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            message_thread_id=int(where.thread_id) if where.thread_id else None,
+            reply_parameters=reply,
+            disable_notification=quiet,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+
+def topic_name(card: TicketCard) -> str:
+    """``SD-1042 · subject``, clipped to Telegram's 128 characters (counted in UTF-16)."""
+    name = " ".join(f"{card.reference} · {card.subject}".split())
+    if utf16_len(name) <= MAX_TOPIC_NAME:
+        return name
+    while utf16_len(name) > MAX_TOPIC_NAME - 1:
+        name = name[:-1]
+    return name.rstrip() + "…"
+
+
+def _posted(message: TgMessage, thread: str | None) -> Posted:
+    return Posted(str(message.chat_id), str(message.message_id), thread)
