@@ -193,7 +193,8 @@ class Desk:
             followup.status(turn, choice[3:])
         elif turn.state in HANDLERS:
             HANDLERS[turn.state](turn, text, choice)
-        elif not text or is_small_talk(text):
+        elif not text or (is_small_talk(text) and not lifecycle.waiting_on(turn)):
+            # ("yes" is small talk, unless the desk asked this customer a question)
             turn.say("hint")
         else:
             followup.problem_text(turn, text, [])

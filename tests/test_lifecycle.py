@@ -224,6 +224,19 @@ def test_with_two_tickets_waiting_the_customer_is_asked_which(desk, room, bob): 
     assert [n.text for n in room.notes(sent, "customer")] == ["Ann: It happens on Windows only"]
 
 
+def test_a_short_yes_is_the_answer_when_the_desk_asked_something(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = ann.open_ticket()
+    ann.say("yes")
+    assert "I'm the support desk bot" in ann.text  # small talk while nothing waits on her
+    room.deliver()
+    bob.in_thread(room.thread_of(reference), "public: Did you restart the computer?")
+    bob.press(f"ag:set:{reference}:waiting_customer")
+    ann.say("yes")
+    assert f"Added your message to {reference}" in ann.text
+    assert status_of(desk, reference) == "open"
+
+
 def test_a_command_or_another_chat_is_never_taken_as_the_answer(desk, room, bob):  # type: ignore[no-untyped-def]
     ann = Chat(desk)
     reference = ann.open_ticket()
