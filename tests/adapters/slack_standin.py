@@ -6,14 +6,18 @@ The real slack-bolt and slack_sdk talk to it over 127.0.0.1 (``CHATDESK_SLACK_AP
 - :class:`SlackStandin` serves the Web API methods the adapter uses, records every call,
   checks tokens and the Block Kit limits Slack enforces, works out which mentions a posted
   message would turn into pings (as a Slack client would), and lets a test inject failures: a
-  429 with ``Retry-After``, a 5xx, an ``ok: false`` error. It also receives the slash
-  commands' ``response_url`` posts.
+  429 with ``Retry-After``, a 5xx, an ``ok: false`` error, or a whole outage (every method
+  answering 5xx for the next N calls or until :meth:`SlackStandin.recover`). It keeps messages
+  as Slack does: ``chat.update`` edits one in place (its edits are counted), threads and
+  ``reply_broadcast`` are recorded, channels have members (``conversations.members``, paged
+  like Slack pages it). It also receives the slash commands' ``response_url`` posts.
 - :class:`SocketModeServer` is a small WebSocket server (RFC 6455, text frames, ping/pong)
   that ``apps.connections.open`` points the built-in Socket Mode client at. The project has no
   WebSocket server library (uvicorn needs ``websockets`` or ``wsproto`` for that), and the
   protocol subset Slack uses is small, so it is written out here.
 - :class:`Deliveries` builds Events API, interactivity and slash command payloads and posts
-  them to the running server, signed with the signing secret like Slack signs them.
+  them to the running server, signed with the signing secret like Slack signs them: direct
+  messages, mentions, messages in a channel or in a thread there (``message.channels``).
 
 Everything runs on the standard library's threading servers, beside any event loop.
 """
@@ -113,6 +117,13 @@ class Posted:
     blocks: list[dict[str, Any]]
     thread_ts: str | None
     args: dict[str, Any]
+    edits: int = 0
+    """How often ``chat.update`` changed it since it was posted."""
+
+    @property
+    def broadcast(self) -> bool:
+        """A thread reply also shown in the channel (``reply_broadcast``)."""
+        return str(self.args.get("reply_broadcast", "")).lower() in ("1", "true")
 
     @property
     def mrkdwn(self) -> list[str]:
@@ -193,8 +204,13 @@ class SlackStandin:
         self.users: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.channels: set[str] = {AGENT_CHANNEL}
+        self.members: dict[str, list[str]] = {AGENT_CHANNEL: []}
+        self.members_page = 2
+        """``conversations.members`` answers at most this many per page (Slack: up to 1000)."""
         self.socket_mode: SocketModeServer | None = None
         self._failures: dict[str, list[Failure]] = {}
+        self._outage: Failure | None = None
+        self._outage_calls: int | None = None
         self._ts = itertools.count(1)
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -229,16 +245,47 @@ class SlackStandin:
 
     # -- test set-up --------------------------------------------------------------------------
 
-    def add_user(self, user_id: str, name: str = "", locale: str = "en-US") -> None:
+    def add_user(
+        self, user_id: str, name: str = "", locale: str = "en-US", email: str | None = None
+    ) -> None:
         name = name or f"user-{user_id.lower()}"
+        profile: dict[str, Any] = {"display_name": name, "real_name": name.title()}
+        if email:
+            profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
             "team_id": TEAM_ID,
             "name": name,
             "real_name": name.title(),
             "locale": locale,
-            "profile": {"display_name": name, "real_name": name.title()},
+            "profile": profile,
         }
+
+    def add_member(self, channel: str, *user_ids: str) -> None:
+        """Put users in a channel (``conversations.members`` lists them)."""
+        with self._changed:
+            self.channels.add(channel)
+            members = self.members.setdefault(channel, [])
+            members.extend(u for u in user_ids if u not in members)
+
+    def remove_member(self, channel: str, user_id: str) -> None:
+        with self._changed:
+            members = self.members.get(channel, [])
+            if user_id in members:
+                members.remove(user_id)
+
+    def outage(self, status: int = 503, calls: int | None = None) -> None:
+        """Every Web API method answers ``status`` for the next ``calls`` calls, or (None) until
+        :meth:`recover`: Slack down, as far as chatdesk can tell."""
+        with self._changed:
+            self._outage = Failure(status, {}, {"ok": False, "error": "internal_error"})
+            self._outage_calls = calls
+
+    def recover(self) -> None:
+        """End an :meth:`outage`."""
+        with self._changed:
+            self._outage = None
+            self._outage_calls = None
 
     def add_file(self, file_id: str, name: str, mimetype: str, size: int) -> dict[str, Any]:
         self.files[file_id] = {
@@ -320,6 +367,12 @@ class SlackStandin:
         with self._changed:
             queued = self._failures.get(method)
             failure = queued.pop(0) if queued else None
+            if failure is None and self._outage is not None:
+                failure = self._outage
+                if self._outage_calls is not None:
+                    self._outage_calls -= 1
+                    if self._outage_calls <= 0:
+                        self._outage, self._outage_calls = None, None
         if failure is not None:
             return failure.status, failure.headers, failure.body
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
@@ -391,8 +444,31 @@ class SlackStandin:
                 if posted.channel == channel and posted.ts == args.get("ts"):
                     posted.blocks = blocks
                     posted.text = str(args.get("text") or posted.text)
+                    posted.edits += 1
                     return {"channel": channel, "ts": posted.ts, "text": posted.text}
         raise _ApiError("message_not_found")
+
+    def delete(self, channel: str, ts: str) -> None:
+        """Someone deleted a message in the Slack client."""
+        with self._changed:
+            self.posted = [p for p in self.posted if not (p.channel == channel and p.ts == ts)]
+
+    def thread(self, channel: str, ts: str) -> list[Posted]:
+        """The bot's replies in the thread under message ``ts``."""
+        with self._changed:
+            return [p for p in self.posted if p.channel == channel and p.thread_ts == ts]
+
+    def _api_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel not in self.channels:
+            raise _ApiError("channel_not_found")
+        members = self.members.get(channel, [])
+        start = int(args.get("cursor") or 0)
+        limit = min(int(args.get("limit") or 100), self.members_page)
+        page = members[start : start + limit]
+        following = start + limit
+        cursor = str(following) if following < len(members) else ""
+        return {"members": page, "response_metadata": {"next_cursor": cursor}}
 
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": f"1700000000.{next(self._ts):06d}"}
@@ -747,6 +823,36 @@ class Deliveries:
             **extra,
         }
 
+    def channel_message(
+        self, user: str, channel: str, text: str, thread_ts: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """A ``message.channels`` event: ``user`` writes in ``channel``, in a thread if given."""
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel_type": "channel",
+            "channel": channel,
+            "user": user,
+            "text": text,
+            "ts": self.next_ts(),
+            "team": TEAM_ID,
+        }
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        event.update(extra)
+        return event
+
+    def mention_twice(
+        self, user: str, channel: str, text: str, thread_ts: str | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A mention as Slack sends it to an app subscribed to ``message.channels`` too: an
+        ``app_mention`` and a ``message`` event of the same message (two event ids)."""
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        mention = self.mention(user, channel, text, **extra)
+        message = self.channel_message(
+            user, channel, mention["text"], thread_ts=thread_ts, ts=mention["ts"]
+        )
+        return mention, message
+
     def press(self, user: str, posted: Posted, label_or_index: str | int) -> httpx.Response:
         """Press a button of a posted message (by label or index), as ``block_actions``."""
         return self.post(*self.press_body(user, posted, label_or_index))
@@ -789,7 +895,10 @@ class Deliveries:
             "container": container,
             "trigger_id": f"{next(self._ids)}.trigger",
             "team": {"id": TEAM_ID, "domain": "stand-in"},
-            "channel": {"id": posted.channel, "name": "directmessage"},
+            "channel": {
+                "id": posted.channel,
+                "name": "directmessage" if posted.channel.startswith("D") else "agents",
+            },
             "message": message,
             "response_url": self.response_url(),
             "actions": [
