@@ -9,6 +9,8 @@ worker would pick it up.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -445,3 +447,33 @@ def test_assign_refuses_a_closed_ticket(new_chat, tickets_cli) -> None:
     assert result == Run(
         1, "", f"chatdesk: {reference} is closed; nothing more can be done with it\n"
     )
+
+
+# -- the documentation --------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/agent-desk.md"])
+def test_the_agent_desk_docs_name_only_real_settings(document: str) -> None:
+    """Every CHATDESK_ variable the docs mention is a setting, documented in .env.example."""
+    from chatdesk.settings import Settings
+
+    text = (ROOT / document).read_text(encoding="utf-8")
+    named = set(re.findall(r"CHATDESK_[A-Z0-9_]*[A-Z0-9]", text)) - {"CHATDESK_TEST_DATABASE_URL"}
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^(CHATDESK_[A-Z0-9_]+)=", example, re.MULTILINE))
+    fields = {"CHATDESK_" + name.upper() for name in Settings.model_fields}
+    assert named, document
+    assert named - fields == set()
+    assert named - documented == set()
+
+
+def test_the_docs_examples_are_commands_the_cli_accepts() -> None:
+    text = (ROOT / "docs/agent-desk.md").read_text(encoding="utf-8")
+    examples = [line for line in text.splitlines() if line.startswith("chatdesk tickets ")]
+    used = {shlex.split(line)[2] for line in examples}
+    assert used == {"list", "show", "status", "reply", "assign"}
+    parser = cli.build_parser()
+    for line in examples:
+        argv = shlex.split(line.split("  #")[0])[1:]
+        assert parser.parse_args(argv).func is not None, line
