@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from chatdesk import service  # noqa: F401  (registers the service-target job)
 from chatdesk.db import Database
 from chatdesk.engine import Desk, utcnow
 from chatdesk.knowledge import KnowledgeBase

@@ -12,9 +12,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Calendar(Protocol):
+    """What the service-target clock needs from a calendar: support time between two moments,
+    and the moment when some support time has passed. :class:`SupportHours` counts only the
+    desk's opening hours; :data:`AROUND_THE_CLOCK` counts every minute (urgent tickets)."""
+
+    def is_open(self, moment: datetime) -> bool: ...
+
+    def next_open(self, moment: datetime) -> datetime: ...
+
+    def between(self, earlier: datetime, later: datetime) -> timedelta: ...
+
+    def add(self, moment: datetime, duration: timedelta) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class AroundTheClock:
+    """A calendar that is always open: urgent tickets when CHATDESK_URGENT_AROUND_THE_CLOCK."""
+
+    def is_open(self, moment: datetime) -> bool:
+        return True
+
+    def next_open(self, moment: datetime) -> datetime:
+        return moment
+
+    def between(self, earlier: datetime, later: datetime) -> timedelta:
+        return max(later - earlier, timedelta())
+
+    def add(self, moment: datetime, duration: timedelta) -> datetime:
+        return moment + duration
+
+
+AROUND_THE_CLOCK = AroundTheClock()
 
 
 @dataclass(frozen=True)

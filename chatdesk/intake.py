@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 
-from chatdesk import notify, organizations, tickets, validation
+from chatdesk import notify, organizations, service, tickets, validation
 from chatdesk.events import Attachment
 from chatdesk.lexicon import is_urgent
 from chatdesk.models import SuggestionEvent, Ticket
@@ -147,6 +147,7 @@ def _prompt_confirm(turn: Turn) -> None:
             turn.choice("confirm", "choice.confirm"),
             turn.choice("edit", "choice.edit"),
             turn.choice("cancel", "choice.cancel"),
+            turn.choice("urgent", "service.choice.site_down"),  # last: typed numbers stay
         ],
     )
 
@@ -301,6 +302,9 @@ def on_confirm(turn: Turn, text: str, choice: str | None) -> None:
         ask(turn, "edit")
     elif choice == "cancel":
         cancel(turn)
+    elif choice == "urgent" or (choice is None and is_urgent(text)):
+        _draft(turn)["urgent"] = True  # "site down": sent at once, as urgent
+        _submit(turn)
     else:
         turn.say("intake.choose_option")
         reprompt(turn)
@@ -365,7 +369,7 @@ def _submit(turn: Turn) -> None:
     draft = _draft(turn)
     settings = turn.desk.settings
     words = " ".join(str(draft.get(f) or "") for f in validation.FIELDS)
-    urgent = is_urgent(words)
+    urgent = bool(draft.get("urgent")) or is_urgent(words)
     follows_up_id = None
     if draft.get("follows_up"):
         old = tickets.by_reference(turn.session, draft["follows_up"])
@@ -392,7 +396,11 @@ def _submit(turn: Turn) -> None:
     turn.reset()
     if organizations.hold_for_approval(turn, ticket):
         return  # the card waits until a contact person of the organization approves
-    turn.say("intake.created_urgent" if urgent else "intake.created", reference=ticket.reference)
+    created = turn.text(
+        "intake.created_urgent" if urgent else "intake.created", reference=ticket.reference
+    )
+    closed = service.intake_note(settings, turn.now, turn.lang, urgent=urgent)
+    turn.say_text(f"{created}\n{closed}" if closed else created)
     notify.card(turn.session, ticket, settings, turn.now)
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chatdesk.hours import SupportHours, parse_days, parse_span
+from chatdesk.hours import AROUND_THE_CLOCK, SupportHours, parse_days, parse_span
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -60,3 +60,18 @@ def test_day_ranges_and_spans():
     assert parse_days("sat-mon") == frozenset({5, 6, 0})
     with pytest.raises(ValueError):
         parse_span("17:00-08:30")
+
+
+def test_around_the_clock_counts_every_minute():
+    saturday_night = at(28, 2)
+    assert AROUND_THE_CLOCK.is_open(saturday_night)
+    assert AROUND_THE_CLOCK.next_open(saturday_night) == saturday_night
+    assert AROUND_THE_CLOCK.between(saturday_night, at(28, 3, 30)) == timedelta(hours=1.5)
+    assert AROUND_THE_CLOCK.between(at(28, 3), saturday_night) == timedelta()
+    assert AROUND_THE_CLOCK.add(saturday_night, timedelta(hours=4)) == at(28, 6)
+
+
+def test_support_time_is_counted_across_a_summer_time_change(hours):
+    # Sunday 29 March 2026 clocks go forward; the desk's hours stay 08:30-17:00 local
+    assert hours.between(at(27, 16, month=3), at(30, 9, 30, month=3)) == timedelta(hours=2)
+    assert hours.add(at(27, 16, month=3), timedelta(hours=2)) == at(30, 9, 30, month=3)
