@@ -20,10 +20,15 @@ SCOPES_NEEDED = {
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
     "users.info": "users:read",
+    "users.info profile.email": "users:read.email",
+    "conversations.members (public agents' channel)": "channels:read",
+    "conversations.members (private agents' channel)": "groups:read",
     "conversations.open": "im:write",
     "files.info": "files:read",
     "app_mention": "app_mentions:read",
     "message.im": "im:history",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
     "/support": "commands",
 }
 
@@ -34,7 +39,12 @@ def _manifest() -> dict[str, Any]:
 
 def test_manifest_subscribes_to_exactly_the_events_we_listen_to() -> None:
     settings = _manifest()["settings"]
-    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_mention", "message.im"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == [
+        "app_mention",
+        "message.channels",
+        "message.groups",
+        "message.im",
+    ]
     assert settings["interactivity"]["is_enabled"] is True
 
 
