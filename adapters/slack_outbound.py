@@ -52,19 +52,15 @@ PERMANENT_ERRORS = frozenset(
         "user_disabled",
         "cannot_dm_bot",
         "messages_tab_disabled",
-        "restricted_action",
-        "team_access_not_granted",
-        "invalid_auth",
-        "not_authed",
-        "token_revoked",
-        "missing_scope",
         "invalid_blocks",
         "invalid_arguments",
         "msg_too_long",
         "no_text",
     }
 )
-"""Slack's errors that no retry can cure; the item is set aside with the reason."""
+"""Slack's errors that no retry can cure; the item is set aside with the reason. A bad token
+or a missing scope is not among them: an administrator fixes those, and the outbox, retrying
+at its longest back-off meanwhile, then delivers what waited."""
 CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 """A card that can no longer be edited: a fresh one is posted instead."""
 DEFAULT_RETRY_AFTER = 30.0
