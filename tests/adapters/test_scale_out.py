@@ -44,7 +44,7 @@ ANN_INTAKE = [
 ]
 BOB_INTAKE = [
     "/new",
-    "Dashboard widgets stay grey",
+    "Site down: dashboard widgets stay grey",
     "The sales widgets on the dashboard stay grey and never show numbers.",
     "Log in as a sales manager and open the dashboard.",
     "The widget says: data source unavailable",
@@ -80,6 +80,10 @@ def processes(api: BotApiStandIn, database_url: str, kb_dir: Path, tmp_path: Pat
                 "CHATDESK_TELEGRAM_AGENT_CHAT": str(AGENT_CHAT),
                 "CHATDESK_OUTBOX_POLL_SECONDS": "0.05",
                 "CHATDESK_PERIODIC_SECONDS": "0.2",
+                # Urgent targets of a few seconds, counted around the clock: Bob's "site
+                # down" ticket breaches both while the test runs.
+                "CHATDESK_SERVICE_TARGETS": "urgent=0.001/0.002,high=4/16,normal=8/40,low=16/80",
+                "CHATDESK_URGENT_AROUND_THE_CLOCK": "true",
             }
             process = serve(env, workdir)
             started.append(process)
@@ -154,6 +158,11 @@ def test_two_processes_share_conversations_without_losing_or_doubling_anything(
         )
 
         # Notifications written while both workers run: every one arrives exactly once.
+        # Both processes run the service-target check every 0.2 s: one ping per breach.
+        escalations = api.wait_for(
+            "sendMessage", lambda c: "missed its" in c.shown_text, count=2, timeout=30
+        )
+        assert all(bob.reference in c.shown_text for c in escalations)
         with database.session() as session:
             for n in range(30):
                 user = (ANN, BOB)[n % 2]
@@ -172,6 +181,8 @@ def test_two_processes_share_conversations_without_losing_or_doubling_anything(
         for user in (ANN, BOB):  # and in the order they were written, per chat
             mine = [int(c.shown_text.split()[1]) for c in notices if c.chat_id == user.id]
             assert mine == sorted(mine)
+        # By now both processes have checked the targets many more times.
+        assert len([c for c in api.sent() if "missed its" in c.shown_text]) == 2
     finally:
         database.dispose()
     assert t("error.apology", "en") not in [c.shown_text for c in api.sent()]
