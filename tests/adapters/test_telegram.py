@@ -347,6 +347,19 @@ def test_a_429_is_waited_out_and_the_message_still_arrives(
     assert attempts[1].at - attempts[0].at >= 1.0  # retry_after was honoured
 
 
+def test_a_long_rate_limit_is_not_sat_out_by_the_update(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    bot = bots.start()
+    api.fail_next("sendMessage", 429, retry_after=120)  # longer than anyone should wait
+
+    sent = bot.say(ANN, "/new")
+
+    assert shown(sent) == t("error.apology", "en")  # at once, not two minutes later
+    statuses = [c.status for c in api.calls_to("sendMessage", ok_only=False)]
+    assert statuses == [429, 200]
+
+
 def test_a_server_error_is_retried_not_dropped(bots: BotRunner, api: BotApiStandIn) -> None:
     bot = bots.start()
     api.fail_next("sendMessage", 502, times=2)

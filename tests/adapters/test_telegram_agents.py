@@ -8,16 +8,19 @@ supergroup, a topic per ticket). Agents are the group's members (getChatMember).
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from chatdesk.events import CardLocation, Choice, Message, Posted, ThreadNote, TicketCard
 from chatdesk.i18n import t
 from chatdesk.models import Comment, Ticket
+from chatdesk.outbox import DeliveryFailed
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
 from telegram_standin import ApiCall, BotApiStandIn, TgGroup, TgUser  # isort: skip
@@ -323,3 +326,133 @@ def test_a_topic_name_is_clipped_to_telegrams_limit(bots: BotRunner, api: BotApi
     name = topic.params["name"]
     assert name.startswith(f"{reference} · Export very") and name.endswith("…")
     assert len(name) <= 128
+
+
+# -- deliver(), one item at a time ---------------------------------------------------------------
+CARD = TicketCard("SD-1", "Export fails", "Ann", "normal", "new", "telegram", ticket_id=1)
+
+
+def with_channel(bots: BotRunner, act: Callable[[Any], Awaitable[Any]], **overrides: Any) -> Any:
+    """Run ``act(channel)`` against a started (not serving) TelegramChannel, as the worker does."""
+    from chatdesk.adapters.telegram import TelegramChannel
+    from chatdesk.app import open_desk
+
+    settings = bots.settings(**overrides)
+    desk = open_desk(settings)
+    channel = TelegramChannel(settings, desk)
+
+    async def main() -> Any:
+        await channel.app.initialize()
+        try:
+            return await act(channel)
+        finally:
+            await channel.stop()
+
+    try:
+        return asyncio.run(main())
+    finally:
+        desk.database.dispose()
+
+
+def failure(bots: BotRunner, reply: Any) -> BaseException:
+    async def act(channel: Any) -> BaseException:
+        try:
+            await channel.deliver(reply, None)
+        except Exception as exc:
+            return exc
+        raise AssertionError("deliver() did not fail")
+
+    return with_channel(bots, act)  # type: ignore[no-any-return]
+
+
+def test_deliver_tells_the_outbox_which_failures_are_worth_a_retry(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    to_ann = Message("telegram", str(ANN.id), "Your ticket SD-1 is solved.")
+
+    api.blocked_chats.add(ANN.id)
+    blocked = failure(bots, to_ann)
+    assert isinstance(blocked, DeliveryFailed) and blocked.permanent
+    api.blocked_chats.clear()
+
+    api.fail_next("sendMessage", 400, description="Bad Request: chat not found")
+    gone = failure(bots, to_ann)
+    assert isinstance(gone, DeliveryFailed) and gone.permanent
+
+    api.fail_next("sendMessage", 429, retry_after=7)
+    limited = failure(bots, to_ann)
+    assert isinstance(limited, DeliveryFailed) and not limited.permanent
+    assert limited.retry_after == 7
+
+    api.fail_next("sendMessage", 502)
+    down = failure(bots, to_ann)
+    assert not isinstance(down, DeliveryFailed)  # a plain error: the outbox backs off
+
+    # One attempt each: the outbox does the waiting, not the worker's send.
+    statuses = [c.status for c in api.calls_to("sendMessage", ok_only=False)]
+    assert statuses == [403, 400, 429, 502]
+
+
+def test_an_unchanged_card_is_fine_and_a_deleted_card_is_posted_again(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    async def act(channel: Any) -> tuple[Posted, Posted, Posted]:
+        first = await channel.deliver(CARD, None)
+        where = CardLocation(first.chat_id, first.message_id, first.thread_id)
+        same = await channel.deliver(CARD, where)  # Telegram: "message is not modified"
+        deleted = CardLocation(first.chat_id, "999999", None)
+        again = await channel.deliver(CARD, deleted)
+        return first, same, again
+
+    first, same, again = with_channel(bots, act)
+
+    assert same == first
+    assert [c.status for c in api.calls_to("editMessageText", ok_only=False)] == [400, 400]
+    assert again.message_id != first.message_id
+    assert len(api.sent(BotRunner.AGENT_CHAT)) == 2  # the first post and the re-post
+
+
+def test_thread_notes_answer_the_card_marked_split_and_quiet_unless_they_ping(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    long_answer = "The log says: <error code=7> & more. " * 160  # over 4096 characters
+    notes_to_send = [
+        ThreadNote("telegram", "SD-1", long_answer, kind="customer"),
+        ThreadNote("telegram", "SD-1", "Bo set the status to Open.", kind="event"),
+        ThreadNote("telegram", "SD-1", "First response target missed.", "escalation", ping=True),
+        ThreadNote(
+            "telegram", "SD-1", "Approve?", kind="event", choices=(Choice("ok:SD-1", "Approve"),)
+        ),
+    ]
+
+    async def act(channel: Any) -> list[Posted]:
+        card = await channel.deliver(CARD, None)
+        where = CardLocation(card.chat_id, card.message_id, None)
+        return [card] + [await channel.deliver(note, where) for note in notes_to_send]
+
+    card, *posted = with_channel(bots, act)
+
+    sent = api.sent(BotRunner.AGENT_CHAT)[1:]
+    assert all(c.reply_to == int(card.message_id) for c in sent)
+    customer = sent[:-3]
+    assert len(customer) == 2
+    assert all(
+        c.shown_text.startswith(t("telegram.note.customer", "en", reference="SD-1"))
+        for c in customer
+    )
+    assert "<error code=7> & more." in customer[0].shown_text  # escaped, shown as written
+    quiet = [c.params.get("disable_notification") for c in sent]
+    assert quiet == ["false", "false", "true", "false", "true"]
+    assert sent[-1].buttons == [{"text": "Approve", "callback_data": "ok:SD-1"}]
+    assert posted[0].message_id == str(customer[0].message_id)
+
+
+def test_without_an_agents_chat_cards_and_notes_are_skipped(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    async def act(channel: Any) -> list[Any]:
+        note = ThreadNote("telegram", "SD-1", "hello")
+        return [await channel.deliver(CARD, None), await channel.deliver(note, None)]
+
+    assert with_channel(bots, act, telegram_agent_chat="") == [None, None]
+    assert api.sent() == []

@@ -118,3 +118,83 @@ def test_start_with_a_payload_gives_the_desk_the_carried_text() -> None:
     assert e.text == "status SD-12"
     assert event(Updates().message(ANN, "/start")).text == "start"
     assert event(Updates().message(ANN, "/startle me")).text == "startle me"
+
+
+# -- the agents' group ---------------------------------------------------------------------------
+AGENTS = TgGroup(-100_777, "Support")
+FORUM = TgGroup(-100_777, "Support", forum=True)
+
+
+def agent_event(data: dict[str, Any], agent_chat: str = str(AGENTS.id)) -> Any:
+    return to_event(Update.de_json(data, None), BOT_USERNAME, BOT_ID, agent_chat)
+
+
+def bot_message(chat: TgGroup, message_id: int, thread: int | None = None) -> ApiCall:
+    """A message the bot sent in ``chat`` (as the stand-in answers sendMessage)."""
+    markup = {"inline_keyboard": [[{"text": "Claim", "callback_data": "ag:claim:SD-1"}]]}
+    result: dict[str, Any] = {
+        "message_id": message_id,
+        "date": 0,
+        "chat": chat.as_dict(),
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Chatdesk"},
+        "text": "Ticket SD-1",
+    }
+    params = {"chat_id": str(chat.id), "reply_markup": json.dumps(markup)}
+    if thread is not None:
+        result.update(message_thread_id=thread, is_topic_message=True)
+        params["message_thread_id"] = str(thread)
+    return ApiCall("sendMessage", params, result=result)
+
+
+def test_a_card_button_in_the_agents_group_is_an_agent_event() -> None:
+    e = agent_event(Updates().press(ANN, bot_message(AGENTS, 1001), "ag:claim:SD-1"))
+    assert (e.choice, e.agent_chat, e.private, e.chat_id) == (
+        "ag:claim:SD-1",
+        True,
+        False,
+        "-100777",
+    )
+    assert e.agent is False  # membership is the channel's lookup, not the update's claim
+    assert e.display_name == "Ann de Vries"
+
+
+def test_a_reply_to_the_bot_names_the_message_it_answers() -> None:
+    e = agent_event(Updates().reply(ANN, bot_message(AGENTS, 1001), "public: fixed", AGENTS))
+    assert (e.text, e.reply_to, e.thread_id, e.agent_chat) == ("public: fixed", "1001", None, True)
+
+
+def test_a_message_in_a_topic_carries_the_topic_not_a_reply() -> None:
+    e = agent_event(Updates().message(ANN, "looking into it", group=FORUM, topic=1500))
+    assert (e.text, e.thread_id, e.reply_to) == ("looking into it", "1500", None)
+    replied = agent_event(
+        Updates().reply(ANN, bot_message(FORUM, 1502, thread=1500), "internal: logs", FORUM)
+    )
+    assert (replied.thread_id, replied.reply_to) == ("1500", "1502")
+
+
+def test_commands_and_mentions_in_the_agents_group_reach_the_desk_and_chatter_does_not() -> None:
+    updates = Updates()
+    assert agent_event(updates.message(ANN, "/status SD-1", group=AGENTS)).text == "status SD-1"
+    mention = agent_event(updates.message(ANN, f"@{BOT_USERNAME} open tickets", group=AGENTS))
+    assert (mention.text, mention.agent_chat) == ("open tickets", True)
+    assert agent_event(updates.message(ANN, "lunch at 12?", group=AGENTS)) is None
+    assert agent_event(updates.message(ANN, "/new@other_bot", group=AGENTS)) is None
+    colleague = {"id": 8, "is_bot": False, "first_name": "Bo"}
+    their_message = {
+        "message_id": 3,
+        "date": 0,
+        "chat": AGENTS.as_dict(),
+        "from": colleague,
+        "text": "hi",
+    }
+    reply = updates.message(ANN, "+1", group=AGENTS, extra={"reply_to_message": their_message})
+    assert agent_event(reply) is None  # a reply to a colleague is their business
+
+
+def test_other_groups_keep_the_customer_rules_and_the_agents_group_may_be_named() -> None:
+    e = agent_event(Updates().message(ANN, "/status SD-1", group=GROUP))
+    assert (e.agent_chat, e.private) == (False, False)
+    named = {**AGENTS.as_dict(), "username": "acme_support"}
+    data = Updates().message(ANN, "/status SD-1", group=AGENTS)
+    data["message"]["chat"] = named
+    assert agent_event(data, agent_chat="@Acme_Support").agent_chat is True
