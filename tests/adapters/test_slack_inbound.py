@@ -9,6 +9,8 @@ from slack_standin import BOT_USER_ID, Deliveries, Posted  # isort: skip
 from chatdesk.adapters.slack_inbound import (
     Speaker,
     from_action,
+    from_agent_action,
+    from_agent_message,
     from_command,
     from_mention,
     from_message,
@@ -118,3 +120,49 @@ def test_moved_to_private_keeps_the_words_and_derives_its_delivery_id() -> None:
         "Ev7:private",
     )
     assert follow.locale == "nl-NL"
+
+
+# -- the agents' channel ------------------------------------------------------------------
+
+AGENTS = "C0AGENTS"
+
+
+def test_a_card_button_is_an_agent_chat_event_in_the_cards_thread() -> None:
+    payloads = _payloads()
+    card = Posted(AGENTS, "1700000000.000100", "card", [], None, {})
+    card.blocks = [{"type": "actions", "block_id": "ticket-actions-0", "elements": [
+        {"type": "button", "action_id": "ticket-0", "text": {"type": "plain_text", "text": "Claim"},
+         "value": "ag:claim:SD-7"}]}]  # fmt: skip
+    body = payloads.action_payload("U0SAM", card, "ticket-actions-0", card.buttons[0])
+    event = from_agent_action(body, body["actions"][0], NL, agent=True)
+    assert (event.choice, event.chat_id, event.thread_id) == ("ag:claim:SD-7", AGENTS, card.ts)
+    assert event.agent_chat and event.agent and not event.private
+
+    menu = Posted(AGENTS, "1700000000.000101", "menu", card.blocks, card.ts, {})
+    body = payloads.action_payload("U0EVE", menu, "ticket-actions-0", menu.buttons[0])
+    event = from_agent_action(body, body["actions"][0], Speaker(), agent=False)
+    assert event.thread_id == card.ts, "a button in the thread belongs to the card's thread"
+    assert event.agent_chat and not event.agent
+
+
+def test_a_thread_reply_and_a_mention_in_the_agents_channel() -> None:
+    payloads = _payloads()
+    reply = payloads.channel_message(
+        "U0SAM", AGENTS, f"<@{BOT_USER_ID}> public: done &lt;ok&gt;", thread_ts="171.1"
+    )
+    event = from_agent_message(payloads.event_body(reply, "Ev1"), NL, BOT_USER_ID, agent=True)
+    assert (event.text, event.thread_id, event.event_id) == ("public: done <ok>", "171.1", "Ev1")
+    assert event.agent_chat and event.agent and not event.private
+
+    mention = payloads.mention("U0SAM", AGENTS, "open tickets")
+    event = from_agent_message(payloads.event_body(mention, "Ev2"), NL, BOT_USER_ID, agent=False)
+    assert (event.text, event.thread_id) == ("open tickets", mention["ts"])
+    assert event.agent_chat and not event.agent
+
+
+def test_the_profiles_email_travels_with_the_event() -> None:
+    payloads = _payloads()
+    speaker = Speaker(display_name="ann", email="ann@example.com")
+    event = from_message(payloads.event_body(payloads.dm("U0ANN", "hi")), speaker)
+    assert event.email == "ann@example.com"
+    assert from_message(payloads.event_body(payloads.dm("U0ANN", "hi")), NL).email is None
