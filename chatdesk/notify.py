@@ -96,7 +96,13 @@ def build_card(ticket: Ticket, settings: Settings) -> TicketCard:
 
 
 def card(session: Session, ticket: Ticket, settings: Settings, now: datetime) -> None:
-    """Post the ticket's card, or edit it in place when it was posted before."""
+    """Post the ticket's card, or edit it in place when it was posted before.
+
+    A ticket waiting for its organization's approval is not the agents' yet: nothing is
+    posted (approval posts the card).
+    """
+    if ticket.approval == "pending":
+        return
     session.flush()
     outbox.enqueue(session, build_card(ticket, settings), now, ticket_id=ticket.id)
 
@@ -111,7 +117,9 @@ def thread(
     ping: bool = False,
     choices: Sequence[Choice] = (),
 ) -> None:
-    """A line in the ticket's thread in the agents' chat."""
+    """A line in the ticket's thread in the agents' chat (none while approval is pending)."""
+    if ticket.approval == "pending":
+        return
     session.flush()
     outbox.enqueue(
         session,
