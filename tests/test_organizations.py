@@ -320,6 +320,20 @@ def test_approval_posts_the_card_and_tells_the_requester(person, desk):
 
 
 @approval
+def test_nothing_reaches_the_agents_before_approval_not_even_comments_or_a_close(person, desk):
+    ann = person("101", "Ann")
+    reference = ann.open_ticket()
+
+    ann.say(f"{reference} It also fails for CSV files.")
+    ann.say(f"close {reference}")
+    if "yes" in ann.choices:
+        ann.press("yes")
+
+    agents_side = [r for r in outbox_replies(desk) if isinstance(r, TicketCard | ThreadNote)]
+    assert agents_side == []
+
+
+@approval
 def test_a_second_press_says_who_decided_already(person, desk):
     reference = person("101", "Ann").open_ticket()
     person("100", "Carla").press(f"org:approve:{reference}")
