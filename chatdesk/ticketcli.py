@@ -172,18 +172,23 @@ def _session() -> Iterator[tuple[Session, Settings]]:
         database.dispose()
 
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Direction overrides: they could make a line read differently from what it holds."""
+
+
 def safe(text: str | None) -> str:
     """Text someone wrote, fit for a terminal: control characters shown as escapes.
 
     Newlines and tabs are kept (descriptions have lines); anything else in Unicode's control
-    category, such as the ESC that starts a terminal escape sequence, is shown as ``\\x1b``.
+    category, such as the ESC that starts a terminal escape sequence, and the direction
+    overrides are shown escaped (``\\x1b``, ``\\u202e``).
     """
     if not text:
         return ""
     return "".join(
-        ch
-        if ch in "\n\t" or unicodedata.category(ch) != "Cc"
-        else ch.encode("unicode_escape").decode()
+        ch.encode("unicode_escape").decode()
+        if ch in BIDI_CONTROLS or (ch not in "\n\t" and unicodedata.category(ch) == "Cc")
+        else ch
         for ch in text
     )
 

@@ -245,9 +245,11 @@ def test_show_json_holds_the_same_facts(new_chat, tickets_cli) -> None:
 def test_show_escapes_control_characters_someone_wrote(new_chat, tickets_cli) -> None:
     reference = new_chat().open_ticket()
     tickets_cli("reply", reference, "--internal", "red \x1b[31malert\x1b[0m text", "--as", "D")
+    tickets_cli("reply", reference, "--internal", "file \u202egnp.exe", "--as", "D")
     out = tickets_cli("show", reference).out
-    assert "\x1b" not in out
+    assert "\x1b" not in out and "\u202e" not in out
     assert "red \\x1b[31malert\\x1b[0m text" in out
+    assert "file \\u202egnp.exe" in out
 
 
 def test_show_an_unknown_reference_is_one_line_and_exit_1(tickets_cli) -> None:
