@@ -244,7 +244,7 @@ def _requester(ticket: Ticket) -> str:
 def _view(turn: Turn, reference: str) -> None:
     """The whole ticket as agents see it: agents may look at every ticket."""
     ticket = tickets.by_reference(turn.session, reference)
-    if ticket is None:
+    if ticket is None or ticket.approval == "pending":  # not the agents' until approved
         _say(turn, "agent.unknown_ticket", reference=reference)
         return
     lang = turn.desk.settings.agent_language
@@ -291,9 +291,14 @@ def _view(turn: Turn, reference: str) -> None:
     turn.say_text("\n".join(line.rstrip() for line in lines))
 
 
+def _not_pending():  # type: ignore[no-untyped-def]
+    """Tickets the agents may see: not waiting for an organization's approval."""
+    return or_(Ticket.approval.is_(None), Ticket.approval != "pending")
+
+
 def _list(turn: Turn, *, unassigned: bool) -> None:
     lang = turn.desk.settings.agent_language
-    query = select(Ticket).where(Ticket.status.in_(statuses.OPEN_CODES))
+    query = select(Ticket).where(Ticket.status.in_(statuses.OPEN_CODES), _not_pending())
     if unassigned:
         query = query.where(Ticket.assignee_id.is_(None))
     found = list(

@@ -241,7 +241,9 @@ class Desk:
         in_flow = turn.state in PROMPTS
         name = command.name
         if name == "cancel":
-            if in_flow:
+            if turn.state == lifecycle.RATING_REMARK:
+                lifecycle.on_remark(turn, "", lifecycle.SKIP)  # the remark was optional
+            elif in_flow:
                 intake.cancel(turn)
             else:
                 turn.say("nothing_to_cancel")

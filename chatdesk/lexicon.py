@@ -62,6 +62,36 @@ def is_small_talk(text: str) -> bool:
     return not words or all(word in SMALL_TALK for word in words)
 
 
+DUTCH_ONLY = frozenset({"storing"})
+"""Urgent in Dutch ("malfunction"), but an everyday English word ("storing the file")."""
+
+
 def is_urgent(text: str) -> bool:
+    """Whether ``text`` reports an outage.
+
+    A Dutch-only word counts unless the words around it read as English (more English than
+    Dutch function words within a few words), so "Storing bij het inloggen" is urgent and
+    "Error while storing the file" is not, whatever the customer's language setting and
+    whatever else the ticket says.
+    """
     padded = f" {normalise(text)} "
-    return any(f" {phrase} " in padded for phrase in URGENT_PHRASES)
+    found = [phrase for phrase in URGENT_PHRASES if f" {phrase} " in padded]
+    if any(phrase not in DUTCH_ONLY for phrase in found):
+        return True
+    words = padded.split()
+    return any(
+        not _reads_as_english(words[max(0, i - WINDOW) : i + WINDOW + 1])
+        for i, word in enumerate(words)
+        if word in DUTCH_ONLY
+    )
+
+
+WINDOW = 3
+
+
+def _reads_as_english(words: list[str]) -> bool:
+    from chatdesk.stopwords import DUTCH, ENGLISH
+
+    english = sum(word in ENGLISH and word not in DUTCH for word in words)
+    dutch = sum(word in DUTCH and word not in ENGLISH for word in words)
+    return english > dutch

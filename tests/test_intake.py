@@ -175,6 +175,15 @@ def test_site_down_words_make_the_ticket_urgent(chat):
     assert "urgent" in chat.text
 
 
+def test_storing_is_urgent_in_dutch_but_an_everyday_word_in_english(new_chat):
+    english = new_chat(user="en-user")
+    english.open_ticket("Error while storing the file")
+    dutch = new_chat(user="nl-user")  # no Dutch locale: the words themselves decide
+    dutch.open_ticket("Storing bij het inloggen")
+    urgency = {card.subject: card.urgent for card in dutch.cards()}
+    assert urgency == {"Error while storing the file": False, "Storing bij het inloggen": True}
+
+
 def test_attachments_join_the_draft_and_oversized_files_are_refused(chat, desk):
     from chatdesk.events import Attachment
 

@@ -167,6 +167,15 @@ def test_rating_someone_elses_ticket_looks_like_an_unknown_one(desk, room, bob):
     assert rating_of(desk, reference) == (None, None)
 
 
+def test_cancel_at_the_remark_question_keeps_the_rating(desk, room, bob):  # type: ignore[no-untyped-def]
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    ann.press(f"rate:{reference}:3")
+    ann.say("cancel")
+    assert "Cancelled" not in ann.text and "Thank" in ann.text
+    assert rating_of(desk, reference) == (3, None)
+
+
 def test_a_typed_score_right_after_the_question_counts(desk, room, bob):  # type: ignore[no-untyped-def]
     ann = Chat(desk)
     reference = solved(desk, room, ann, bob)

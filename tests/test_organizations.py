@@ -334,6 +334,22 @@ def test_nothing_reaches_the_agents_before_approval_not_even_comments_or_a_close
 
 
 @approval
+def test_agents_do_not_see_a_ticket_before_it_is_approved(person, desk):
+    from agent_room import AgentChat
+
+    reference = person("101", "Ann").open_ticket()
+    bob = AgentChat(desk)
+    bob.say("open tickets")
+    assert reference not in bob.text
+    bob.say(f"status {reference}")
+    assert "Export to Excel fails" not in bob.text
+
+    person("100", "Carla").press(f"org:approve:{reference}")
+    bob.say("open tickets")
+    assert reference in bob.text
+
+
+@approval
 def test_a_second_press_says_who_decided_already(person, desk):
     reference = person("101", "Ann").open_ticket()
     person("100", "Carla").press(f"org:approve:{reference}")
