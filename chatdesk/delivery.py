@@ -77,6 +77,7 @@ class Worker:
         self.name = worker_name()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._wake_from_thread: Callable[[], None] = self.wake
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -84,12 +85,17 @@ class Worker:
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._wake_from_thread = lambda: loop.call_soon_threadsafe(self._wake.set)
+        self.desk.outbox_listeners.append(self._wake_from_thread)
         self._tasks = [
             asyncio.create_task(self._outbox_loop(), name="chatdesk-outbox"),
             asyncio.create_task(self._periodic_loop(), name="chatdesk-periodic"),
         ]
 
     async def stop(self) -> None:
+        if self._wake_from_thread in self.desk.outbox_listeners:
+            self.desk.outbox_listeners.remove(self._wake_from_thread)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

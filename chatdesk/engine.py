@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chatdesk import agents, followup, intake, lifecycle, organizations
+from chatdesk import agents, followup, intake, lifecycle, organizations, outbox
 from chatdesk import conversation as conversations
 from chatdesk.commands import Command, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
@@ -48,6 +48,9 @@ class Desk:
         self.database = database
         self.knowledge = knowledge
         self.clock = clock
+        self.outbox_listeners: list[Callable[[], None]] = []
+        """Called (from the turn's thread) after a turn committed notifications: the outbox
+        worker of ``chatdesk serve`` wakes up instead of waiting for its next poll."""
 
     # -- the entry point ------------------------------------------------------------
     def handle(self, event: InboundEvent) -> list[Reply]:
@@ -65,7 +68,11 @@ class Desk:
                 self._route(turn)
                 turn.conversation.updated_at = turn.now
                 conversations.save(session, turn.conversation)
-                return turn.replies
+                queued = outbox.queued_in(session)
+            if queued:
+                for listener in self.outbox_listeners:
+                    listener()
+            return turn.replies
         except IntegrityError:
             # A concurrent delivery of the same event won the race and committed first.
             if event.event_id is not None:

@@ -54,6 +54,7 @@ KINDS: dict[str, type] = {
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 MAX_ERROR = 2000
+_QUEUED = "chatdesk.outbox.queued"
 
 
 class DeliveryFailed(Exception):
@@ -127,6 +128,7 @@ def enqueue(
     """Store ``reply`` for sending, in the caller's transaction."""
     if isinstance(reply, MoveToPrivate):
         raise TypeError("MoveToPrivate is an answer in the current turn, not a notification")
+    session.info[_QUEUED] = True
     session.execute(
         insert(OutboxItem).values(
             topic=topic_of(reply, ticket_id),
@@ -139,6 +141,11 @@ def enqueue(
             attempts=0,
         )
     )
+
+
+def queued_in(session: Session) -> bool:
+    """Whether this session's transaction wrote notifications (to wake the worker after it)."""
+    return bool(session.info.get(_QUEUED))
 
 
 # -- the worker's side ----------------------------------------------------------------------

@@ -197,3 +197,33 @@ def test_items_for_a_platform_without_a_sender_wait(desk, worker, platform):
     assert _drain(worker) == 0
     with desk.database.session() as session:
         assert outbox.pending_count(session) == 1
+
+
+def test_a_turn_that_queued_notifications_wakes_the_worker_at_once(
+    make_settings, kb_dir, clock, platform
+):
+    """With a poll interval of a minute, the card still goes out right after the turn."""
+    from chatdesk.app import open_desk
+
+    from conftest import Chat  # isort: skip
+
+    desk = open_desk(make_settings(knowledge_dir=kb_dir, outbox_poll_seconds=60), clock=clock)
+
+    async def scenario() -> None:
+        worker = Worker(desk, {"test": platform}, jobs=[])
+        await worker.start()
+        try:
+            await asyncio.sleep(0.2)  # the worker's first look found nothing; it sleeps now
+            await asyncio.to_thread(Chat(desk).open_ticket)
+            for _ in range(100):
+                if platform.delivered:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await worker.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        desk.database.dispose()
+    assert [type(reply) for reply, _ in platform.delivered] == [TicketCard]
