@@ -100,6 +100,9 @@ def open_ticket(slack: Slack, user: str, subject: str, lang: str = "en") -> tupl
         ),
         what=f"the card of {reference}",
     )
+    # The worker records where the card landed right after Slack answered; only then can a
+    # reply in its thread be matched to the ticket (people are never that quick, tests are).
+    outbox_idle(slack)
     return reference, card
 
 
