@@ -82,7 +82,9 @@ class SlackOutbound:
             self._call(lambda: self._message(reply))
             return None
         if isinstance(reply, TicketCard | ThreadNote):
-            channel = card.chat_id if card is not None else self.settings.slack_agent_channel
+            configured = self.settings.slack_agent_channel
+            # An existing card stays where it is, even if the setting names a new channel since.
+            channel = card.chat_id if card is not None and configured else configured
             if not channel:
                 log.info(
                     "no CHATDESK_SLACK_AGENT_CHANNEL: %s for %s not posted",

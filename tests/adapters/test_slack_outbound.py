@@ -159,7 +159,8 @@ def test_without_an_agent_channel_cards_and_notes_are_skipped_with_a_log_line(
     caplog.set_level(logging.INFO, logger="chatdesk.adapters.slack_outbound")
     channel = make_channel(slack_agent_channel=None)
     assert deliver(channel, CARD) is None
-    assert deliver(channel, ThreadNote("slack", "SD-7", "hello")) is None
+    where = CardLocation(AGENT_CHANNEL, "1700000000.000001", "1700000000.000001")
+    assert deliver(channel, ThreadNote("slack", "SD-7", "hello"), where) is None
     assert standin.posted == []
     assert sum("SD-7 not posted" in r.getMessage() for r in caplog.records) == 2
 
