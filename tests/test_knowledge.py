@@ -258,3 +258,52 @@ def test_translations_of_one_topic_are_suggested_once_in_the_askers_language():
         topics = [m.article.id.split("/", 1)[1] for m in matches]
         assert len(topics) == len(set(topics)), topics
         assert matches[0].article.id == f"{lang}/export-import"
+
+
+def test_a_question_made_only_of_stop_words_gets_no_suggestion(base: Path) -> None:
+    kb = KnowledgeBase.load(base)
+    for query in ("how do i", "what is this", "can you do it for me", "hoe kan ik dat"):
+        assert kb.search(query) == [], query
+
+
+def test_stop_words_help_rank_but_do_not_select(tmp_path: Path) -> None:
+    """'where is my order' and 'cancel my order' share their content word; the question's
+    other words (stop words included) decide which article fits."""
+    write(
+        tmp_path,
+        "en/order-status.md",
+        article("Order status", "en", "Where is my order?\n\nWhen will my order arrive?"),
+    )
+    write(
+        tmp_path,
+        "en/cancel-order.md",
+        article("Cancel an order", "en", "Cancel my order.\n\nI want to cancel the order."),
+    )
+    kb = KnowledgeBase.load(tmp_path)
+    assert ids(kb, "where is my order", lang="en")[0] == "en/order-status"
+    assert ids(kb, "cancel my order", lang="en")[0] == "en/cancel-order"
+
+
+def test_common_words_past_the_posting_cap_still_rank_the_right_article(tmp_path: Path) -> None:
+    """With a tiny posting cap every word is 'common': articles are then selected through
+    their title and tag postings and scored exactly from the forward index."""
+    from chatdesk.search import SearchIndex, Tuning
+
+    topics = ["printer", "scanner", "monitor", "keyboard", "headset", "router"]
+    actions = ["reset", "install", "replace", "clean"]
+    articles = [
+        parse_article(
+            article(
+                f"{action.title()} the {thing}",
+                "en",
+                f"How to {action} the {thing}. Open the settings and follow the steps.",
+                tags=f"[{thing}, {action}]",
+            ),
+            f"en/{action}-{thing}",
+        )
+        for thing in topics
+        for action in actions
+    ]
+    index = SearchIndex(articles, Tuning(posting_cap=3))
+    found = [articles[position].id for position, _ in index.search("replace the keybaord")]
+    assert found[0] == "en/replace-keyboard"
