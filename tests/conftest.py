@@ -253,6 +253,39 @@ def outbox_replies(desk) -> list:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def make_desk(make_settings, kb_dir, clock):  # type: ignore[no-untyped-def]
+    """Desks with other settings (holidays, targets, rating off) on the test database."""
+    from chatdesk.app import open_desk
+
+    desks = []
+
+    def make(**overrides: object):  # type: ignore[no-untyped-def]
+        desk = open_desk(make_settings(knowledge_dir=kb_dir, **overrides), clock=clock)
+        desks.append(desk)
+        return desk
+
+    yield make
+    for desk in desks:
+        desk.database.dispose()
+
+
+@pytest.fixture
+def room(desk):  # type: ignore[no-untyped-def]
+    """The agents' chat and its stand-in platform (tests/agent_room.py)."""
+    from agent_room import Room
+
+    return Room(desk)
+
+
+@pytest.fixture
+def bob(desk):  # type: ignore[no-untyped-def]
+    """Bob, an agent in the agents' chat."""
+    from agent_room import AgentChat
+
+    return AgentChat(desk)
+
+
+@pytest.fixture
 def chat(desk):  # type: ignore[no-untyped-def]
     return Chat(desk)
 

@@ -12,35 +12,10 @@ from sqlalchemy import func, select
 
 from chatdesk import tickets
 from chatdesk.agent_actions import parse_marker
-from chatdesk.app import open_desk
 from chatdesk.models import Comment, OutboxItem, Ticket, TicketPost
 
 from agent_room import AgentChat, Room  # isort: skip
 from conftest import Chat, outbox_replies  # isort: skip
-
-
-@pytest.fixture
-def room(desk) -> Room:  # type: ignore[no-untyped-def]
-    return Room(desk)
-
-
-@pytest.fixture
-def bob(desk) -> AgentChat:  # type: ignore[no-untyped-def]
-    return AgentChat(desk)
-
-
-@pytest.fixture
-def make_desk(make_settings, kb_dir, clock):  # type: ignore[no-untyped-def]
-    desks = []
-
-    def make(**overrides: object):  # type: ignore[no-untyped-def]
-        desk = open_desk(make_settings(knowledge_dir=kb_dir, **overrides), clock=clock)
-        desks.append(desk)
-        return desk
-
-    yield make
-    for desk in desks:
-        desk.database.dispose()
 
 
 def ticket_of(desk, reference: str) -> Ticket:  # type: ignore[no-untyped-def]

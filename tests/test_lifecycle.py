@@ -10,40 +10,13 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import pytest
-
 from chatdesk import tickets
-from chatdesk.app import open_desk
 from chatdesk.delivery import PERIODIC_JOBS, Worker
 from chatdesk.events import Message
 from chatdesk.lifecycle import auto_close
 
 from agent_room import AgentChat, Room  # isort: skip
 from conftest import Chat  # isort: skip
-
-
-@pytest.fixture
-def room(desk) -> Room:  # type: ignore[no-untyped-def]
-    return Room(desk)
-
-
-@pytest.fixture
-def bob(desk) -> AgentChat:  # type: ignore[no-untyped-def]
-    return AgentChat(desk)
-
-
-@pytest.fixture
-def make_desk(make_settings, kb_dir, clock):  # type: ignore[no-untyped-def]
-    desks = []
-
-    def make(**overrides: object):  # type: ignore[no-untyped-def]
-        desk = open_desk(make_settings(knowledge_dir=kb_dir, **overrides), clock=clock)
-        desks.append(desk)
-        return desk
-
-    yield make
-    for desk in desks:
-        desk.database.dispose()
 
 
 def status_of(desk, reference: str) -> str:  # type: ignore[no-untyped-def]

@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import func, select
 
 from chatdesk import agent_actions, service, statuses, tickets
-from chatdesk.app import open_desk
 from chatdesk.delivery import PERIODIC_JOBS
 from chatdesk.events import ThreadNote, TicketCard
 from chatdesk.hours import AROUND_THE_CLOCK
@@ -31,21 +30,6 @@ BOB = agent_actions.Agent("test", "bob", "Bob")
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=AMS)
-
-
-@pytest.fixture
-def make_desk(make_settings, kb_dir, clock):  # type: ignore[no-untyped-def]
-    """A desk with other settings (holidays, targets) on the test database."""
-    desks = []
-
-    def make(**overrides: object):  # type: ignore[no-untyped-def]
-        desk = open_desk(make_settings(knowledge_dir=kb_dir, **overrides), clock=clock)
-        desks.append(desk)
-        return desk
-
-    yield make
-    for desk in desks:
-        desk.database.dispose()
 
 
 def open_at(desk, clock, moment: datetime, **chat: object) -> str:  # type: ignore[no-untyped-def]
