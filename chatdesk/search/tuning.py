@@ -1,0 +1,48 @@
+"""Every knob of the suggestion ranking in one frozen dataclass.
+
+One place, so the benchmark can print the tuning it measured and vary any knob from the
+command line (``benchmarks/suggest.py --set threshold=36``) without code changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The weights, limits and thresholds of selection, ranking and the gate."""
+
+    title_weight: float = 3.0
+    tags_weight: float = 2.5
+    body_weight: float = 1.0
+    k1: float = 2.0
+    b: float = 0.75
+    fuzzy_min_length: int = 4  # shorter words are never typo-matched: too many neighbours
+    fuzzy_cutoff: float = 75.0  # rapidfuzz ratio a typo candidate needs
+    fuzzy_per_word: int = 10  # at most this many vocabulary words stand in for one typo
+    posting_cap: int = 2000  # postings kept per term (highest impact first)
+    pool: int = 100  # articles scored exactly after selection by their strong words
+    candidates: int = 10  # articles re-scored with rapidfuzz after the lexical pass
+    other_lang_factor: float = 0.8  # score factor for articles not in the asker's language
+    # Ranking (a weighted mean): lexical strength (BM25F over the whole article), the share
+    # of the question's weight the article matches, and how closely one passage (a line or
+    # sentence of the body, or the title with its tags) resembles the whole question, by
+    # characters (rapidfuzz) and by IDF-weighted words.
+    rank_strength: float = 0.4
+    rank_coverage: float = 0.2
+    rank_passage_ratio: float = 0.4
+    rank_passage_cover: float = 0.1
+    rank_passage_jaccard: float = 0.4
+    # The "suggest anything at all?" gate (a weighted mean, 0..100), on the best of the top
+    # three: the same kinds of signal, weighted for telling answerable questions apart from
+    # out-of-scope ones rather than for ordering articles.
+    gate_strength: float = 0.6
+    gate_coverage: float = 0.1
+    gate_passage_set: float = 0.1
+    gate_passage_wratio: float = 0.5
+    gate_passage_jaccard: float = 0.5
+    threshold: float = 33.5  # gate below which nothing is suggested
+
+
+DEFAULT_TUNING = Tuning()

@@ -1,0 +1,117 @@
+"""The words a search index knows, and how a customer's word finds them.
+
+Index words are folded (lower case, no accents) and stemmed with the article's language
+stemmer; each stem is one *term*. Stop words become *weak* terms (their own id space, keyed
+``"~" + stem``): they re-rank candidates but never select one. Chat filler ("hi", "thanks")
+is not indexed at all.
+
+A query word finds its terms three ways: its folded surface form, its stem in the asker's
+language (or every language when none is given), and, for a content word the index has
+never seen, the vocabulary words one edit away (a typo). Typos are found through a
+symmetric-deletion table (every strong word with one letter removed), so a misspelling
+costs a few dictionary look-ups instead of a scan of the vocabulary; rapidfuzz then grades
+the few candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz
+
+from chatdesk.search.tuning import Tuning
+from chatdesk.stopwords import CHAT_FILLER, stop_words
+from chatdesk.textnorm import Stemmers
+
+FILLER = -1  # the term id of chat filler: counted nowhere
+
+
+class Vocabulary:
+    """Term ids for folded words, grown while indexing and sealed before the first query."""
+
+    def __init__(self) -> None:
+        self.stemmers = Stemmers()
+        self.terms: dict[str, int] = {}  # stem (weak terms: "~" + stem) -> term id
+        self.weak: set[int] = set()  # terms of stop words: they re-rank, never select
+        self.surface: dict[str, set[int]] = {}  # folded word -> term ids it stems to
+        self._deletes: dict[str, list[str]] = {}  # word minus one letter -> words
+        self._strong_words: set[str] = set()  # build-time only: the typo table's source
+        self._tables: dict[str, dict[str, int]] = {}  # build-time only: lang -> word -> id
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    # -- building -------------------------------------------------------------------------
+
+    def ids(self, tokens: list[str], lang: str) -> list[int]:
+        """Term ids of ``tokens`` in ``lang`` (``FILLER`` for chat filler), registering
+        words seen the first time. Mostly one C-level ``map`` over a dictionary."""
+        table = self._tables.get(lang)
+        if table is None:
+            table = self._tables[lang] = {}
+        ids = list(map(table.get, tokens))
+        if None in ids:  # rare once the vocabulary has been seen
+            stops = stop_words(lang)
+            for word in set(tokens).difference(table):
+                table[word] = self._register(word, lang, stops)
+            ids = list(map(table.__getitem__, tokens))
+        return ids
+
+    def _register(self, word: str, lang: str, stops: frozenset[str]) -> int:
+        if word in CHAT_FILLER:
+            return FILLER
+        stem = self.stemmers.stem(word, lang)
+        weak = word in stops
+        key = "~" + stem if weak else stem
+        term = self.terms.get(key)
+        if term is None:
+            term = self.terms[key] = len(self.terms)
+            if weak:
+                self.weak.add(term)
+        if not weak:
+            self._strong_words.add(word)
+        self.surface.setdefault(word, set()).add(term)
+        return term
+
+    def seal(self, fuzzy_min_length: int) -> None:
+        """Build the typo table and drop what only indexing needed."""
+        for word in self._strong_words:
+            if len(word) >= fuzzy_min_length:
+                for variant in deletions(word):
+                    self._deletes.setdefault(variant, []).append(word)
+        self._strong_words = set()
+        self._tables = {}
+
+    # -- querying -------------------------------------------------------------------------
+
+    def exact_forms(self, word: str, weak: bool, langs: Iterable[str]) -> dict[int, float]:
+        """The terms ``word`` is, as written or stemmed in ``langs``, each with similarity 1."""
+        forms = dict.fromkeys(self.surface.get(word, ()), 1.0)
+        for lang in langs:
+            stem = self.stemmers.stem(word, lang, remember=False)
+            term = self.terms.get("~" + stem if weak else stem)
+            if term is not None:
+                forms[term] = 1.0
+        return forms
+
+    def typo_forms(self, word: str, tuning: Tuning) -> dict[int, float]:
+        """Strong vocabulary words one edit away from ``word``, graded 0..1 by rapidfuzz."""
+        candidates: set[str] = set()
+        for variant in (word, *deletions(word)):
+            candidates.update(self._deletes.get(variant, ()))
+            if variant in self.surface and variant != word:
+                candidates.add(variant)
+        graded = sorted(((fuzz.ratio(word, c), c) for c in candidates), reverse=True)
+        forms: dict[int, float] = {}
+        for score, candidate in graded[: tuning.fuzzy_per_word]:
+            if score < tuning.fuzzy_cutoff:
+                break
+            for term in self.surface[candidate]:
+                if term not in self.weak:
+                    forms[term] = max(forms.get(term, 0.0), score / 100)
+        return forms
+
+
+def deletions(word: str) -> list[str]:
+    """``word`` with each one of its letters removed."""
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
