@@ -5,6 +5,7 @@ Run from the repository root:
     .venv/bin/python benchmarks/suggest.py                 # everything
     .venv/bin/python benchmarks/suggest.py --skip-scale    # quality tables only
     .venv/bin/python benchmarks/suggest.py --sizes 1000,10000 --set threshold=35
+    .venv/bin/python benchmarks/suggest.py --skip-scale --sweep   # + the gate's trade-off
 
 Quality: every set in the eval folder (default ``../shared/eval`` beside the repository, or
 ``--eval-dir``) has ``articles/`` and ``queries.jsonl``; queries with an empty ``relevant``
@@ -172,6 +173,44 @@ def quality(eval_dir: Path, tuning: Tuning) -> None:
                 f"| {name} ({s.answerable} q) | {label} | {s.recall1:.2f} | {s.recall3:.2f}"
                 f" | {s.mrr:.2f} | {silenced} |"
             )
+    print()
+
+
+def gate_sweep(eval_dir: Path, tuning: Tuning, thresholds: Sequence[float]) -> None:
+    """What each gate threshold keeps and silences: recall@3 (against BM25's in the same
+    run) and the share of out-of-scope questions silenced, per set, from one ungated
+    ranking per question. A row marked "yes" meets both targets on every set."""
+    if not eval_dir.is_dir():
+        return
+    print("## Gate trade-off (recall@3 / out-of-scope silenced per set; BM25 recall@3 first)\n")
+    sets = []
+    for name, articles, queries in load_sets(eval_dir):
+        index = SearchIndex(articles, tuning)
+        bm25 = evaluate(Bm25Baseline(articles).rank, queries)
+        asked = []
+        for item in queries:
+            found, gate = index.ranked(item["query"], limit=3)
+            hit = any(articles[position].id in item["relevant"] for position, _ in found)
+            asked.append((bool(item["relevant"]), hit, gate))
+        sets.append((name, bm25.recall3, asked))
+    names = " | ".join(name for name, _, _ in sets)
+    print(f"| threshold | {names} | every set at BM25 and over half silenced |")
+    print("| ---: |" + " ---: |" * len(sets) + " --- |")
+    print("| BM25 | " + " | ".join(f"{r3:.3f}" for _, r3, _ in sets) + " | |")
+    for threshold in thresholds:
+        cells, meets = [], True
+        for _, bm25_recall3, asked in sets:
+            answerable = [hit and gate >= threshold for known, hit, gate in asked if known]
+            silent = [gate < threshold for known, _, gate in asked if not known]
+            recall3 = sum(answerable) / max(len(answerable), 1)
+            meets &= recall3 >= bm25_recall3 - 1e-9
+            if silent:
+                meets &= sum(silent) / len(silent) > 0.5
+                cells.append(f"{recall3:.3f} / {sum(silent) / len(silent):.2f}")
+            else:
+                cells.append(f"{recall3:.3f}")
+        mark = " (default)" if threshold == tuning.threshold else ""
+        print(f"| {threshold:g}{mark} | " + " | ".join(cells) + f" | {'yes' if meets else 'no'} |")
     print()
 
 
@@ -387,11 +426,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE")
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="also print the gate trade-off: recall@3 and silence per threshold",
+    )
     args = parser.parse_args(argv)
     tuning = parse_tuning(args.set)
     print(f"python {sys.version.split()[0]}; tuning: {tuning}\n")
     if not args.skip_quality:
         quality(args.eval_dir, tuning)
+        if args.sweep:
+            steps = [30 + 0.5 * i for i in range(21)]
+            gate_sweep(args.eval_dir, tuning, sorted({*steps, tuning.threshold}))
     if not args.skip_scale:
         scale([int(s) for s in args.sizes.split(",")], args.queries, tuning)
     return 0

@@ -108,24 +108,34 @@ class SearchIndex:
         )
         return value if candidate.same_lang else value * t.other_lang_factor
 
-    def search(
+    def ranked(
         self, query: str, lang: str | None = None, limit: int = 3
-    ) -> list[tuple[int, float]]:
-        """Positions and scores (0..100) of the best articles, best first; ``[]`` when even
-        the best of the top three does not pass the gate (small talk, out of scope)."""
+    ) -> tuple[list[tuple[int, float]], float]:
+        """The best articles ungated (positions and 0..100 scores, best first) and the gate
+        value of the best of the top three (0 when nothing matched).
+
+        :meth:`search` is this with the gate applied; the benchmark uses it to show what
+        each gate threshold would cost and gain, from one ranking per question.
+        """
         if limit <= 0:
-            return []
+            return [], 0.0
         ranked = sorted(
             ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
             key=lambda item: (item[0], item[1]),
             reverse=True,
         )
         if not ranked:
-            return []
+            return [], 0.0
         gate = max(self.gate_score(c, query) for _, _, c in ranked[:3])
-        if gate < self.tuning.threshold:
-            return []
-        return [(c.position, round(100 * score, 1)) for score, _, c in ranked[:limit]]
+        return [(c.position, round(100 * score, 1)) for score, _, c in ranked[:limit]], gate
+
+    def search(
+        self, query: str, lang: str | None = None, limit: int = 3
+    ) -> list[tuple[int, float]]:
+        """Positions and scores (0..100) of the best articles, best first; ``[]`` when even
+        the best of the top three does not pass the gate (small talk, out of scope)."""
+        found, gate = self.ranked(query, lang, limit)
+        return found if gate >= self.tuning.threshold else []
 
 
 def _weighted_mean(*pairs: tuple[float, float]) -> float:
