@@ -1,0 +1,89 @@
+"""The search package's parts on their own: the vocabulary's typo look-up, the passage
+overlap, and the gate between :meth:`SearchIndex.ranked` and :meth:`SearchIndex.search`.
+Whole-base behaviour (typos, Dutch, small talk) is in test_knowledge.py."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from chatdesk.knowledge import Article
+from chatdesk.search import DEFAULT_TUNING, SearchIndex
+from chatdesk.search.index import QueryWord
+from chatdesk.search.passages import QuestionTerms
+from chatdesk.search.vocabulary import FILLER, Vocabulary
+
+
+def make(ident: str, title: str, body: str, tags: tuple[str, ...] = ()) -> Article:
+    return Article(id=ident, title=title, lang="en", tags=tags, summary="", body=body)
+
+
+ARTICLES = [
+    make(
+        "password", "Reset your password", "Forgot your password? Use the reset link.", ("login",)
+    ),
+    make("printer", "Printer does not print", "Check the paper tray and the cable.", ("print",)),
+    make("invoice", "Download an invoice", "Invoices are under Billing, as PDF.", ("billing",)),
+]
+
+
+def test_a_typo_finds_the_vocabulary_word_one_edit_away() -> None:
+    vocabulary = Vocabulary()
+    [password, printer] = vocabulary.ids(["password", "printer"], "en")
+    vocabulary.seal(DEFAULT_TUNING.fuzzy_min_length)
+
+    forms = vocabulary.typo_forms("pasword", DEFAULT_TUNING)
+
+    assert password in forms and 0.75 <= forms[password] < 1.0
+    assert printer not in forms
+
+
+def test_chat_filler_gets_no_term_and_stop_words_are_weak() -> None:
+    vocabulary = Vocabulary()
+    hi, the, cable = vocabulary.ids(["hi", "the", "cable"], "en")
+    assert hi == FILLER
+    assert the in vocabulary.weak and cable not in vocabulary.weak
+
+
+def test_short_typos_are_not_guessed() -> None:
+    """'prt' is one letter from 'port' and 'part'; words shorter than fuzzy_min_length never
+    match fuzzily, while a longer typo of the same word does."""
+    index = SearchIndex(
+        [*ARTICLES, make("router", "Open a port on the router", "Port forwarding.")]
+    )
+    assert index.ranked("prt")[0] == []
+    assert index.ranked("routr")[0] != []
+
+
+def test_a_short_passage_that_is_the_question_beats_a_long_one_that_contains_it() -> None:
+    question = QuestionTerms([QueryWord(2.0, {1: 1.0}, False), QueryWord(1.0, {2: 1.0}, False)])
+    short = [(frozenset({1, 2}), 3.0)]
+    long = [(frozenset({1, 2, 3, 4, 5}), 9.0)]
+
+    short_cover, short_jaccard = question.overlap(short)
+    long_cover, long_jaccard = question.overlap(long)
+
+    assert short_cover == long_cover == 1.0  # both hold the whole question
+    assert short_jaccard == 1.0 and long_jaccard < 0.5  # only one *is* it
+
+
+def test_a_typo_in_the_question_counts_by_its_similarity() -> None:
+    question = QuestionTerms([QueryWord(2.0, {1: 0.8}, False), QueryWord(2.0, {2: 1.0}, False)])
+    cover, _ = question.overlap([(frozenset({1}), 2.0)])
+    assert cover == 0.4  # half the weight, matched at 0.8
+
+
+def test_ranked_shows_what_the_gate_hides() -> None:
+    closed = SearchIndex(ARTICLES, dataclasses.replace(DEFAULT_TUNING, threshold=101.0))
+    found, gate = closed.ranked("my printer does not print")
+
+    assert [ARTICLES[position].id for position, _ in found][:1] == ["printer"]
+    assert 0 < gate <= 100
+    assert closed.search("my printer does not print") == []
+
+
+def test_search_is_ranked_with_the_gate_applied() -> None:
+    index = SearchIndex(ARTICLES)
+    for question in ["reset my pasword", "where is the invoice pdf", "hello there", "the"]:
+        found, gate = index.ranked(question)
+        assert index.search(question) == (found if gate >= DEFAULT_TUNING.threshold else [])
+    assert index.ranked("the") == ([], 0.0)  # stop words alone select nothing
