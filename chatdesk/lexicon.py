@@ -57,9 +57,19 @@ def normalise(text: str) -> str:
     return _PUNCT.sub(" ", folded).strip()
 
 
+PLEASANTRIES = frozenset(
+    """how are you doing going is it all what whats s up anyone anybody someone there here
+    everyone i am me we my friend bot hoe gaat het met je jou u alles goed is er iemand daar
+    wat ben jij hier""".split()
+)
+"""Words that, beside small talk, make a pleasantry ("good morning, how are you?", "hoe
+gaat het?", "is anyone there?") rather than a question: none of them names a problem."""
+
+
 def is_small_talk(text: str) -> bool:
+    """Greetings, thanks and pleasantries: nothing to search for or to open a ticket with."""
     words = normalise(text).replace("?", " ").split()
-    return not words or all(word in SMALL_TALK for word in words)
+    return all(word in SMALL_TALK or word in PLEASANTRIES for word in words)
 
 
 DUTCH_ONLY = frozenset({"storing"})

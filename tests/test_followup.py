@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from chatdesk import statuses, tickets
@@ -182,6 +183,21 @@ def test_small_talk_gets_a_hint_not_a_ticket(chat):
         chat.say(text)
         assert "help" in chat.text, text
         assert chat.choices == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Good morning, how are you?", "hoe gaat het?", "Is anyone there?", "Hallo, is er iemand?"],
+)
+def test_a_pleasantry_gets_a_hint_not_suggestions(chat, text):
+    chat.say(text)
+    assert "help" in chat.text
+    assert chat.choices == []
+
+
+def test_a_greeting_with_a_problem_in_it_is_a_problem(chat):
+    chat.say("Good morning, my export to Excel fails")
+    assert "articles" in chat.text.lower()
 
 
 def test_a_redelivered_event_is_handled_once(chat, desk):
