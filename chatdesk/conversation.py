@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,43 +36,47 @@ def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
     return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+# The statements of every turn are built once, with bound parameters, so a turn only binds
+# values: building a statement and computing its cache key cost more than running it.
+_LOAD = (
+    select(TABLE.c.id, TABLE.c.state, TABLE.c.data, TABLE.c.updated_at)
+    .where(
+        (TABLE.c.platform == bindparam("k_platform"))
+        & (TABLE.c.chat_id == bindparam("k_chat_id"))
+        & (TABLE.c.user_id == bindparam("k_user_id"))
+    )
+    .with_for_update()
+)
+_SAVE = update(TABLE).where(TABLE.c.id == bindparam("k_id"))
+
+
 def load(session: Session, event: InboundEvent, now: datetime) -> ConversationState:
     """The conversation of this platform, chat and user, created (idle) on first contact."""
-    key = (
-        (TABLE.c.platform == event.platform)
-        & (TABLE.c.chat_id == event.chat_id)
-        & (TABLE.c.user_id == event.user_id)
-    )
-    query = (
-        select(TABLE.c.id, TABLE.c.state, TABLE.c.data, TABLE.c.updated_at)
-        .where(key)
-        .with_for_update()
-    )
-    row = session.execute(query).first()
+    key = {"k_platform": event.platform, "k_chat_id": event.chat_id, "k_user_id": event.user_id}
+    row = session.execute(_LOAD, key).first()
     if row is None:
         session.execute(
-            dialect_insert(session)(TABLE)
-            .values(
-                platform=event.platform,
-                chat_id=event.chat_id,
-                user_id=event.user_id,
-                state="idle",
-                data={},
-                updated_at=now,
-            )
-            .on_conflict_do_nothing()
+            dialect_insert(session)(TABLE).on_conflict_do_nothing(),
+            {
+                "platform": event.platform,
+                "chat_id": event.chat_id,
+                "user_id": event.user_id,
+                "state": "idle",
+                "data": {},
+                "updated_at": now,
+            },
         )
-        row = session.execute(query).one()
+        row = session.execute(_LOAD, key).one()
     return ConversationState(row.id, row.state, dict(row.data or {}), row.updated_at)
 
 
 def save(session: Session, conversation: ConversationState) -> None:
     session.execute(
-        update(TABLE)
-        .where(TABLE.c.id == conversation.id)
-        .values(
-            state=conversation.state,
-            data=conversation.data,
-            updated_at=conversation.updated_at,
-        )
+        _SAVE,
+        {
+            "k_id": conversation.id,
+            "state": conversation.state,
+            "data": conversation.data,
+            "updated_at": conversation.updated_at,
+        },
     )

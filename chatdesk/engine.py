@@ -13,7 +13,9 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,20 @@ log = logging.getLogger(__name__)
 
 PROMPTS = {**intake.PROMPTS, **followup.PROMPTS, **lifecycle.PROMPTS}
 HANDLERS = {**intake.HANDLERS, **followup.HANDLERS, **lifecycle.HANDLERS}
+
+
+# Statements of every turn, built once with bound parameters (see conversation.py).
+_PROCESSED = ProcessedEvent.__table__
+_RECORD_DELIVERY = (
+    sqlite_insert(_PROCESSED).on_conflict_do_nothing().returning(_PROCESSED.c.event_id)
+)
+_RECORD_DELIVERY_PG = (
+    postgresql_insert(_PROCESSED).on_conflict_do_nothing().returning(_PROCESSED.c.event_id)
+)
+_REQUESTER = select(Requester).where(
+    Requester.platform == bindparam("k_platform"),
+    Requester.platform_user_id == bindparam("k_user_id"),
+)
 
 
 def utcnow() -> datetime:
@@ -114,13 +130,14 @@ class Desk:
         """
         if event.event_id is None:
             return True
-        statement = (
-            conversations.dialect_insert(session)(ProcessedEvent.__table__)
-            .values(platform=event.platform, event_id=event.event_id, processed_at=self.clock())
-            .on_conflict_do_nothing()
-            .returning(ProcessedEvent.__table__.c.event_id)
-        )
-        return session.execute(statement).scalar() is not None
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        statement = _RECORD_DELIVERY_PG if postgresql else _RECORD_DELIVERY
+        values = {
+            "platform": event.platform,
+            "event_id": event.event_id,
+            "processed_at": self.clock(),
+        }
+        return session.execute(statement, values).scalar() is not None
 
     def _turn(self, session: Session, event: InboundEvent) -> Turn:
         now = self.clock()
@@ -136,10 +153,8 @@ class Desk:
         return turn
 
     def _requester(self, session: Session, event: InboundEvent, now: datetime) -> Requester:
-        query = select(Requester).where(
-            Requester.platform == event.platform, Requester.platform_user_id == event.user_id
-        )
-        requester = session.scalar(query)
+        key = {"k_platform": event.platform, "k_user_id": event.user_id}
+        requester = session.scalar(_REQUESTER, key)
         stored = requester.organization if requester is not None else None
         organization = organizations.organization_of(self.settings, event, stored)
         if requester is None:
@@ -155,7 +170,7 @@ class Desk:
                     )
                     session.add(requester)
             except IntegrityError:  # created by a concurrent turn meanwhile
-                requester = session.scalar(query)
+                requester = session.scalar(_REQUESTER, key)
                 assert requester is not None
         if event.display_name and requester.display_name != event.display_name[:200]:
             requester.display_name = event.display_name[:200]

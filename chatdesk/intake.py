@@ -37,6 +37,7 @@ INTAKE_STATES = frozenset(
     }
 )
 EXCERPT_CHARS = 900
+_RECORD = insert(SuggestionEvent.__table__)  # built once: a turn only binds its values
 
 
 def _draft(turn: Turn) -> dict:
@@ -409,7 +410,7 @@ def _record(turn: Turn, article_ids: list[str], kind: str, ticket: Ticket | None
     if not article_ids:
         return
     turn.session.execute(
-        insert(SuggestionEvent.__table__),
+        _RECORD,
         [
             {
                 "article_id": article_id,

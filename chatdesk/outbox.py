@@ -55,6 +55,7 @@ KINDS: dict[str, type] = {
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 MAX_ERROR = 2000
 _QUEUED = "chatdesk.outbox.queued"
+_ENQUEUE = insert(OutboxItem.__table__)  # built once: a turn only binds its values
 
 
 class DeliveryFailed(Exception):
@@ -129,17 +130,20 @@ def enqueue(
     if isinstance(reply, MoveToPrivate):
         raise TypeError("MoveToPrivate is an answer in the current turn, not a notification")
     session.info[_QUEUED] = True
+    if session.autoflush:  # as an ORM insert would: pending changes reach the database first
+        session.flush()
     session.execute(
-        insert(OutboxItem).values(
-            topic=topic_of(reply, ticket_id),
-            platform=reply.platform,
-            kind=_KIND_OF[type(reply)],
-            payload=encode(reply),
-            ticket_id=ticket_id,
-            created_at=now,
-            due_at=now + delay,
-            attempts=0,
-        )
+        _ENQUEUE,
+        {
+            "topic": topic_of(reply, ticket_id),
+            "platform": reply.platform,
+            "kind": _KIND_OF[type(reply)],
+            "payload": encode(reply),
+            "ticket_id": ticket_id,
+            "created_at": now,
+            "due_at": now + delay,
+            "attempts": 0,
+        },
     )
 
 
