@@ -8,14 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from chatdesk import statuses
 from chatdesk.events import Attachment
 from chatdesk.models import Comment, Requester, StatusChange, Ticket, TicketAttachment
 
 REFERENCE_OFFSET = 1000  # SD-1001 is the first ticket: numbers that look like a real desk's
+_SET_REFERENCE = update(Ticket.__table__).where(Ticket.__table__.c.id == bindparam("k_id"))
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,11 @@ def create(
     now: datetime,
     attachments: list[Attachment] | None = None,
 ) -> Ticket:
-    """Store a new ticket and give it its reference (prefix and a number from its id)."""
+    """Store a new ticket and give it its reference (prefix and a number from its id).
+
+    Its first status change and its attachments go in with it: a new ticket's collections
+    are known to be empty, so they are never loaded from the database.
+    """
     ticket = Ticket(
         subject=draft.subject,
         description=draft.description,
@@ -56,15 +62,18 @@ def create(
         created_at=now,
         updated_at=now,
         status_changed_at=now,
+        history=[
+            StatusChange(from_status=None, to_status=statuses.NEW, changed_by="", created_at=now)
+        ],
+        comments=[],
+        attachments=[_stored(a, draft.platform, now) for a in attachments or []],
     )
     session.add(ticket)
     session.flush()
-    ticket.reference = f"{prefix}-{ticket.id + REFERENCE_OFFSET}"
-    ticket.history.append(
-        StatusChange(from_status=None, to_status=statuses.NEW, changed_by="", created_at=now)
-    )
-    for attachment in attachments or []:
-        attach(session, ticket, attachment, draft.platform, now)
+    # The reference needs the id: one UPDATE, written at once, rather than a second flush.
+    reference = f"{prefix}-{ticket.id + REFERENCE_OFFSET}"
+    session.execute(_SET_REFERENCE, {"k_id": ticket.id, "reference": reference})
+    set_committed_value(ticket, "reference", reference)
     return ticket
 
 
@@ -127,7 +136,14 @@ def add_comment(
 def attach(
     session: Session, ticket: Ticket, attachment: Attachment, platform: str, now: datetime
 ) -> TicketAttachment:
-    stored = TicketAttachment(
+    stored = _stored(attachment, platform, now)
+    ticket.attachments.append(stored)
+    ticket.updated_at = now
+    return stored
+
+
+def _stored(attachment: Attachment, platform: str, now: datetime) -> TicketAttachment:
+    return TicketAttachment(
         name=attachment.name,
         content_type=attachment.content_type,
         size=attachment.size,
@@ -135,9 +151,6 @@ def attach(
         file_ref=attachment.file_ref,
         created_at=now,
     )
-    ticket.attachments.append(stored)
-    ticket.updated_at = now
-    return stored
 
 
 def set_status(ticket: Ticket, target: str, changed_by: str, now: datetime) -> None:
