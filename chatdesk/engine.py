@@ -42,6 +42,8 @@ _RECORD_DELIVERY = (
 _RECORD_DELIVERY_PG = (
     postgresql_insert(_PROCESSED).on_conflict_do_nothing().returning(_PROCESSED.c.event_id)
 )
+_CREATE_REQUESTER = sqlite_insert(Requester.__table__).on_conflict_do_nothing()
+_CREATE_REQUESTER_PG = postgresql_insert(Requester.__table__).on_conflict_do_nothing()
 _REQUESTER = select(Requester).where(
     Requester.platform == bindparam("k_platform"),
     Requester.platform_user_id == bindparam("k_user_id"),
@@ -158,20 +160,22 @@ class Desk:
         stored = requester.organization if requester is not None else None
         organization = organizations.organization_of(self.settings, event, stored)
         if requester is None:
-            try:
-                with session.begin_nested():
-                    requester = Requester(
-                        platform=event.platform,
-                        platform_user_id=event.user_id,
-                        display_name=event.display_name[:200],
-                        locale=event.locale,
-                        organization=organization,
-                        created_at=now,
-                    )
-                    session.add(requester)
-            except IntegrityError:  # created by a concurrent turn meanwhile
-                requester = session.scalar(_REQUESTER, key)
-                assert requester is not None
+            # INSERT .. ON CONFLICT DO NOTHING: when a concurrent turn created this requester
+            # meanwhile (PostgreSQL waits for it), its row is the one read back.
+            postgresql = session.get_bind().dialect.name == "postgresql"
+            session.execute(
+                _CREATE_REQUESTER_PG if postgresql else _CREATE_REQUESTER,
+                {
+                    "platform": event.platform,
+                    "platform_user_id": event.user_id,
+                    "display_name": event.display_name[:200],
+                    "locale": event.locale,
+                    "organization": organization,
+                    "created_at": now,
+                },
+            )
+            requester = session.scalar(_REQUESTER, key)
+            assert requester is not None
         if event.display_name and requester.display_name != event.display_name[:200]:
             requester.display_name = event.display_name[:200]
         if event.locale and requester.locale != event.locale:
