@@ -8,8 +8,8 @@ import dataclasses
 
 from chatdesk.knowledge import Article
 from chatdesk.search import DEFAULT_TUNING, SearchIndex
-from chatdesk.search.index import QueryWord
-from chatdesk.search.passages import QuestionTerms
+from chatdesk.search.index import QueryWord, Question
+from chatdesk.search.passages import overlap
 from chatdesk.search.vocabulary import FILLER, Vocabulary
 
 
@@ -55,20 +55,20 @@ def test_short_typos_are_not_guessed() -> None:
 
 
 def test_a_short_passage_that_is_the_question_beats_a_long_one_that_contains_it() -> None:
-    question = QuestionTerms([QueryWord(2.0, {1: 1.0}, False), QueryWord(1.0, {2: 1.0}, False)])
+    question = Question([QueryWord(2.0, {1: 1.0}, False), QueryWord(1.0, {2: 1.0}, False)])
     short = [(frozenset({1, 2}), 3.0)]
     long = [(frozenset({1, 2, 3, 4, 5}), 9.0)]
 
-    short_cover, short_jaccard = question.overlap(short)
-    long_cover, long_jaccard = question.overlap(long)
+    short_cover, short_jaccard = overlap(question, short)
+    long_cover, long_jaccard = overlap(question, long)
 
     assert short_cover == long_cover == 1.0  # both hold the whole question
     assert short_jaccard == 1.0 and long_jaccard < 0.5  # only one *is* it
 
 
 def test_a_typo_in_the_question_counts_by_its_similarity() -> None:
-    question = QuestionTerms([QueryWord(2.0, {1: 0.8}, False), QueryWord(2.0, {2: 1.0}, False)])
-    cover, _ = question.overlap([(frozenset({1}), 2.0)])
+    question = Question([QueryWord(2.0, {1: 0.8}, False), QueryWord(2.0, {2: 1.0}, False)])
+    cover, _ = overlap(question, [(frozenset({1}), 2.0)])
     assert cover == 0.4  # half the weight, matched at 0.8
 
 

@@ -30,6 +30,7 @@ from chatdesk.textnorm import strip_urls, words
 
 _TITLE = 1 << 32  # packed field counts: one title occurrence (body in the low 32 bits)
 _TAGS = 1 << 48  # one tag occurrence
+_NOTHING = (0.0, 0.0)
 
 
 class Searchable(Protocol):
@@ -49,6 +50,23 @@ class QueryWord:
     weight: float  # the word's IDF (its best form's), or the unknown-word IDF
     forms: dict[int, float]  # term id -> similarity (1.0 exact, less for typo matches)
     weak: bool  # a stop word: it re-ranks candidates but never selects one
+
+
+class Question:
+    """A question's words arranged for scoring many articles and passages: one set
+    intersection finds the terms an article or passage shares with the question, and only
+    those are looked at."""
+
+    def __init__(self, qwords: list[QueryWord]) -> None:
+        self.words = qwords
+        self.weights = [q.weight for q in qwords]
+        self.total = sum(self.weights)
+        self.strong_weight = sum(q.weight for q in qwords if not q.weak)
+        self.every: frozenset[int] = frozenset().union(*(q.forms for q in qwords))
+        self.lookup: dict[int, list[tuple[int, float]]] = {}  # term -> (word, similarity)
+        for index, qword in enumerate(qwords):
+            for term, similarity in qword.forms.items():
+                self.lookup.setdefault(term, []).append((index, similarity))
 
 
 class TermIndex:
@@ -171,7 +189,7 @@ class TermIndex:
         )
         return value * (self.tuning.k1 + 1) / (value + self.tuning.k1)
 
-    def query_words(self, query: str, lang: str | None) -> list[QueryWord]:
+    def question(self, query: str, lang: str | None) -> Question:
         """The question's distinct words (chat filler dropped) with their terms and weights."""
         vocabulary = self.vocabulary
         stops = stop_words(lang)
@@ -192,13 +210,22 @@ class TermIndex:
             unknown = 0.0 if weak else self.unknown_idf
             weight = max((self.idf[term] for term in forms), default=unknown)
             result.append(QueryWord(weight, forms, weak))
-        return result
+        return Question(result)
 
-    def select(self, qwords: list[QueryWord], pool: int) -> list[int]:
+    def select(self, question: Question, pool: int) -> list[int]:
         """The ``pool`` articles the question's words reach through postings, best first:
         per word its best form's IDF x similarity x BM25F impact, summed over the words."""
         selected: dict[int, float] = {}
-        for qword in qwords:
+        for qword in question.words:
+            if len(qword.forms) == 1:  # the common case: one form, no best-of to keep
+                [(term, similarity)] = qword.forms.items()
+                posting = self._postings.get(term)
+                if posting is not None:
+                    factor = similarity * self.idf[term]
+                    get = selected.get
+                    for doc, impact in zip(*posting, strict=True):
+                        selected[doc] = get(doc, 0.0) + factor * impact
+                continue
             best: dict[int, float] = {}
             for term, similarity in qword.forms.items():
                 posting = self._postings.get(term)
@@ -214,22 +241,24 @@ class TermIndex:
                 selected[doc] = selected.get(doc, 0.0) + value
         return sorted(selected, key=selected.__getitem__, reverse=True)[:pool]
 
-    def score(self, doc: int, qwords: list[QueryWord]) -> tuple[float, float]:
+    def score(self, doc: int, question: Question) -> tuple[float, float]:
         """``doc``'s exact BM25F score over every query word and field, and the IDF weight
         of the strong query words it contains (typo matches counted by similarity)."""
         start, end = self._fwd_offsets[doc], self._fwd_offsets[doc + 1]
         forward = dict(zip(self._fwd_terms[start:end], self._fwd_counts[start:end], strict=True))
-        idf, impact = self.idf, self.impact
+        idf, lookup = self.idf, question.lookup
+        best: dict[int, tuple[float, float]] = {}  # query word -> (value, similarity)
+        for term in question.every.intersection(forward):
+            impact = self.impact(doc, forward[term])
+            for index, similarity in lookup[term]:
+                value = similarity * idf[term] * impact
+                if value > best.get(index, _NOTHING)[0]:
+                    best[index] = (value, similarity)
         lexical = covered = 0.0
-        for qword in qwords:
-            best_value = best_similarity = 0.0
-            for term, similarity in qword.forms.items():
-                packed = forward.get(term)
-                if packed is not None:
-                    value = similarity * idf[term] * impact(doc, packed)
-                    if value > best_value:
-                        best_value, best_similarity = value, similarity
-            lexical += best_value
-            if not qword.weak:
-                covered += qword.weight * best_similarity
+        words, weights = question.words, question.weights
+        for index in sorted(best):  # in question order: the same sums every time
+            value, similarity = best[index]
+            lexical += value
+            if not words[index].weak:
+                covered += weights[index] * similarity
         return lexical, covered

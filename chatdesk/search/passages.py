@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from rapidfuzz import process
 
-from chatdesk.search.index import QueryWord, Searchable
+from chatdesk.search.index import Question, Searchable
 from chatdesk.search.vocabulary import Vocabulary
 from chatdesk.textnorm import words
 
@@ -69,40 +69,32 @@ class Passages:
         return found
 
 
-class QuestionTerms:
-    """A question's words arranged for overlap with many passages: one set intersection per
-    passage finds the shared terms, and only those are looked at."""
-
-    def __init__(self, qwords: list[QueryWord]) -> None:
-        self.weights = [q.weight for q in qwords]
-        self.total = sum(self.weights)
-        self.every: frozenset[int] = frozenset().union(*(q.forms for q in qwords))
-        self._lookup: dict[int, list[tuple[int, float]]] = {}  # term -> (word, similarity)
-        for index, qword in enumerate(qwords):
-            for term, similarity in qword.forms.items():
-                self._lookup.setdefault(term, []).append((index, similarity))
-
-    def overlap(self, passages: PassageTerms) -> tuple[float, float]:
-        """The most of the question's weight one passage holds (0..1), and the best
-        weighted Jaccard of question and passage (0..1)."""
-        best_cover = best_jaccard = 0.0
-        total, weights, lookup = self.total, self.weights, self._lookup
-        for terms, weight in passages:
-            shared = self.every.intersection(terms)
-            if not shared:
-                continue
-            similar: dict[int, float] = {}
-            for term in shared:
-                for index, similarity in lookup[term]:
-                    if similarity > similar.get(index, 0.0):
-                        similar[index] = similarity
-            matched = 0.0
-            for index in sorted(similar):  # in question order: the same sum every time
-                matched += weights[index] * similar[index]
-            if matched:
-                best_cover = max(best_cover, matched / total)
-                best_jaccard = max(best_jaccard, matched / (total + weight - matched))
-        return min(best_cover, 1.0), min(best_jaccard, 1.0)
+def overlap(question: Question, passages: PassageTerms) -> tuple[float, float]:
+    """The most of the question's weight one passage holds (0..1), and the best weighted
+    Jaccard of question and passage (0..1)."""
+    best_cover = best_jaccard = 0.0
+    total, weights, lookup, every = (
+        question.total,
+        question.weights,
+        question.lookup,
+        question.every,
+    )
+    for terms, weight in passages:
+        shared = every.intersection(terms)
+        if not shared:
+            continue
+        similar: dict[int, float] = {}
+        for term in shared:
+            for index, similarity in lookup[term]:
+                if similarity > similar.get(index, 0.0):
+                    similar[index] = similarity
+        matched = 0.0
+        for index in sorted(similar):  # in question order: the same sum every time
+            matched += weights[index] * similar[index]
+        if matched:
+            best_cover = max(best_cover, matched / total)
+            best_jaccard = max(best_jaccard, matched / (total + weight - matched))
+    return min(best_cover, 1.0), min(best_jaccard, 1.0)
 
 
 @lru_cache(maxsize=_CACHE)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from chatdesk.search.index import Searchable, TermIndex
-from chatdesk.search.passages import Passages, QuestionTerms, best_similarity
+from chatdesk.search.passages import Passages, best_similarity, overlap
 from chatdesk.search.tuning import DEFAULT_TUNING, Tuning
 from chatdesk.textnorm import words
 
@@ -52,22 +52,21 @@ class SearchIndex:
         """The best ``candidates`` articles of the lexical pass with their ranking signals,
         unranked and ungated (the benchmark uses it to calibrate)."""
         t = self.tuning
-        qwords = self._terms.query_words(query, lang)
-        strong_weight = sum(q.weight for q in qwords if not q.weak)
+        question = self._terms.question(query, lang)
+        strong_weight = question.strong_weight
         if strong_weight <= 0:
             return []
         scored = []
-        for doc in self._terms.select(qwords, t.pool):
-            lexical, covered = self._terms.score(doc, qwords)
+        for doc in self._terms.select(question, t.pool):
+            lexical, covered = self._terms.score(doc, question)
             if covered:  # an article that shares only stop words is no suggestion
                 scored.append((lexical, covered, doc))
         scored.sort(reverse=True)
-        question = QuestionTerms(qwords)
         folded = " ".join(words(query))
         max_lexical = question.total * (t.k1 + 1)
         result = []
         for lexical, covered, doc in scored[: t.candidates]:
-            cover, jaccard = question.overlap(self._passages.terms(doc))
+            cover, jaccard = overlap(question, self._passages.terms(doc))
             result.append(
                 Candidate(
                     position=doc,
