@@ -396,12 +396,68 @@ def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
     print(f"| {size:,} | queries timed | {len(queries)} | {len(few)} | |", flush=True)
 
 
+BUNDLED_QUESTIONS = [
+    ("I forgot my password and cannot log in", "password-reset"),
+    ("Export to Excel fails on the monthly report", "export-import"),
+    ("The export spinner keeps turning and no file is ever downloaded", "export-import"),
+    ("my account is locked after too many attempts", "account-locked"),
+    ("the app is very slow today", "slow-application"),
+    ("how do I reopen a solved ticket", "reopen-solved-ticket"),
+    ("can I attach a screenshot bigger than 10 MB", "attachments"),
+    ("the whole site is down for everyone", "urgent-site-down"),
+    ("wachtwoord vergeten, ik kan niet inloggen", "password-reset"),
+    ("export naar Excel mislukt", "export-import"),
+    ("mijn account is geblokkeerd", "account-locked"),
+    ("wanneer is de servicedesk bereikbaar", "support-hours"),
+    ("ik wil een afgesloten ticket heropenen", "follow-up-closed-ticket"),
+    ("printen naar pdf geeft een lege pagina", "printing-pdf"),
+    ("good morning", None),
+    ("asdf qwerty", None),
+]
+
+
+def measure_bundled(folder: Path, tuning: Tuning, rounds: int = 25) -> None:
+    """Speed rows for the bundled knowledge base: what the bot searches by default, with
+    questions in English and Dutch; a hit is the right topic in either language."""
+    articles = scan(folder).articles
+    gc.collect()
+    start = time.perf_counter()
+    kb = KnowledgeBase(articles, tuning)
+    build_s = time.perf_counter() - start
+    baseline = DifflibBaseline(articles, cutoff=0.0)
+    questions = BUNDLED_QUESTIONS * rounds
+
+    def topics(ranked: list[str]) -> list[str]:
+        return [ident.partition("/")[2] for ident in ranked]
+
+    def ours(query: str) -> list[str]:
+        return topics([m.article.id for m in kb.search(query, limit=3)])
+
+    ours(questions[0][0])  # warm up once
+    our_ms, our_hits = timed_queries(ours, questions)
+    base_ms, base_hits = timed_queries(lambda q: topics(baseline.rank(q, 3)), questions)
+    label = f"{len(articles)} (bundled)"
+    rows = [
+        ("index build (s)", build_s, 0.0, "{:.3f}"),
+        ("latency median (ms)", statistics.median(our_ms), statistics.median(base_ms), "{:.2f}"),
+        ("latency p95 (ms)", p95(our_ms), p95(base_ms), "{:.2f}"),
+        ("top-3 hit rate", our_hits, base_hits, "{:.2f}"),
+    ]
+    for name, mine, theirs, fmt in rows:
+        ratio = f"{theirs / mine:.1f}x" if mine > 0 and theirs > 0 and "hit" not in name else ""
+        print(f"| {label} | {name} | {fmt.format(mine)} | {fmt.format(theirs)} | {ratio} |")
+    print(f"| {label} | queries timed | {len(questions)} | {len(questions)} | |", flush=True)
+
+
 def scale(sizes: Sequence[int], queries_per_size: int, tuning: Tuning) -> None:
     print("## Speed at scale (generated English bases, one core)\n")
     print(
         "| articles | measure | chatdesk | difflib titles | ratio (difflib / chatdesk) |\n"
         "| ---: | --- | ---: | ---: | ---: |"
     )
+    bundled = REPO_ROOT / "knowledge"
+    if bundled.is_dir():
+        measure_bundled(bundled, tuning)
     for size in sizes:
         measure_size(size, queries_per_size, tuning)
     print()
