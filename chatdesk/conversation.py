@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Insert, Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,6 +36,15 @@ def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
     return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def ignoring_conflicts(table: Table) -> dict[str, Insert]:
+    """``INSERT .. ON CONFLICT DO NOTHING`` into ``table``, built once for each database we
+    run on; pick one with ``[session.get_bind().dialect.name]``."""
+    return {
+        "sqlite": sqlite_insert(table).on_conflict_do_nothing(),
+        "postgresql": postgresql_insert(table).on_conflict_do_nothing(),
+    }
+
+
 # The statements of every turn are built once, with bound parameters, so a turn only binds
 # values: building a statement and computing its cache key cost more than running it.
 _LOAD = (
@@ -47,6 +56,7 @@ _LOAD = (
     )
     .with_for_update()
 )
+_CREATE = ignoring_conflicts(TABLE)
 _SAVE = update(TABLE).where(TABLE.c.id == bindparam("k_id"))
 
 
@@ -56,7 +66,7 @@ def load(session: Session, event: InboundEvent, now: datetime) -> ConversationSt
     row = session.execute(_LOAD, key).first()
     if row is None:
         session.execute(
-            dialect_insert(session)(TABLE).on_conflict_do_nothing(),
+            _CREATE[session.get_bind().dialect.name],
             {
                 "platform": event.platform,
                 "chat_id": event.chat_id,

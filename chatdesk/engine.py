@@ -14,8 +14,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,14 +34,11 @@ HANDLERS = {**intake.HANDLERS, **followup.HANDLERS, **lifecycle.HANDLERS}
 
 # Statements of every turn, built once with bound parameters (see conversation.py).
 _PROCESSED = ProcessedEvent.__table__
-_RECORD_DELIVERY = (
-    sqlite_insert(_PROCESSED).on_conflict_do_nothing().returning(_PROCESSED.c.event_id)
-)
-_RECORD_DELIVERY_PG = (
-    postgresql_insert(_PROCESSED).on_conflict_do_nothing().returning(_PROCESSED.c.event_id)
-)
-_CREATE_REQUESTER = sqlite_insert(Requester.__table__).on_conflict_do_nothing()
-_CREATE_REQUESTER_PG = postgresql_insert(Requester.__table__).on_conflict_do_nothing()
+_RECORD_DELIVERY = {
+    dialect: statement.returning(_PROCESSED.c.event_id)
+    for dialect, statement in conversations.ignoring_conflicts(_PROCESSED).items()
+}
+_CREATE_REQUESTER = conversations.ignoring_conflicts(Requester.__table__)
 _REQUESTER = select(Requester).where(
     Requester.platform == bindparam("k_platform"),
     Requester.platform_user_id == bindparam("k_user_id"),
@@ -132,8 +127,7 @@ class Desk:
         """
         if event.event_id is None:
             return True
-        postgresql = session.get_bind().dialect.name == "postgresql"
-        statement = _RECORD_DELIVERY_PG if postgresql else _RECORD_DELIVERY
+        statement = _RECORD_DELIVERY[session.get_bind().dialect.name]
         values = {
             "platform": event.platform,
             "event_id": event.event_id,
@@ -162,9 +156,8 @@ class Desk:
         if requester is None:
             # INSERT .. ON CONFLICT DO NOTHING: when a concurrent turn created this requester
             # meanwhile (PostgreSQL waits for it), its row is the one read back.
-            postgresql = session.get_bind().dialect.name == "postgresql"
             session.execute(
-                _CREATE_REQUESTER_PG if postgresql else _CREATE_REQUESTER,
+                _CREATE_REQUESTER[session.get_bind().dialect.name],
                 {
                     "platform": event.platform,
                     "platform_user_id": event.user_id,
