@@ -87,15 +87,7 @@ def create(
         session.execute(
             _INSERT_ATTACHMENT,
             [
-                {
-                    "ticket_id": ticket_id,
-                    "name": attachment.name,
-                    "content_type": attachment.content_type,
-                    "size": attachment.size,
-                    "platform": draft.platform,
-                    "file_ref": attachment.file_ref,
-                    "created_at": now,
-                }
+                {"ticket_id": ticket_id, **_attachment_row(attachment, draft.platform, now)}
                 for attachment in attachments
             ],
         )
@@ -166,21 +158,22 @@ def add_comment(
 def attach(
     session: Session, ticket: Ticket, attachment: Attachment, platform: str, now: datetime
 ) -> TicketAttachment:
-    stored = _stored(attachment, platform, now)
+    stored = TicketAttachment(**_attachment_row(attachment, platform, now))
     ticket.attachments.append(stored)
     ticket.updated_at = now
     return stored
 
 
-def _stored(attachment: Attachment, platform: str, now: datetime) -> TicketAttachment:
-    return TicketAttachment(
-        name=attachment.name,
-        content_type=attachment.content_type,
-        size=attachment.size,
-        platform=platform,
-        file_ref=attachment.file_ref,
-        created_at=now,
-    )
+def _attachment_row(attachment: Attachment, platform: str, now: datetime) -> dict:
+    """The stored columns of an attachment (whether added as an ORM object or a row)."""
+    return {
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "platform": platform,
+        "file_ref": attachment.file_ref,
+        "created_at": now,
+    }
 
 
 def set_status(ticket: Ticket, target: str, changed_by: str, now: datetime) -> None:
