@@ -357,6 +357,18 @@ def measure_memory(build: Callable[[], object]) -> tuple[object, float]:
     return built, (after - before) / 2**20
 
 
+def print_rows(
+    label: str, rows: Sequence[tuple[str, float, float, str]], ours_timed: int, theirs_timed: int
+) -> None:
+    """One table row per measure (ours, difflib's, the ratio for times and sizes), then how
+    many queries each side was timed on."""
+    for name, mine, theirs, fmt in rows:
+        plain = "hit" in name or "silenced" in name
+        ratio = f"{theirs / mine:.1f}x" if mine > 0 and theirs > 0 and not plain else ""
+        print(f"| {label} | {name} | {fmt.format(mine)} | {fmt.format(theirs)} | {ratio} |")
+    print(f"| {label} | queries timed | {ours_timed} | {theirs_timed} | |", flush=True)
+
+
 def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
     """Print the speed rows for one generated base of ``size`` articles."""
     articles = generate_articles(size)
@@ -390,10 +402,7 @@ def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
         ("latency p95 (ms)", p95(our_ms), p95(base_ms), "{:.2f}"),
         ("top-3 hit rate", our_hits, base_hits, "{:.2f}"),
     ]
-    for label, mine, theirs, fmt in rows:
-        ratio = f"{theirs / mine:.1f}x" if mine > 0 and "hit" not in label else ""
-        print(f"| {size:,} | {label} | {fmt.format(mine)} | {fmt.format(theirs)} | {ratio} |")
-    print(f"| {size:,} | queries timed | {len(queries)} | {len(few)} | |", flush=True)
+    print_rows(f"{size:,}", rows, len(queries), len(few))
 
 
 BUNDLED_QUESTIONS = [
@@ -455,11 +464,7 @@ def measure_bundled(folder: Path, tuning: Tuning, rounds: int = 25) -> None:
         ("top-3 hit rate", our_hits, base_hits, "{:.2f}"),
         (f"off-topic silenced (of {len(off_topic)})", our_silent, base_silent, "{:.2f}"),
     ]
-    for name, mine, theirs, fmt in rows:
-        plain = "hit" in name or "silenced" in name
-        ratio = f"{theirs / mine:.1f}x" if mine > 0 and theirs > 0 and not plain else ""
-        print(f"| {label} | {name} | {fmt.format(mine)} | {fmt.format(theirs)} | {ratio} |")
-    print(f"| {label} | queries timed | {len(questions)} | {len(questions)} | |", flush=True)
+    print_rows(label, rows, len(questions), len(questions))
 
 
 def scale(sizes: Sequence[int], queries_per_size: int, tuning: Tuning) -> None:

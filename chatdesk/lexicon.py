@@ -59,7 +59,7 @@ def normalise(text: str) -> str:
 
 PLEASANTRIES = frozenset(
     """how are you doing going is it all what whats s up anyone anybody someone there here
-    everyone i am me we my friend bot hoe gaat het met je jou u alles goed is er iemand daar
+    everyone i am me we my friend bot hoe gaat het met je jou u alles goed er iemand daar
     wat ben jij hier""".split()
 )
 """Words that, beside small talk, make a pleasantry ("good morning, how are you?", "hoe
