@@ -211,6 +211,13 @@ def test_a_dutch_question_finds_the_dutch_article_first(base: Path) -> None:
     assert ids(kb, "connect vpn from home", lang="en")[0] == "en/vpn"
 
 
+def test_a_dutch_compound_finds_the_article_of_its_parts(base: Path) -> None:
+    """Dutch glues words together; "werkaccount" and "vpnverbinding" are one word each."""
+    kb = KnowledgeBase.load(base)
+    assert ids(kb, "vpnverbinding thuis", lang="nl")[0] == "nl/vpn"
+    assert ids(kb, "wachtwoordherstellink", lang="nl")[0] == "nl/password-reset"
+
+
 def test_a_strong_match_in_the_other_language_may_still_appear(base: Path) -> None:
     kb = KnowledgeBase.load(base)
     assert "en/printer" in ids(kb, "printer paper", lang="nl")

@@ -87,3 +87,57 @@ def test_search_is_ranked_with_the_gate_applied() -> None:
         found, gate = index.ranked(question)
         assert index.search(question) == (found if gate >= DEFAULT_TUNING.threshold else [])
     assert index.ranked("the") == ([], 0.0)  # stop words alone select nothing
+
+
+DUTCH = [
+    dataclasses.replace(article, lang="nl")
+    for article in (
+        make("locked", "Account geblokkeerd", "Na vijf pogingen volgt een blokkade.", ("account",)),
+        make("form", "Het formulier opslaan", "Een aanmelding bewaar je met Opslaan.", ()),
+        make("password", "Wachtwoord vergeten", "Vraag een herstellink aan.", ("wachtwoord",)),
+    )
+]
+
+
+def ids_for(index: SearchIndex, articles: list[Article], query: str, lang: str | None) -> list[str]:
+    return [articles[position].id for position, _ in index.ranked(query, lang)[0]]
+
+
+def test_a_dutch_compound_is_read_as_the_two_words_it_is_glued_from() -> None:
+    index = SearchIndex(DUTCH)
+    assert ids_for(index, DUTCH, "accountblokkade", "nl")[:1] == ["locked"]
+    # with a linking "s" between the parts
+    assert ids_for(index, DUTCH, "aanmeldingsformulier", "nl")[:1] == ["form"]
+
+
+def test_a_compound_with_an_unknown_tail_still_finds_its_head() -> None:
+    """The base never says "herstel" on its own; "wachtwoord" is still evidence."""
+    index = SearchIndex(DUTCH)
+    assert ids_for(index, DUTCH, "wachtwoordherstel", "nl")[:1] == ["password"]
+
+
+def test_compounds_are_only_split_in_a_language_that_writes_them() -> None:
+    """English glued words are rarely compounds ("divide" is not "div" + "ide"), and a
+    question with no language is not split either."""
+    index = SearchIndex(DUTCH)
+    assert ids_for(index, DUTCH, "accountblokkade", "en") == []
+    assert ids_for(index, DUTCH, "accountblokkade", None) == []
+
+
+def test_the_vocabulary_prefers_two_known_parts_and_the_longest_head() -> None:
+    vocabulary = Vocabulary()
+    vocabulary.ids(["wacht", "wachtwoord", "woord", "herstel", "account", "status"], "nl")
+    vocabulary.seal(DEFAULT_TUNING.fuzzy_min_length)
+    langs = ("nl",)
+    stops: frozenset[str] = frozenset()
+
+    assert vocabulary.compound_parts("wachtwoordherstel", stops, langs, 3) == (
+        "wachtwoord",
+        "herstel",
+    )
+    assert vocabulary.compound_parts("accountstatus", stops, langs, 3) == ("account", "status")
+    assert vocabulary.compound_parts("wachtwoordkwijt", stops, langs, 3) == (
+        "wachtwoord",
+        "kwijt",
+    )
+    assert vocabulary.compound_parts("pizzabezorger", stops, langs, 3) is None

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chatdesk.search.tuning import Tuning
-from chatdesk.search.vocabulary import FILLER, Vocabulary
+from chatdesk.search.vocabulary import COMPOUNDING, FILLER, Vocabulary
 from chatdesk.stopwords import CHAT_FILLER, stop_words
 from chatdesk.textnorm import strip_urls, words
 
@@ -195,9 +195,13 @@ class TermIndex:
         stops = stop_words(lang)
         known = vocabulary.stemmers.languages
         stem_langs = (lang,) if lang in known else known
+        compounds = lang in COMPOUNDING
         result = []
         seen = set()
-        for word in words(strip_urls(query)):
+        pending = words(strip_urls(query))
+        pending.reverse()  # popped from the end: question order, compound parts in place
+        while pending:
+            word = pending.pop()
             if word in CHAT_FILLER or word in seen:
                 continue
             seen.add(word)
@@ -205,6 +209,13 @@ class TermIndex:
             forms = vocabulary.exact_forms(word, weak, stem_langs)
             if not forms and not weak and len(word) >= self.tuning.fuzzy_min_length:
                 forms = vocabulary.typo_forms(word, self.tuning)
+                if not forms and compounds and len(word) >= 2 * self.tuning.compound_min_part:
+                    parts = vocabulary.compound_parts(
+                        word, stops, stem_langs, self.tuning.compound_min_part
+                    )
+                    if parts is not None:  # read as its two words instead
+                        pending.extend(reversed(parts))
+                        continue
             # An unknown content word counts fully against the match (it may be what the
             # question is about); an unknown stop word is no evidence either way.
             unknown = 0.0 if weak else self.unknown_idf

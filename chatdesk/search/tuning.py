@@ -21,6 +21,7 @@ class Tuning:
     fuzzy_min_length: int = 4  # shorter words are never typo-matched: too many neighbours
     fuzzy_cutoff: float = 75.0  # rapidfuzz ratio a typo candidate needs
     fuzzy_per_word: int = 10  # at most this many vocabulary words stand in for one typo
+    compound_min_part: int = 3  # an unknown word splits into two known words this long
     posting_cap: int = 2000  # postings kept per term (highest impact first)
     pool: int = 100  # articles scored exactly after selection by their strong words
     candidates: int = 10  # articles re-scored with rapidfuzz after the lexical pass

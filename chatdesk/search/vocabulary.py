@@ -7,7 +7,9 @@ is not indexed at all.
 
 A query word finds its terms three ways: its folded surface form, its stem in the asker's
 language (or every language when none is given), and, for a content word the index has
-never seen, the vocabulary words one edit away (a typo). Typos are found through a
+never seen, the vocabulary words one edit away (a typo), or, failing that and in a
+language that writes compounds as one word, the two known words it is glued from
+("accountblokkade" is "account" + "blokkade"). Typos are found through a
 symmetric-deletion table (every strong word with one letter removed), so a misspelling
 costs a few dictionary look-ups instead of a scan of the vocabulary; rapidfuzz then grades
 the few candidates.
@@ -24,6 +26,9 @@ from chatdesk.stopwords import CHAT_FILLER, stop_words
 from chatdesk.textnorm import Stemmers
 
 FILLER = -1  # the term id of chat filler: counted nowhere
+# Languages that write compounds as one word. English mostly does not, and there splitting
+# unknown words does more harm than good ("divide" is not "div" + "ide").
+COMPOUNDING = frozenset({"nl"})
 
 
 class Vocabulary:
@@ -110,6 +115,38 @@ class Vocabulary:
                 if term not in self.weak:
                     forms[term] = max(forms.get(term, 0.0), score / 100)
         return forms
+
+    def compound_parts(
+        self, word: str, stops: frozenset[str], langs: Iterable[str], min_part: int
+    ) -> tuple[str, str] | None:
+        """The two words ``word`` is glued from, each at least ``min_part`` letters, or
+        ``None``. Best is two known content words (as written or stemmed in ``langs``); a
+        Dutch linking "s" between them ("aanmeldingsformulier") is allowed. Failing that, a
+        known head with an unknown tail ("wachtwoordherstel" when the base only says
+        "herstellink"): the head is evidence and the tail still counts as an unknown word.
+        Of several splits the longest head wins, so "wachtwoordherstel" is not read as
+        "wacht" + "woordherstel".
+        """
+        langs = tuple(langs)
+        fallback = None
+        for cut in range(len(word) - min_part, min_part - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            if not self._strong(head, stops, langs):
+                head = head[:-1]  # a linking "s"?
+                if not (
+                    word[cut - 1] == "s" and cut > min_part and self._strong(head, stops, langs)
+                ):
+                    continue
+            if self._strong(tail, stops, langs):
+                return head, tail
+            fallback = fallback or (head, tail)
+        return fallback
+
+    def _strong(self, word: str, stops: frozenset[str], langs: tuple[str, ...]) -> bool:
+        """Whether ``word`` is a known content word, as written or stemmed in ``langs``."""
+        if word in stops or word in CHAT_FILLER:
+            return False
+        return any(term not in self.weak for term in self.exact_forms(word, False, langs))
 
 
 def deletions(word: str) -> list[str]:
