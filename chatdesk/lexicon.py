@@ -60,10 +60,13 @@ def normalise(text: str) -> str:
 PLEASANTRIES = frozenset(
     """how are you doing going is it all what whats s up anyone anybody someone there here
     everyone i am me we my friend bot hoe gaat het met je jou u alles goed er iemand daar
-    wat ben jij hier""".split()
+    wat ben jij hier who wie a an real human robot mens echt een can kun kan tell vertel
+    joke grap mop time laat today vandaag""".split()
 )
 """Words that, beside small talk, make a pleasantry ("good morning, how are you?", "hoe
-gaat het?", "is anyone there?") rather than a question: none of them names a problem."""
+gaat het?", "is anyone there?", "are you a bot?", "tell me a joke", "hoe laat is het?")
+rather than a question: none of them names a problem, so a sentence made only of them
+gets the help hint instead of an intake with articles about something else."""
 
 
 def is_small_talk(text: str) -> bool:

@@ -187,7 +187,18 @@ def test_small_talk_gets_a_hint_not_a_ticket(chat):
 
 @pytest.mark.parametrize(
     "text",
-    ["Good morning, how are you?", "hoe gaat het?", "Is anyone there?", "Hallo, is er iemand?"],
+    [
+        "Good morning, how are you?",
+        "hoe gaat het?",
+        "Is anyone there?",
+        "Hallo, is er iemand?",
+        "Are you a bot?",
+        "Ben jij een echt mens?",
+        "tell me a joke",
+        "Vertel een mop",
+        "What time is it?",
+        "hoe laat is het",
+    ],
 )
 def test_a_pleasantry_gets_a_hint_not_suggestions(chat, text):
     chat.say(text)
@@ -195,8 +206,16 @@ def test_a_pleasantry_gets_a_hint_not_suggestions(chat, text):
     assert chat.choices == []
 
 
-def test_a_greeting_with_a_problem_in_it_is_a_problem(chat):
-    chat.say("Good morning, my export to Excel fails")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Good morning, my export to Excel fails",
+        "Are you a bot? My export to Excel fails",
+        "The export takes a long time today",
+    ],
+)
+def test_a_greeting_with_a_problem_in_it_is_a_problem(chat, text):
+    chat.say(text)
     assert "articles" in chat.text.lower()
 
 
