@@ -124,6 +124,13 @@ def test_compounds_are_only_split_in_a_language_that_writes_them() -> None:
     assert ids_for(index, DUTCH, "accountblokkade", None) == []
 
 
+def test_a_word_longer_than_any_real_one_is_neither_typo_matched_nor_split() -> None:
+    """Both cost time in proportion to the length; a pasted run of letters is no word."""
+    index = SearchIndex(DUTCH)
+    assert ids_for(index, DUTCH, "accountblokkade" * 3, "nl") == []
+    assert ids_for(index, DUTCH, "accountblokkade" * 2, "nl")[:1] == ["locked"]
+
+
 def test_the_vocabulary_prefers_two_known_parts_and_the_longest_head() -> None:
     vocabulary = Vocabulary()
     vocabulary.ids(["wacht", "wachtwoord", "woord", "herstel", "account", "status"], "nl")

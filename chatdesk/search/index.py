@@ -191,6 +191,7 @@ class TermIndex:
 
     def question(self, query: str, lang: str | None) -> Question:
         """The question's distinct words (chat filler dropped) with their terms and weights."""
+        t = self.tuning
         vocabulary = self.vocabulary
         stops = stop_words(lang)
         known = vocabulary.stemmers.languages
@@ -207,12 +208,10 @@ class TermIndex:
             seen.add(word)
             weak = word in stops
             forms = vocabulary.exact_forms(word, weak, stem_langs)
-            if not forms and not weak and len(word) >= self.tuning.fuzzy_min_length:
-                forms = vocabulary.typo_forms(word, self.tuning)
-                if not forms and compounds and len(word) >= 2 * self.tuning.compound_min_part:
-                    parts = vocabulary.compound_parts(
-                        word, stops, stem_langs, self.tuning.compound_min_part
-                    )
+            if not forms and not weak and t.fuzzy_min_length <= len(word) <= t.fuzzy_max_length:
+                forms = vocabulary.typo_forms(word, t)
+                if not forms and compounds and len(word) >= 2 * t.compound_min_part:
+                    parts = vocabulary.compound_parts(word, stops, stem_langs, t.compound_min_part)
                     if parts is not None:  # read as its two words instead
                         pending.extend(reversed(parts))
                         continue

@@ -19,6 +19,9 @@ class Tuning:
     k1: float = 2.0
     b: float = 0.75
     fuzzy_min_length: int = 4  # shorter words are never typo-matched: too many neighbours
+    # Longer "words" (a pasted hash, a run of letters) are neither typo-matched nor split into
+    # compounds: no real word is that long, and both cost time in proportion to the length.
+    fuzzy_max_length: int = 40
     fuzzy_cutoff: float = 75.0  # rapidfuzz ratio a typo candidate needs
     fuzzy_per_word: int = 10  # at most this many vocabulary words stand in for one typo
     compound_min_part: int = 3  # an unknown word splits into two known words this long

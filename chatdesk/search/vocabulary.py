@@ -120,30 +120,35 @@ class Vocabulary:
         self, word: str, stops: frozenset[str], langs: Iterable[str], min_part: int
     ) -> tuple[str, str] | None:
         """The two words ``word`` is glued from, each at least ``min_part`` letters, or
-        ``None``. Best is two known content words (as written or stemmed in ``langs``); a
-        Dutch linking "s" between them ("aanmeldingsformulier") is allowed. Failing that, a
-        known head with an unknown tail ("wachtwoordherstel" when the base only says
-        "herstellink"): the head is evidence and the tail still counts as an unknown word.
-        Of several splits the longest head wins, so "wachtwoordherstel" is not read as
-        "wacht" + "woordherstel".
+        ``None``. The head must be a content word the index has seen as written (compounds
+        put their head in its plain form), optionally followed by a Dutch linking "s"
+        ("aanmeldingsformulier"); best is a tail known as written or stemmed in ``langs``.
+        Failing that, a known head with an unknown tail ("wachtwoordherstel" when the base
+        only says "herstellink"): the head is evidence and the tail still counts as an
+        unknown word. Of several splits the longest head wins, so "wachtwoordherstel" is not
+        read as "wacht" + "woordherstel". Only the tails of known heads are stemmed: the
+        stemmer is the costly step.
         """
         langs = tuple(langs)
         fallback = None
         for cut in range(len(word) - min_part, min_part - 1, -1):
             head, tail = word[:cut], word[cut:]
-            if not self._strong(head, stops, langs):
-                head = head[:-1]  # a linking "s"?
-                if not (
-                    word[cut - 1] == "s" and cut > min_part and self._strong(head, stops, langs)
-                ):
+            if not self._seen_strong(head, stops):
+                head = word[: cut - 1]  # a linking "s"?
+                if not (word[cut - 1] == "s" and cut > min_part and self._seen_strong(head, stops)):
                     continue
-            if self._strong(tail, stops, langs):
+            if self._seen_strong(tail, stops) or self._stems_strong(tail, stops, langs):
                 return head, tail
             fallback = fallback or (head, tail)
         return fallback
 
-    def _strong(self, word: str, stops: frozenset[str], langs: tuple[str, ...]) -> bool:
-        """Whether ``word`` is a known content word, as written or stemmed in ``langs``."""
+    def _seen_strong(self, word: str, stops: frozenset[str]) -> bool:
+        """Whether the index has seen ``word``, as written, as a content word."""
+        terms = self.surface.get(word)
+        return bool(terms) and word not in stops and not terms <= self.weak
+
+    def _stems_strong(self, word: str, stops: frozenset[str], langs: tuple[str, ...]) -> bool:
+        """Whether ``word`` stems, in one of ``langs``, to a content word of the index."""
         if word in stops or word in CHAT_FILLER:
             return False
         return any(term not in self.weak for term in self.exact_forms(word, False, langs))
