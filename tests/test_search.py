@@ -148,3 +148,14 @@ def test_the_vocabulary_prefers_two_known_parts_and_the_longest_head() -> None:
         "kwijt",
     )
     assert vocabulary.compound_parts("pizzabezorger", stops, langs, 3) is None
+
+
+def test_an_article_under_half_the_best_score_is_not_suggested_beside_it() -> None:
+    """The invoice article shares one word with the question; the printer article is the
+    answer. Without the relative cut-off the weak one would be listed second."""
+    query = "my printer does not print the invoice"
+    everything = SearchIndex(ARTICLES, dataclasses.replace(DEFAULT_TUNING, relative_cutoff=0.0))
+    assert [ARTICLES[p].id for p, _ in everything.ranked(query)[0]] == ["printer", "invoice"]
+
+    found, _ = SearchIndex(ARTICLES).ranked(query)
+    assert [ARTICLES[p].id for p, _ in found] == ["printer"]

@@ -110,8 +110,9 @@ class SearchIndex:
     def ranked(
         self, query: str, lang: str | None = None, limit: int = 3
     ) -> tuple[list[tuple[int, float]], float]:
-        """The best articles ungated (positions and 0..100 scores, best first) and the gate
-        value of the best of the top three (0 when nothing matched).
+        """The best articles ungated (positions and 0..100 scores, best first; none below
+        ``relative_cutoff`` of the best one's score) and the gate value of the best of the
+        top three (0 when nothing matched).
 
         :meth:`search` is this with the gate applied; the benchmark uses it to show what
         each gate threshold would cost and gain, from one ranking per question.
@@ -126,7 +127,10 @@ class SearchIndex:
         if not ranked:
             return [], 0.0
         gate = max(self.gate_score(c, query) for _, _, c in ranked[:3])
-        return [(c.position, round(100 * score, 1)) for score, _, c in ranked[:limit]], gate
+        floor = ranked[0][0] * self.tuning.relative_cutoff
+        return [
+            (c.position, round(100 * score, 1)) for score, _, c in ranked[:limit] if score >= floor
+        ], gate
 
     def search(
         self, query: str, lang: str | None = None, limit: int = 3
