@@ -10,9 +10,10 @@ Run from the repository root:
 Quality: every set in the eval folder (default ``../shared/eval`` beside the repository, or
 ``--eval-dir``) has ``articles/`` and ``queries.jsonl``; queries with an empty ``relevant``
 list are out of scope, and the right answer is no suggestion at all. For each set it prints
-recall@1, recall@3 and MRR over the answerable queries and the share of out-of-scope queries
-that got no suggestion, for our search and, in the same run, for BM25 (SQLite FTS5 with the
-Porter stemmer, stdlib sqlite3) and for difflib over titles.
+recall@1, recall@3, MRR and the suggestions shown (of at most three) over the answerable
+queries, and the share of out-of-scope queries that got no suggestion, for our search and,
+in the same run, for BM25 (SQLite FTS5 with the Porter stemmer, stdlib sqlite3) and for
+difflib over titles.
 
 Speed: generated knowledge bases (seeded RNG, a support-desk vocabulary, unique product names
 so every article can be told apart) of 1k, 10k and 100k articles; typo'd queries made from a
@@ -57,13 +58,15 @@ class Scores:
     recall3: float
     mrr: float
     silenced: float | None  # share of out-of-scope queries with no suggestion
+    shown: float  # suggestions a customer reads per answerable query (at most three)
     answerable: int
     out_of_scope: int
 
 
 def evaluate(rank: Ranker, queries: Sequence[dict]) -> Scores:
-    """Recall@1, recall@3 and MRR@10 over answerable queries; silence over out-of-scope."""
-    hits1 = hits3 = 0
+    """Recall@1, recall@3, MRR@10 and suggestions shown over answerable queries; silence
+    over out-of-scope ones."""
+    hits1 = hits3 = shown = 0
     reciprocal = 0.0
     answerable = out_of_scope = silenced = 0
     for item in queries:
@@ -74,6 +77,7 @@ def evaluate(rank: Ranker, queries: Sequence[dict]) -> Scores:
             silenced += not ranked
             continue
         answerable += 1
+        shown += len(ranked[:3])
         positions = [i for i, ident in enumerate(ranked[:10]) if ident in relevant]
         if positions:
             first = positions[0]
@@ -85,6 +89,7 @@ def evaluate(rank: Ranker, queries: Sequence[dict]) -> Scores:
         recall3=hits3 / max(answerable, 1),
         mrr=reciprocal / max(answerable, 1),
         silenced=silenced / out_of_scope if out_of_scope else None,
+        shown=shown / max(answerable, 1),
         answerable=answerable,
         out_of_scope=out_of_scope,
     )
@@ -149,9 +154,9 @@ def quality(eval_dir: Path, tuning: Tuning) -> None:
         print(f"no eval folder at {eval_dir.name} (use --eval-dir); quality skipped")
         return
     print(f"## Ranking quality (eval sets in {eval_dir.name}/, answerable queries)\n")
-    header = "| set | method | recall@1 | recall@3 | MRR | out-of-scope silenced |"
+    header = "| set | method | recall@1 | recall@3 | MRR | shown | out-of-scope silenced |"
     print(header)
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, articles, queries in load_sets(eval_dir):
         kb = KnowledgeBase(articles, tuning)
         ungated = KnowledgeBase(articles, dataclasses.replace(tuning, threshold=0.0))
@@ -171,7 +176,7 @@ def quality(eval_dir: Path, tuning: Tuning) -> None:
             silenced = "-" if s.silenced is None else f"{s.silenced:.2f} of {s.out_of_scope}"
             print(
                 f"| {name} ({s.answerable} q) | {label} | {s.recall1:.2f} | {s.recall3:.2f}"
-                f" | {s.mrr:.2f} | {silenced} |"
+                f" | {s.mrr:.2f} | {s.shown:.2f} | {silenced} |"
             )
     print()
 
