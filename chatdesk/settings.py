@@ -20,7 +20,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:
     from chatdesk.hours import SupportHours
 
-BUNDLED_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+_PACKAGE = Path(__file__).resolve().parent
+# The starter knowledge base: knowledge/ beside the package in a checkout (and an editable
+# install); a wheel carries the same files as chatdesk/bundled_knowledge (pyproject.toml).
+BUNDLED_KNOWLEDGE_DIR = next(
+    (
+        folder
+        for folder in (_PACKAGE / "bundled_knowledge", _PACKAGE.parent / "knowledge")
+        if folder.is_dir()
+    ),
+    _PACKAGE.parent / "knowledge",
+)
 PREFIX_PATTERN = re.compile(r"[A-Z][A-Z0-9]{1,9}")
 ENV_PREFIX = "CHATDESK_"
 PRIORITIES = ("urgent", "high", "normal", "low")
