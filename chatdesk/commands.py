@@ -3,34 +3,48 @@
 Commands without an argument (help, cancel, my tickets) must be the whole message, so that a
 sentence such as "help, my export fails" is read as a problem, not a command. ``status``,
 ``close`` and ``reopen`` take a ticket reference, ``lang`` a language, and ``new`` may carry
-the first words of the problem. A bare ticket reference asks for its status.
+the first words of the problem. A sentence that only starts with one of those words ("Close
+button does nothing", "Status page shows an error", "Language settings are lost") is a
+problem too: without a reference (or a language) it is a command only when the rest is a
+word or two such as "my ticket". A bare ticket reference, even with punctuation around it
+("SD-1042?", "(SD-1042)"), asks for its status.
+
+A reference is the desk's prefix, a dash and a number: with prefix ``SD``, "SD-1042" is one
+and "Windows-11" or "UTF-8" in a sentence are not.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from chatdesk.lexicon import COMMANDS, normalise
+from chatdesk.lexicon import COMMAND_FILLER, COMMANDS, language_code, normalise
 
 REFERENCE = re.compile(r"(?<![\w-])([A-Za-z][A-Za-z0-9]{1,9}-\d{1,9})(?![\w-])")
+"""Any desk's reference shape (the agents' chat reads references with this)."""
 _WITH_ARGUMENT = {"status", "close", "reopen", "lang", "new"}
+_NEEDS_REFERENCE = {"status", "close", "reopen"}
 _SLASH = re.compile(r"^/(\w+)(@\w+)?")
+_AROUND = " \t\n?!.,:;#()[]{}<>\"'`*_~"  # punctuation around a bare reference
 
 
 @dataclass(frozen=True)
 class Command:
     name: str
     argument: str = ""
-
-    @property
-    def reference(self) -> str | None:
-        return find_reference(self.argument)
+    reference: str | None = None  # the ticket reference in the argument, upper-cased
 
 
-def find_reference(text: str) -> str | None:
-    """The first ticket reference in a text, upper-cased."""
-    match = REFERENCE.search(text)
+@lru_cache(maxsize=8)
+def reference_pattern(prefix: str) -> re.Pattern[str]:
+    """References of the desk whose tickets are numbered ``prefix``-n, any letter case."""
+    return re.compile(rf"(?<![\w-])({re.escape(prefix)}-\d{{1,9}})(?![\w-])", re.IGNORECASE)
+
+
+def find_reference(text: str, prefix: str) -> str | None:
+    """The first ticket reference of this desk in a text, upper-cased."""
+    match = reference_pattern(prefix).search(text)
     return match.group(1).upper() if match else None
 
 
@@ -60,13 +74,14 @@ def _phrases() -> list[tuple[str, str]]:
 _PHRASES = _phrases()
 
 
-def parse(text: str) -> Command | None:
-    """The command in ``text``, or None when it is not one."""
+def parse(text: str, prefix: str) -> Command | None:
+    """The command in ``text`` (references with ``prefix``), or None when it is not one."""
     raw = _SLASH.sub(r"\1", text.strip())
     if not raw:
         return None
-    if REFERENCE.fullmatch(raw):
-        return Command("status", raw)
+    bare = raw.strip(_AROUND)
+    if reference_pattern(prefix).fullmatch(bare):
+        return Command("status", bare, bare.upper())
     normalised = normalise(raw)
     for phrase, name in _PHRASES:
         if normalised == phrase:
@@ -74,6 +89,22 @@ def parse(text: str) -> Command | None:
         if name in _WITH_ARGUMENT and normalised.startswith(phrase + " "):
             # the argument is the raw text after as many words as the phrase has
             words = raw.split(None, len(phrase.split()))
-            argument = words[-1] if len(words) > len(phrase.split()) else ""
-            return Command(name, argument.strip())
+            argument = words[-1].strip() if len(words) > len(phrase.split()) else ""
+            reference = find_reference(argument, prefix)
+            if not _is_argument(name, argument, reference):
+                return None  # a sentence that starts with a command word
+            return Command(name, argument, reference)
     return None
+
+
+def _is_argument(name: str, argument: str, reference: str | None) -> bool:
+    """Whether ``argument`` is what command ``name`` takes, rather than the rest of a
+    sentence that happens to start with the command's word."""
+    if name in _NEEDS_REFERENCE:
+        return reference is not None or all(
+            word in COMMAND_FILLER for word in normalise(argument).split()
+        )
+    if name == "lang":
+        words = normalise(argument).split()
+        return len(words) <= 1 or language_code(words[0]) is not None
+    return True

@@ -21,8 +21,8 @@ from chatdesk import agents, followup, intake, lifecycle, organizations, outbox
 from chatdesk import conversation as conversations
 from chatdesk.commands import Command, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
-from chatdesk.i18n import LANGUAGES, normalize_lang, t
-from chatdesk.lexicon import is_small_talk
+from chatdesk.i18n import normalize_lang, t
+from chatdesk.lexicon import is_small_talk, language_code
 from chatdesk.models import ProcessedEvent, Requester
 from chatdesk.turn import Turn
 
@@ -199,7 +199,7 @@ class Desk:
         if isinstance(choice, str) and lifecycle.is_rating(choice):  # a typed score
             self._rate(turn, choice)
             return
-        command = parse(text) if choice is None else None
+        command = parse(text, self.settings.ticket_prefix) if choice is None else None
         if not event.private:
             self._in_group(turn, command, text)
             return
@@ -294,8 +294,9 @@ class Desk:
             self._reprompt(turn)  # back to the question the customer was answering
 
     def _lang(self, turn: Turn, argument: str) -> None:
-        code = argument.strip().lower()[:2]
-        if code not in LANGUAGES:
+        words = argument.split()
+        code = language_code(words[0]) if words else None
+        if code is None:
             turn.say("lang.usage")
             return
         turn.requester.lang = code

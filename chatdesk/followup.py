@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from chatdesk import intake, lifecycle, organizations, statuses, tickets
 from chatdesk.commands import find_reference
 from chatdesk.events import Attachment
+from chatdesk.lexicon import STATUS_QUESTION, normalise
 from chatdesk.models import Ticket
 from chatdesk.turn import Turn
 
@@ -127,13 +128,17 @@ def add_information(
 
 def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
     """Free text (or files) outside any flow: a comment on a ticket, or a new problem."""
-    reference = find_reference(text)
+    reference = find_reference(text, turn.desk.settings.ticket_prefix)
     if reference:
         ticket = _find(turn, reference)
         if ticket is None:
             _not_found(turn, reference)
             return
-        add_information(turn, ticket, _without_reference(text, reference), attachments)
+        rest = _without_reference(text, reference)
+        if not attachments and _asks_status(text, reference):
+            status(turn, reference)  # "what about SD-1042?" asks; it adds nothing
+            return
+        add_information(turn, ticket, rest, attachments)
         return
     waiting = lifecycle.waiting_on(turn)
     if len(waiting) == 1:  # the desk asked this customer something: this is the answer
@@ -153,6 +158,14 @@ def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
         },
     )
     _prompt_pick(turn)
+
+
+def _asks_status(text: str, reference: str) -> bool:
+    """Whether ``text`` is only the reference with a question around it ("SD-1042?", "what
+    about sd-1042?", "hoe staat het met SD-1042"): such a message must not become a comment,
+    which would reopen a solved ticket or answer a question the desk asked."""
+    around = f" {normalise(text)} ".replace(f" {normalise(reference)}", " ").replace("?", " ")
+    return all(word in STATUS_QUESTION for word in around.split())
 
 
 def _without_reference(text: str, reference: str) -> str:
@@ -186,7 +199,8 @@ def _prompt_pick(turn: Turn) -> None:
 def on_pick(turn: Turn, text: str, choice: str | None) -> None:
     pending = turn.data.get("pending", {})
     attachments = [Attachment(**a) for a in pending.get("attachments", [])]
-    reference = choice[2:] if choice and choice.startswith("t:") else find_reference(text)
+    prefix = turn.desk.settings.ticket_prefix
+    reference = choice[2:] if choice and choice.startswith("t:") else find_reference(text, prefix)
     if choice == "newp":
         intake.start(turn, pending.get("text", ""), pending.get("attachments", []))
         return

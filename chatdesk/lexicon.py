@@ -28,6 +28,33 @@ SMALL_TALK = frozenset(
     goedemorgen goedemiddag goedenavond fijn mooi ja nee graag alsjeblieft""".split()
 )
 
+COMMAND_FILLER = frozenset(
+    """my the a this that it its of on for please pls ticket tickets one mijn het de een dit
+    dat die van voor graag alsjeblieft ticket melding meldingen""".split()
+)
+"""Words that may follow status, close or reopen without making a sentence of it ("close my
+ticket", "status van mijn melding"): the command then asks which ticket."""
+
+STATUS_QUESTION = COMMAND_FILLER | frozenset(
+    """what whats about how is and with any news update status hoe staat zit wat nieuws er al met
+    over stand zaken""".split()
+)
+"""Words that, around a ticket reference and nothing else, ask how the ticket is doing
+("what about SD-1042?", "hoe staat het met SD-1042?") rather than add to it."""
+
+LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
+    "en": ("en", "eng", "english", "engels", "engelse"),
+    "nl": ("nl", "ned", "dutch", "nederlands", "nederlandse", "vlaams"),
+}
+"""What a customer may type after ``lang`` or ``taal`` for each language."""
+
+
+def language_code(word: str) -> str | None:
+    """The language a typed word names ("Nederlands", "english", "nl"), or None."""
+    folded = normalise(word)
+    return next((code for code, names in LANGUAGE_WORDS.items() if folded in names), None)
+
+
 URGENT_PHRASES = (
     "site down",
     "site is down",

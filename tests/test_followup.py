@@ -225,3 +225,52 @@ def test_a_redelivered_event_is_handled_once(chat, desk):
     assert chat.say("new", event_id="upd-1") == []
     chat.say("Export to Excel fails", event_id="upd-2")
     assert "articles" in chat.text.lower()
+
+
+def _draft(desk, user: str = "ann") -> tuple[str, dict]:
+    from chatdesk.models import Conversation
+
+    with desk.database.session() as session:
+        conversation = session.scalar(select(Conversation).where(Conversation.user_id == user))
+        return conversation.state, dict(conversation.data or {}).get("draft", {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since the Windows-11 update I cannot log in",
+        "The export fails with a UTF-8 decoding error",
+        "Close button on the invoice screen does nothing",
+        "Status page shows an error when I open it",
+        "Language settings are not saved after logout",
+    ],
+)
+def test_a_problem_that_looks_like_a_command_or_reference_starts_an_intake(chat, desk, text):
+    """Another desk's reference shape, or a sentence that starts with a command word, is
+    a problem in the customer's words: nothing of it is lost."""
+    chat.say(text)
+    assert "can't find a ticket" not in chat.text
+    state, draft = _draft(desk)
+    assert state != "idle" and draft["subject"] == text
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["{ref}?", "{ref}.", "({ref})", "#{ref}", "what about {ref}?", "hoe staat het met {ref}"],
+)
+def test_a_reference_with_punctuation_asks_for_the_status_and_changes_nothing(chat, desk, asked):
+    reference = chat.open_ticket()
+    _set_status(desk, reference, statuses.SOLVED, "Fixed in today's update.")
+    chat.say(asked.format(ref=reference.lower()))
+    assert "Fixed in today's update." in chat.text  # the status view, with the last reply
+    with desk.database.session() as session:
+        ticket = tickets.by_reference(session, reference)
+        assert ticket.status == statuses.SOLVED
+        assert [c.body for c in ticket.comments] == ["Fixed in today's update."]
+
+
+def test_lang_takes_the_languages_name_in_either_language(chat):
+    chat.say("taal Nederlands")
+    assert "Nederlands" in chat.text and "lang en" not in chat.text
+    chat.say("lang English please")
+    assert "speak English" in chat.text
