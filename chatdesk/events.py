@@ -12,12 +12,32 @@ never emits markup of its own; that keeps escaping a single, total step in each 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NAME_LIMIT = 300  # the longest file name kept (the attachments table's column)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def clean(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks stay). PostgreSQL refuses a
+    NUL in text, so one typed or pasted NUL would otherwise fail every turn that stores it;
+    the others are invisible and only confuse what agents read."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def _clip_name(name: str) -> str:
+    """A file name that fits its column, keeping its end (the extension says what it is)."""
+    name = clean(name).strip() or "file"
+    if len(name) <= NAME_LIMIT:
+        return name
+    tail = NAME_LIMIT // 3
+    return f"{name[: NAME_LIMIT - tail - 1]}…{name[-tail:]}"
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,10 @@ class Attachment:
     content_type: str
     size: int
     file_ref: str = ""  # the platform's own id or URL for the file
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _clip_name(self.name))
+        object.__setattr__(self, "content_type", clean(self.content_type)[:120])
 
 
 @dataclass(frozen=True)
@@ -62,6 +86,11 @@ class InboundEvent:
     agent: bool = False
     reply_to: str | None = None
     email: str | None = None  # when the platform shares it (Slack profiles): organizations
+
+    def __post_init__(self) -> None:
+        # Whatever the platform delivered, the desk stores and echoes no control characters.
+        object.__setattr__(self, "text", clean(self.text))
+        object.__setattr__(self, "display_name", clean(self.display_name))
 
 
 @dataclass(frozen=True)

@@ -231,3 +231,30 @@ def test_the_whole_intake_in_dutch(new_chat, desk):
     assert "Controleer je ticket" in chat.text
     chat.say("1")
     assert "Je ticket SD-1001 is aangemaakt" in chat.text
+
+
+def test_control_characters_and_overlong_file_names_are_stored_cleaned(chat, desk):
+    """PostgreSQL refuses a NUL in text: pasted from a terminal, one would fail every try to
+    send the ticket. The event drops control characters; a file name is clipped to what its
+    column holds, keeping the extension."""
+    from chatdesk.events import Attachment
+
+    chat.say("Export to Excel fails\x00 again")
+    chat.press("continue") if "continue" in chat.choices else None
+    long_name = "report-" + "x" * 400 + ".csv"
+    chat.say(
+        "The spinner\x1b[31m turns forever.\x07",
+        attachments=(Attachment(long_name, "text/csv", 1000, "f1"),),
+    )
+    chat.press("continue") if "continue" in chat.choices else None
+    chat.say("Reports > Export to Excel\x00")
+    chat.press("skip")
+    chat.press("confirm")
+    assert REF.search(chat.text), chat.text
+    with desk.database.session() as session:
+        ticket = session.scalar(select(Ticket))
+        assert ticket.subject == "Export to Excel fails again"
+        assert ticket.description == "The spinner[31m turns forever."
+        assert ticket.steps == "Reports > Export to Excel"
+        [attachment] = ticket.attachments
+        assert len(attachment.name) == 300 and attachment.name.endswith("xxx.csv")
