@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from chatdesk import agents, followup, intake, lifecycle, organizations, outbox
 from chatdesk import conversation as conversations
-from chatdesk.commands import Command, parse
+from chatdesk.commands import Command, find_reference, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.i18n import normalize_lang, t
 from chatdesk.lexicon import is_small_talk, language_code
@@ -210,6 +210,13 @@ class Desk:
             self._command(turn, command)
         elif choice is not None and choice.startswith("st:") and turn.state == "idle":
             followup.status(turn, choice[3:])
+        elif (
+            turn.state == lifecycle.RATING_REMARK
+            and choice is None
+            and find_reference(text, self.settings.ticket_prefix)
+        ):
+            turn.reset()  # a message about a ticket ("SD-1042 it fails again"), not a remark
+            followup.problem_text(turn, text, [])
         elif turn.state in HANDLERS:
             HANDLERS[turn.state](turn, text, choice)
         elif not text or (is_small_talk(text) and not lifecycle.waiting_on(turn)):
@@ -284,6 +291,9 @@ class Desk:
             followup.my_tickets(turn)
         elif name == "org_tickets":
             organizations.organization_tickets(turn)
+        elif name in ("close", "reopen") and turn.state in intake.INTAKE_STATES:
+            # both may lead to a question of their own, which would replace the draft
+            turn.say("intake.finish_first")
         elif name == "close":
             followup.close(turn, command.reference)
             return

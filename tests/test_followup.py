@@ -274,3 +274,19 @@ def test_lang_takes_the_languages_name_in_either_language(chat):
     assert "Nederlands" in chat.text and "lang en" not in chat.text
     chat.say("lang English please")
     assert "speak English" in chat.text
+
+
+@pytest.mark.parametrize("command", ["close {ref}", "reopen {ref}", "close", "sluit"])
+def test_close_or_reopen_during_an_intake_keeps_the_draft(chat, desk, command):
+    reference = chat.open_ticket()
+    _set_status(desk, reference, statuses.CLOSED)
+    chat.say("new Printing to PDF gives an empty page")
+    chat.press("continue") if "continue" in chat.choices else None
+    chat.say("Every PDF I print from the invoice screen comes out blank.")
+    chat.press("continue") if "continue" in chat.choices else None
+    before = _draft(desk)
+
+    chat.say(command.format(ref=reference))
+    assert "middle of a new ticket" in chat.text or "midden in een nieuwe melding" in chat.text
+    assert _draft(desk) == before  # the draft and the question it was at are kept
+    assert "steps" in chat.text.lower()  # and that question is asked again

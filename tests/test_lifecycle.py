@@ -149,6 +149,18 @@ def test_cancel_at_the_remark_question_keeps_the_rating(desk, room, bob):  # typ
     assert rating_of(desk, reference) == (3, None)
 
 
+def test_a_message_about_the_ticket_at_the_remark_question_is_a_comment(desk, room, bob):  # type: ignore[no-untyped-def]
+    """The remark is optional; "SD-1001 it fails again" is about the ticket, not the rating:
+    it reopens the solved ticket like any comment would."""
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    ann.press(f"rate:{reference}:4")
+    ann.say(f"{reference} sorry, the export fails again since this morning")
+    assert "reopened" in ann.text
+    assert rating_of(desk, reference) == (4, None)
+    assert status_of(desk, reference) == "open"
+
+
 def test_a_typed_score_right_after_the_question_counts(desk, room, bob):  # type: ignore[no-untyped-def]
     ann = Chat(desk)
     reference = solved(desk, room, ann, bob)
