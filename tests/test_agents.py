@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from chatdesk import tickets
 from chatdesk.agent_actions import parse_marker
+from chatdesk.i18n import t
 from chatdesk.models import Comment, OutboxItem, Ticket, TicketPost
 
 from agent_room import AgentChat, Room  # isort: skip
@@ -301,6 +302,94 @@ def test_without_a_marker_the_setting_decides():  # type: ignore[no-untyped-def]
         False,
         "Note that the export is slow",
     )
+
+
+# What agents really type in front of a marker: an emoji (the bot's own lock), a bullet, quotes,
+# numbering, a slash or mention, full-width letters from an East Asian keyboard.
+SECRET = "password is hunter2"
+DECORATED_INTERNAL = [
+    f"🔒 Internal note: {SECRET}",
+    f"🔒 internal: {SECRET}",
+    f"- internal: {SECRET}",
+    f"• intern: {SECRET}",
+    f'"internal": {SECRET}',
+    f"'internal' {SECRET}",
+    f"“Internal” – {SECRET}",
+    f"1. internal: {SECRET}",
+    f"2) note: {SECRET}",
+    f"...internal: {SECRET}",
+    f"/internal {SECRET}",
+    f"//internal {SECRET}",
+    f"@internal {SECRET}",
+    f"ｉｎｔｅｒｎａｌ: {SECRET}",
+    f"ＩＮＴＥＲＮ：{SECRET}",
+    f"［ｎｏｔｅ］ {SECRET}",
+    f"internal\u200b: {SECRET}",
+    f"Interne notitie: {SECRET}",
+    f"PRIVÉ: {SECRET}",
+    f"prive\u0301: {SECRET}",
+    f"public: 🔒 internal: {SECRET}",
+]
+
+
+@pytest.mark.parametrize("text", DECORATED_INTERNAL)
+@pytest.mark.parametrize("default_public", [True, False])
+def test_an_internal_marker_counts_behind_any_decoration(text, default_public):  # type: ignore[no-untyped-def]
+    assert parse_marker(text, default_public) == (False, SECRET)
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+@pytest.mark.parametrize("key", ["slack.note.internal", "telegram.note.internal"])
+@pytest.mark.parametrize("default_public", [True, False])
+def test_the_bots_own_internal_note_line_is_an_internal_marker(lang, key, default_public):  # type: ignore[no-untyped-def]
+    prefix = t(key, lang, reference="SD-1042")  # "🔒 Internal note (the customer does not...):"
+    assert parse_marker(f"{prefix} {SECRET}", default_public) == (False, SECRET)
+    assert parse_marker(f"{prefix.upper()}\n{SECRET}", default_public) == (False, SECRET)
+
+
+def test_the_text_after_a_marker_is_kept_as_typed():  # type: ignore[no-untyped-def]
+    # the marker is compared folded; the words that are stored and sent are not
+    assert parse_marker("ｉｎｔｅｒｎａｌ: ＳＤ-1042 ﬁx", True) == (False, "ＳＤ-1042 ﬁx")
+    assert parse_marker('public: "Export" works again', False) == (True, '"Export" works again')
+    assert parse_marker("- Note that the export is slow", True) == (
+        False,
+        "- Note that the export is slow",
+    )
+    assert parse_marker("2 internal servers are down", True) == (
+        False,
+        "2 internal servers are down",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- Customer: says it fails since Monday",
+        "1. customer: Ann, the second contact",
+        '"Customer" is the field that is empty',
+        "🔒 reply: only after the fix",
+    ],
+)
+def test_a_public_word_behind_a_bullet_or_quote_stays_internal(text):  # type: ignore[no-untyped-def]
+    # leaning internal: only spacing, markdown and brackets may stand before a public marker
+    assert parse_marker(text, default_public=False) == (False, text)
+
+
+def test_a_copied_internal_note_line_never_reaches_the_customer(make_desk):  # type: ignore[no-untyped-def]
+    desk = make_desk(agent_reply_default="public")
+    room = Room(desk)
+    reference = Chat(desk).open_ticket()
+    room.deliver()
+    bob = AgentChat(desk)
+    for text in (
+        f"🔒 Internal note (the customer does not see it): {SECRET}",
+        f"- internal: {SECRET}",
+        f"ｉｎｔｅｒｎａｌ: {SECRET}",
+    ):
+        bob.in_thread(room.thread_of(reference), text)
+    assert room.to_chat(room.deliver(), "chat-ann") == []
+    assert outbox_replies(desk) == []
+    assert comments_of(desk, reference) == [("agent", False, SECRET)] * 3
 
 
 @pytest.mark.parametrize("text", ["internal:", "public:", "[public]", " **Reply** - "])
