@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from chatdesk.delivery import Worker
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Posted, Reply
-from chatdesk.settings import Settings
+from chatdesk.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +51,25 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
     """A Starlette app with ``/healthz`` and every channel's routes; channels start with it.
 
     With ``desk`` given, the outbox worker and the periodic jobs (:mod:`chatdesk.delivery`)
-    run from start to stop too, sending through the channels.
+    run from start to stop too, sending through the channels. A channel that cannot start
+    because of a setting (a token the platform refuses) raises :class:`SettingsError`; it is
+    kept in ``app.state.startup_error`` for :func:`run_server` to report in one line.
     """
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "channels": [c.name for c in channels]})
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         started: list[Channel] = []
         worker = Worker(desk, {c.name: c for c in channels}) if desk is not None else None
         try:
             for channel in channels:
-                await channel.start()
+                try:
+                    await channel.start()
+                except SettingsError as exc:
+                    app.state.startup_error = exc
+                    raise
                 started.append(channel)
                 log.info("channel %s started", channel.name)
             if worker is not None:
@@ -99,9 +105,14 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
 
 
 async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk) -> None:
-    """Serve until SIGINT/SIGTERM, then stop every channel."""
+    """Serve until SIGINT/SIGTERM, then stop every channel.
+
+    A channel's :class:`SettingsError` at start-up ends the server; it is raised from here
+    so that the command prints its one line, and uvicorn's traceback of it is left out.
+    """
+    app = build_http_app(channels, desk)
     config = uvicorn.Config(
-        build_http_app(channels, desk),
+        app,
         host=settings.http_host,
         port=settings.http_port,
         log_level=settings.log_level.lower(),
@@ -112,4 +123,27 @@ async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
-    await server.serve()
+    quiet = _StartupErrorFilter(app)
+    logging.getLogger("uvicorn.error").addFilter(quiet)
+    try:
+        await server.serve()
+    except SystemExit:  # uvicorn's way out of a failed start-up
+        error = getattr(app.state, "startup_error", None)
+        if error is None:
+            raise
+        raise error from None
+    finally:
+        logging.getLogger("uvicorn.error").removeFilter(quiet)
+
+
+class _StartupErrorFilter(logging.Filter):
+    """Drops uvicorn's traceback of a channel's :class:`SettingsError` at start-up: that error
+    is expected, and :func:`run_server` hands it to the command, which prints it in one line."""
+
+    def __init__(self, app: Starlette) -> None:
+        super().__init__()
+        self.app = app
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = getattr(self.app.state, "startup_error", None)
+        return error is None or str(error) not in record.getMessage()

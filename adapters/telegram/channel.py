@@ -32,7 +32,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from chatdesk.engine import Desk
@@ -56,7 +63,7 @@ from .commands import register_commands
 from .inbound import PLATFORM, to_event
 from .limiter import RetryingRateLimiter, retry_seconds, single_attempt
 from .ordering import PerChatUpdateProcessor
-from .redaction import TokenRedactor
+from .redaction import MASK, TokenRedactor
 from .render import Renderer
 
 log = logging.getLogger(__name__)
@@ -78,6 +85,7 @@ class TelegramChannel:
         self.desk = desk
         self.default_lang = settings.default_lang
         self.webhook_url = settings.telegram_webhook_url
+        self.api_url = settings.telegram_api_url
         self._token = settings.telegram_token.get_secret_value()
         self._secret = _webhook_secret(settings)
         self._redactor = TokenRedactor(self._token).install()  # before PTB logs its URL
@@ -112,8 +120,15 @@ class TelegramChannel:
         return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
 
     async def start(self) -> None:
-        """getMe, the command menu, then polling or setWebhook; then updates are processed."""
-        await self.app.initialize()
+        """getMe, the command menu, then polling or setWebhook; then updates are processed.
+
+        A token the Bot API refuses stops start-up with a :class:`SettingsError` (one line for
+        the operator): PTB's own InvalidToken quotes the token, so it must not travel on.
+        """
+        try:
+            await self.app.initialize()
+        except InvalidToken:
+            raise SettingsError(rejected_token(self.api_url, self._token)) from None
         await register_commands(self.app.bot, self.desk.text)
         if self.webhook_url:
             await self.app.bot.set_webhook(
@@ -297,6 +312,16 @@ def delivery_error(exc: TelegramError) -> Exception:
             f"the chat moved to {exc.new_chat_id}; update the chat id", permanent=True
         )
     return exc  # 5xx, timeouts, network: the outbox backs off and tries again
+
+
+def rejected_token(api_url: str, token: str) -> str:
+    """The one line for a getMe answered 401 or 404: a wrong token, or a URL that is not the
+    Bot API (both look the same from here). It never contains the token."""
+    url = api_url.replace(token, MASK)  # in case the token was pasted into the URL
+    return (
+        f"CHATDESK_TELEGRAM_TOKEN: rejected by the Bot API at {url} (getMe answered 401 or "
+        "404); check the token, and CHATDESK_TELEGRAM_API_URL (a Bot API base URL ending in /bot)"
+    )
 
 
 def file_url(api_url: str) -> str:

@@ -135,3 +135,29 @@ def test_a_webhook_without_a_secret_stops_start_up_with_one_line(
         .startswith("chatdesk: CHATDESK_TELEGRAM_WEBHOOK_SECRET: must be set")
     )
     assert api.calls == []  # nothing was sent to Telegram
+
+
+def test_a_token_the_bot_api_rejects_stops_start_up_with_one_line_without_the_token(
+    api: BotApiStandIn, database_url: str, kb_dir: Path, tmp_path: Path
+) -> None:
+    wrong = "987654321:AAHwrongWRONGwrongWRONGwrongWRONG42"  # the stand-in answers 401 to it
+    env = {
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+        "CHATDESK_HTTP_HOST": "127.0.0.1",
+        "CHATDESK_HTTP_PORT": str(free_port()),
+        "CHATDESK_TELEGRAM_TOKEN": wrong,
+        "CHATDESK_TELEGRAM_API_URL": api.base_url,
+    }
+    process = serve(env, tmp_path)
+    try:
+        process.wait(timeout=60)
+    finally:
+        output = stop(process)
+    assert process.returncode == 2, output
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("chatdesk: CHATDESK_TELEGRAM_TOKEN: rejected by the Bot API at "), output
+    assert "CHATDESK_TELEGRAM_API_URL" in last
+    assert wrong not in output
+    assert wrong.split(":")[1] not in output
+    assert "Traceback" not in output
