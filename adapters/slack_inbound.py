@@ -249,7 +249,8 @@ def moved_to_private(origin: InboundEvent, dm_channel: str, original_text: str) 
     """The follow-up of a ``MoveToPrivate``: the user's words, now in their DM.
 
     Its delivery id derives from the original one, so a redelivered mention is not carried
-    into the DM twice.
+    into the DM twice. The speaker is the same person, so their profile's e-mail comes along:
+    organizations and contact-person approvals by e-mail must recognise them in this turn too.
     """
     return InboundEvent(
         platform=PLATFORM,
@@ -259,6 +260,7 @@ def moved_to_private(origin: InboundEvent, dm_channel: str, original_text: str) 
         event_id=f"{origin.event_id}:private" if origin.event_id else None,
         display_name=origin.display_name,
         locale=origin.locale,
+        email=origin.email,
         private=True,
         organization=origin.organization,
     )

@@ -166,3 +166,15 @@ def test_the_profiles_email_travels_with_the_event() -> None:
     event = from_message(payloads.event_body(payloads.dm("U0ANN", "hi")), speaker)
     assert event.email == "ann@example.com"
     assert from_message(payloads.event_body(payloads.dm("U0ANN", "hi")), NL).email is None
+
+
+def test_a_mention_moved_to_the_dm_keeps_the_profiles_email() -> None:
+    """The DM turn is the same person: organizations and contact-person approvals by e-mail
+    must recognise them there as in the channel."""
+    payloads = _payloads()
+    speaker = Speaker(display_name="ann", email="ann@example.com")
+    body = payloads.event_body(payloads.mention("U0ANN", "C9", "status SD-7"), "Ev8")
+    mention = from_mention(body, speaker, None)
+    follow = moved_to_private(mention, "D1", mention.text)
+    assert follow.email == "ann@example.com"
+    assert follow.organization == mention.organization
