@@ -3,7 +3,9 @@
 Telegram passes ``/start <payload>`` when the customer opens ``https://t.me/<bot>?start=<payload>``.
 The payload is at most 64 characters of ``A-Z a-z 0-9 _ -``, so a short text rides along as
 base64url; a longer one cannot, and the private chat then simply starts fresh (the group message
-told the customer what to do). No state is kept anywhere for this.
+told the customer what to do). No state is kept anywhere for this. Since anyone can craft such
+a link, the private chat reads the carried text as a new problem only, never as a command
+(:func:`chatdesk.adapters.telegram.inbound.to_event`).
 """
 
 from __future__ import annotations

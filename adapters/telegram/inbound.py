@@ -3,6 +3,8 @@
 Private chats carry the whole conversation: text, captions, photos, documents, button presses.
 In groups the bot listens only to commands and to messages that mention it, so that ordinary
 talk in the group is never read as a support request; the mention is taken out of the text.
+Text carried into the private chat by a deep link (``/start <payload>``) is only ever read as
+a new problem: a link can be crafted by anyone, so it must not run a command.
 
 The agents' chat (CHATDESK_TELEGRAM_AGENT_CHAT) is the desk's back office: there the bot also
 reads button presses on cards, replies to its own messages (a reply to a card is a comment on
@@ -20,7 +22,7 @@ from telegram import Chat, Message, MessageEntity, Update, User
 
 from chatdesk.events import Attachment, InboundEvent
 
-from .commands import command_text
+from .commands import COMMANDS, command_text
 from .deeplink import decode_payload
 
 PLATFORM = "telegram"
@@ -180,10 +182,17 @@ def _thread(message: Message | None) -> str | None:
 
 
 def _start_text(text: str) -> str:
-    """``/start <payload>`` from a deep link: the text it carries, or plain ``/start``."""
+    """``/start <payload>`` from a deep link: a new problem described by the text it carries,
+    or plain ``/start``.
+
+    Anyone can craft a link, and whoever presses Start sends its payload as their own, so the
+    carried text must never act as a command or a comment ("reopen SD-1042", "SD-1042 fixed"):
+    it goes to the desk behind the ``new`` command, which starts an intake with it as the first
+    answer (or, in the middle of an intake, asks to finish that one first).
+    """
     _, _, payload = text.partition(" ")
     carried = decode_payload(payload.strip())
-    return carried if carried is not None else "/start"
+    return f"{COMMANDS['new']} {carried}" if carried is not None else "/start"
 
 
 def _addressed_text(message: Message, text: str, bot_username: str, bot_id: int) -> str | None:

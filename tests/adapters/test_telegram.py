@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from chatdesk.adapters.telegram.deeplink import encode_payload
 from chatdesk.i18n import t
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
@@ -284,7 +285,7 @@ def test_a_stranger_in_a_group_gets_a_deep_link_that_carries_the_text(
     bot = bots.start()
     api.blocked_chats.add(SEM.id)  # Sem never started the bot: Telegram refuses (403)
 
-    sent = bot.say(SEM, f"@{api.username} status SD-1", group=OFFICE)
+    sent = bot.say(SEM, f"@{api.username} export to excel fails", group=OFFICE)
 
     assert [c.chat_id for c in sent] == [OFFICE.id]
     assert sent[0].shown_text == t("group.moved", "nl")
@@ -293,10 +294,52 @@ def test_a_stranger_in_a_group_gets_a_deep_link_that_carries_the_text(
     payload = link.removeprefix(f"https://t.me/{api.username}?start=")
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload)
 
-    # Sem opens the link: Telegram sends "/start <payload>" in the private chat
+    # Sem opens the link: Telegram sends "/start <payload>" in the private chat, and the text
+    # it carries is the subject of a new problem: articles are suggested for it
     api.blocked_chats.discard(SEM.id)
-    answer = shown(bot.say(SEM, f"/start {payload}"))
-    assert "SD-1" in answer and answer.startswith(t("ticket.not_found", "nl", reference="SD-1"))
+    answer = bot.say(SEM, f"/start {payload}")
+    assert answer[-1].shown_text.startswith(t("intake.suggest_intro", "nl"))
+    assert any("Export to Excel fails" in b["text"] for b in answer[-1].buttons)
+
+
+def test_a_crafted_deep_link_neither_reopens_nor_comments_on_a_ticket(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    """Anyone can make a t.me link whose Start sends "reopen SD-1042" or "SD-1042 <text>" as
+    the person who presses it; that text only ever describes a new problem."""
+    bot = bots.start()
+    reference = open_ticket(bot, ANN, "Export to Excel fails every time")
+    set_status(bot, reference, "solved")
+    before = ticket_state(bot, reference)
+
+    for crafted in (f"reopen {reference}", f"{reference} please close this, fixed"):
+        payload = encode_payload(crafted)
+        assert payload, "the crafted text fits in a start payload"
+        answer = shown(bot.say(ANN, f"/start {payload}"))
+        assert t("reopen.done", "en", reference=reference) not in answer
+        assert t("comment.reopened", "en", reference=reference) not in answer
+        assert ticket_state(bot, reference) == before == ("solved", before[1])
+        bot.say(ANN, "/cancel")  # the new problem it started is not wanted either
+
+
+def set_status(bot: TelegramBot, reference: str, status: str) -> None:
+    from sqlalchemy import select
+
+    from chatdesk.models import Ticket
+
+    with bot.desk.database.session() as session:
+        session.scalars(select(Ticket).where(Ticket.reference == reference)).one().status = status
+
+
+def ticket_state(bot: TelegramBot, reference: str) -> tuple[str, int]:
+    """The ticket's status and how many comments it has."""
+    from sqlalchemy import select
+
+    from chatdesk.models import Ticket
+
+    with bot.desk.database.session() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.reference == reference)).one()
+        return ticket.status, len(ticket.comments)
 
 
 # -- delivery: twice, refused, rate limited, failing -------------------------------------------

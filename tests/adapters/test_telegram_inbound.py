@@ -11,6 +11,7 @@ from telegram import Update
 from chatdesk.adapters.telegram.commands import command_text
 from chatdesk.adapters.telegram.deeplink import decode_payload, encode_payload, start_link
 from chatdesk.adapters.telegram.inbound import to_event
+from chatdesk.commands import parse
 from chatdesk.events import Attachment
 
 from telegram_standin import BOT_ID, BOT_USERNAME, ApiCall, TgGroup, TgUser, Updates  # isort: skip
@@ -112,12 +113,23 @@ def test_deep_links_carry_short_texts_and_survive_the_round_trip() -> None:
     assert decode_payload("t!!!") is None
 
 
-def test_start_with_a_payload_gives_the_desk_the_carried_text() -> None:
-    payload = encode_payload("status SD-12")
+def test_start_with_a_payload_gives_the_desk_the_carried_text_as_a_new_problem() -> None:
+    payload = encode_payload("Export fails")
     e = event(Updates().message(ANN, f"/start {payload}"))
-    assert e.text == "status SD-12"
+    assert e.text == "new Export fails"
     assert event(Updates().message(ANN, "/start")).text == "start"
     assert event(Updates().message(ANN, "/startle me")).text == "startle me"
+
+
+def test_a_crafted_start_payload_is_never_a_command_or_a_comment() -> None:
+    """Whoever presses Start on someone else's link sends its payload: it may only ever describe
+    a new problem, so the desk reads it behind ``new``, whatever it says."""
+    for crafted in ("reopen SD-1042", "SD-1042 please close this, fixed", "lang nl", "/close SD-7"):
+        e = event(Updates().message(ANN, f"/start {encode_payload(crafted)}"))
+        assert e.text == f"new {crafted}"
+        command = parse(e.text, "SD")
+        assert command is not None
+        assert (command.name, command.argument) == ("new", crafted)
 
 
 # -- the agents' group ---------------------------------------------------------------------------
