@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 
-from chatdesk import notify, organizations, service, tickets, validation
+from chatdesk import lexicon, notify, organizations, service, tickets, validation
 from chatdesk.events import Attachment
 from chatdesk.lexicon import is_urgent
 from chatdesk.models import SuggestionEvent, Ticket
@@ -70,6 +70,9 @@ def start(
         ask(turn, "subject")
     elif text and not validation.problem("subject", text, turn.desk.settings.max_text_length):
         on_subject(turn, text)
+    elif text:
+        turn.goto("subject")
+        on_subject(turn, text)  # says what is wrong with it, keeps it, and asks again
     else:
         ask(turn, "subject")
 
@@ -261,10 +264,26 @@ def on_suggest(turn: Turn, text: str, choice: str | None) -> None:
             _record(turn, [offer[index]], "chosen")
             ask(turn, "article")
             return
+    if choice is None and _refused_number(turn, text):
+        return
     _continue_with(turn, "" if choice else text)
 
 
+def _refused_number(turn: Turn, text: str) -> bool:
+    """A bare number that is none of the options ("7" for three articles) is a mistyped
+    choice, not the description: say so and ask again."""
+    if not text.strip().isdigit():
+        return False
+    turn.say("intake.choose_option")
+    reprompt(turn)
+    return True
+
+
 def on_article(turn: Turn, text: str, choice: str | None) -> None:
+    if choice is None and lexicon.says_solved(text):
+        choice = "solved"  # "thanks, that solved it!" typed instead of pressed
+    if choice is None and _refused_number(turn, text):
+        return
     if choice == "solved":
         _record(turn, [turn.data.get("article", "")], "solved")
         turn.reset()

@@ -55,6 +55,36 @@ def language_code(word: str) -> str | None:
     return next((code for code, names in LANGUAGE_WORDS.items() if folded in names), None)
 
 
+TYPED_CHOICES: dict[str, frozenset[str]] = {
+    choice_id: frozenset(phrases.split(","))
+    for choice_id, phrases in {
+        "yes": "yes,y,yep,yeah,sure,ok,okay,please,yes please,ja,jazeker,jawel,oke,graag,ja graag",
+        "no": "no,n,nope,no thanks,not now,nee,neen,nee dank je,nee bedankt,liever niet",
+        "skip": "skip,none,no,no error,there is none,overslaan,sla over,geen,nee,geen foutmelding",
+        "continue": "continue,go on,next,none of these,no,not really,still need help,verder,"
+        "ga verder,volgende,geen van deze,nee,niet echt",
+        "solved": "yes,ja,solved,opgelost,it worked,that worked,het werkt,dat werkte,yes thanks,"
+        "ja dank je,ja bedankt",
+        "cancel": "cancel,annuleer,annuleren,stop",
+        "confirm": "confirm,send,send it,yes,ja,versturen,verstuur,bevestig,bevestigen",
+    }.items()
+}
+"""What a customer may type, in either language, for a button with this id: "ja" answers
+Yes, "overslaan" skips. Numbers and the button's own label work too (``Turn.resolve_typed``)."""
+
+SOLVED_WORDS = frozenset("solved worked works fixed helped opgelost werkt werkte geholpen".split())
+NEGATIONS = frozenset(
+    "not no nope still didnt doesnt isnt dont niet nee nog geen steeds helaas but maar".split()
+)
+
+
+def says_solved(text: str) -> bool:
+    """Whether a typed answer to "did this article solve it?" says it did ("thanks, that
+    solved it!", "het werkt weer"), with no negation ("still not fixed", "werkt niet")."""
+    words = set(normalise(text).replace("?", " ").replace("'", "").split())
+    return bool(words & SOLVED_WORDS) and not words & NEGATIONS
+
+
 URGENT_PHRASES = (
     "site down",
     "site is down",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from chatdesk.conversation import ConversationState
 from chatdesk.events import Choice, InboundEvent, Message, Reply
 from chatdesk.i18n import normalize_lang, t
-from chatdesk.lexicon import normalise
+from chatdesk.lexicon import TYPED_CHOICES, normalise
 from chatdesk.models import Requester
 
 if TYPE_CHECKING:
@@ -117,4 +117,8 @@ class Turn:
         for choice_id, label in offered:
             if typed and typed in (normalise(label), normalise(choice_id)):
                 return choice_id
+        bare = typed.replace("?", "").strip()
+        for choice_id, _ in offered:
+            if bare in TYPED_CHOICES.get(choice_id, ()):
+                return choice_id  # "ja" for Yes, "overslaan" for Skip, in either language
         return None

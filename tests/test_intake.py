@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from chatdesk.events import MoveToPrivate, TicketCard
@@ -258,3 +259,62 @@ def test_control_characters_and_overlong_file_names_are_stored_cleaned(chat, des
         assert ticket.steps == "Reports > Export to Excel"
         [attachment] = ticket.attachments
         assert len(attachment.name) == 300 and attachment.name.endswith("xxx.csv")
+
+
+def _reading_an_article(chat) -> None:
+    chat.say("Export to Excel fails")
+    assert "art1" in chat.choices
+    chat.press("art1")
+    assert "solved" in chat.choices
+
+
+@pytest.mark.parametrize("typed", ["thanks, that solved it!", "yes", "Het werkt weer, dank je"])
+def test_solved_typed_on_the_article_screen_is_a_deflection(chat, desk, typed):
+    _reading_an_article(chat)
+    chat.say(typed)
+    assert "No ticket was created" in chat.text or "Er is geen ticket" in chat.text
+    with desk.database.session() as session:
+        events = session.scalars(select(SuggestionEvent.kind)).all()
+        assert "solved" in events and session.scalar(select(Ticket)) is None
+
+
+def test_still_not_solved_typed_on_the_article_screen_goes_on(chat):
+    _reading_an_article(chat)
+    chat.say("no, still not solved")
+    assert "No ticket was created" not in chat.text and "describe" in chat.text.lower()
+
+
+@pytest.mark.parametrize("state", ["suggest", "article"])
+def test_a_number_that_is_no_option_is_refused_not_taken_as_the_description(chat, state):
+    chat.say("Export to Excel fails")
+    if state == "article":
+        chat.press("art1")
+    chat.say("7")
+    assert "choose one of the options" in chat.text
+    assert "too short" not in chat.text
+
+
+@pytest.mark.parametrize("first", ["new VPN", "new 🙂🙂", "new " + "x" * 5000])
+def test_a_first_message_that_fails_the_checks_says_why(chat, first):
+    chat.say(first)
+    assert "subject" in chat.text and (
+        "too short" in chat.text or "needs words" in chat.text or "limit" in chat.text
+    )
+
+
+def test_the_words_sent_with_a_refused_file_are_kept(chat, desk):
+    from chatdesk.events import Attachment
+
+    big = Attachment("dump.zip", "application/zip", 50 * 1024 * 1024, "f1")
+    chat.say("My export to Excel fails every single time, see the dump", attachments=(big,))
+    assert "at most 10 MB" in chat.text
+    assert "continue with your ticket" in chat.text  # the words started the intake
+
+
+def test_cancel_sent_with_a_file_during_an_intake_cancels(chat, desk):
+    from chatdesk.events import Attachment
+
+    chat.say("Export to Excel fails")
+    chat.press("continue")
+    chat.say("cancel", attachments=(Attachment("shot.png", "image/png", 1000, "f1"),))
+    assert "Cancelled. Nothing was sent" in chat.text
