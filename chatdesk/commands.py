@@ -74,26 +74,35 @@ def _phrases() -> list[tuple[str, str]]:
 _PHRASES = _phrases()
 
 
+def bare_reference(text: str, prefix: str) -> str | None:
+    """The reference when ``text`` is nothing else ("SD-1042", "sd-1042?"), upper-cased."""
+    bare = _SLASH.sub(r"\1", text.strip()).strip(_AROUND)
+    return bare.upper() if reference_pattern(prefix).fullmatch(bare) else None
+
+
 def parse(text: str, prefix: str) -> Command | None:
     """The command in ``text`` (references with ``prefix``), or None when it is not one."""
     raw = _SLASH.sub(r"\1", text.strip())
     if not raw:
         return None
-    bare = raw.strip(_AROUND)
-    if reference_pattern(prefix).fullmatch(bare):
-        return Command("status", bare, bare.upper())
+    reference = bare_reference(raw, prefix)
+    if reference is not None:
+        return Command("status", raw.strip(_AROUND), reference)
     normalised = normalise(raw)
     for phrase, name in _PHRASES:
-        if normalised == phrase:
-            return Command(name)
-        if name in _WITH_ARGUMENT and normalised.startswith(phrase + " "):
-            # the argument is the raw text after as many words as the phrase has
-            words = raw.split(None, len(phrase.split()))
-            argument = words[-1].strip() if len(words) > len(phrase.split()) else ""
+        size = len(phrase.split())
+        words = raw.split(None, size)
+        starts = normalised == phrase or normalised.startswith(phrase + " ")
+        if name in _WITH_ARGUMENT and len(words) > size and starts:
+            # the argument is the raw text after as many words as the phrase has (it may be
+            # only symbols, which normalising drops: "new 🙂🙂" is new with an argument)
+            argument = words[-1].strip()
             reference = find_reference(argument, prefix)
             if not _is_argument(name, argument, reference):
                 return None  # a sentence that starts with a command word
             return Command(name, argument, reference)
+        if normalised == phrase:
+            return Command(name)
     return None
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from chatdesk import agents, followup, intake, lifecycle, organizations, outbox
 from chatdesk import conversation as conversations
-from chatdesk.commands import Command, find_reference, parse
+from chatdesk.commands import Command, bare_reference, find_reference, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.i18n import normalize_lang, t
 from chatdesk.lexicon import is_small_talk, language_code
@@ -200,6 +200,8 @@ class Desk:
             self._rate(turn, choice)
             return
         command = parse(text, self.settings.ticket_prefix) if choice is None else None
+        if turn.state == "pick_ticket" and bare_reference(text, self.settings.ticket_prefix):
+            command = None  # "which ticket?" answered by typing its reference: a pick
         if not event.private:
             self._in_group(turn, command, text)
             return
@@ -330,11 +332,14 @@ class Desk:
         if turn.state in intake.INTAKE_STATES:
             for attachment in accepted:
                 intake.add_attachment(turn, attachment)
-            if text and command is None:
+            if command is not None:
+                self._command(turn, command)  # "cancel" with a file still cancels
+            elif text:
                 intake.handle(turn, text, None)
             else:
                 intake.reprompt(turn)
             return
-        if not accepted:
-            return
-        followup.problem_text(turn, text, accepted)
+        if not accepted and command is not None:
+            self._command(turn, command)
+        elif accepted or text:
+            followup.problem_text(turn, text, accepted)  # a refused file keeps its words

@@ -71,7 +71,10 @@ def status(turn: Turn, reference: str | None) -> None:
             turn.text("status.last_reply", when=_when(turn, reply.created_at), body=reply.body)
         )
     if state.final:
-        lines.append(turn.text("status.closed_hint", reference=ticket.reference))
+        hint = (
+            "status.cancelled_hint" if ticket.status == statuses.CANCELLED else "status.closed_hint"
+        )
+        lines.append(turn.text(hint, reference=ticket.reference))
     turn.say_text("\n".join(lines))
 
 
@@ -309,6 +312,7 @@ def offer_followup(
     turn.goto(
         "offer_followup",
         reference=ticket.reference,
+        cancelled=ticket.status == statuses.CANCELLED,
         pending={"text": text, "attachments": [intake.attachment_to_dict(a) for a in attachments]},
     )
     _prompt_followup(turn)
@@ -316,7 +320,7 @@ def offer_followup(
 
 def _prompt_followup(turn: Turn) -> None:
     turn.say(
-        "followup.offer",
+        "followup.offer.cancelled" if turn.data.get("cancelled") else "followup.offer",
         choices=[turn.choice("yes", "choice.yes_followup"), turn.choice("no", "choice.no_thanks")],
         reference=turn.data.get("reference"),
     )

@@ -13,6 +13,7 @@ from chatdesk.commands import Command, find_reference, parse
         ("new", Command("new")),
         ("/nieuw", Command("new")),
         ("New my export fails", Command("new", "my export fails")),
+        ("new 🙂🙂", Command("new", "🙂🙂")),
         ("status SD-1042", Command("status", "SD-1042", "SD-1042")),
         ("/status@desk_bot sd-1042", Command("status", "sd-1042", "SD-1042")),
         ("SD-1042", Command("status", "SD-1042", "SD-1042")),
@@ -65,6 +66,7 @@ def test_commands_are_recognised(text, command):
         "Windows-11",
         "UTF-8",
         "HD-1042",
+        "newsletter is not sent",
     ],
 )
 def test_sentences_are_not_commands(text):

@@ -290,3 +290,46 @@ def test_close_or_reopen_during_an_intake_keeps_the_draft(chat, desk, command):
     assert "middle of a new ticket" in chat.text or "midden in een nieuwe melding" in chat.text
     assert _draft(desk) == before  # the draft and the question it was at are kept
     assert "steps" in chat.text.lower()  # and that question is asked again
+
+
+def test_yes_and_no_are_understood_typed_in_either_language(chat, desk):
+    reference = chat.open_ticket()
+    chat.say(f"close {reference}")
+    chat.say("nee")
+    assert "stays open" in chat.text
+    chat.say(f"close {reference}")
+    chat.say("ja")
+    with desk.database.session() as session:
+        assert tickets.by_reference(session, reference).status == statuses.CLOSED
+
+
+def test_overslaan_skips_the_error_message_in_an_english_conversation(chat, desk):
+    chat.open_ticket()  # a first ticket, so the second intake is the one under test
+    chat.say("new Printing to PDF gives an empty page")
+    chat.press("continue") if "continue" in chat.choices else None
+    chat.say("Every PDF I print from the invoice screen comes out blank.")
+    chat.press("continue") if "continue" in chat.choices else None
+    chat.say("Invoices > Print > Save as PDF")
+    chat.say("overslaan")
+    assert "Error message" not in chat.text or "overslaan" not in chat.text
+    _, draft = _draft(desk)
+    assert draft["error_message"] is None
+
+
+def test_which_ticket_answered_by_typing_a_reference_picks_it(chat, desk):
+    first = chat.open_ticket()
+    chat.open_ticket("Printing to PDF gives an empty page")
+    chat.say("It happens again since this morning")
+    assert "newp" in chat.choices  # which ticket is this about?
+    chat.say(first)
+    assert "Added your message" in chat.text and first in chat.text
+
+
+def test_a_cancelled_ticket_is_called_cancelled_not_closed(chat, desk):
+    reference = chat.open_ticket()
+    _set_status(desk, reference, statuses.CANCELLED)
+    chat.say(f"reopen {reference}")
+    assert "was cancelled and cannot be reopened" in chat.text
+    chat.press("no")
+    chat.say(f"status {reference}")
+    assert "This ticket was cancelled" in chat.text and "is closed" not in chat.text
