@@ -8,13 +8,18 @@ we do not know raises :class:`TypeError` rather than vanishing.
 Turns in the same chat run one at a time (bolt hands events to a thread pool), so two quick
 messages from one person are answered in the order they were sent. In the agents' channel the
 unit is a ticket's thread, so agents working on different tickets do not wait for each other.
+A pool thread whose chat is busy does not wait for it: it leaves the event in that chat's queue,
+which the thread already working there drains, and goes back to the pool. Otherwise eight
+quick messages from one slow chat (a 429 being slept out) would hold all of bolt's threads,
+and no other customer would be answered, nor any button acknowledged within Slack's 3 seconds.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from slack_sdk import WebClient
@@ -55,6 +60,33 @@ class KeyedLocks:
                     self._locks[key] = (lock, users - 1)
 
 
+class ChatQueues:
+    """Per key, tasks run one after another in arrival order, on whichever thread found the
+    key idle; a thread that finds it busy queues its task there and returns at once."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._queues: dict[str, deque[Callable[[], None]]] = {}
+
+    def run(self, key: str, task: Callable[[], None]) -> None:
+        with self._guard:
+            queue = self._queues.get(key)
+            if queue is not None:  # another thread is working on this key: it runs ours too
+                queue.append(task)
+                return
+            queue = self._queues[key] = deque()
+        while True:
+            try:
+                task()
+            except Exception:  # a task handles its own failures; this keeps the queue alive
+                log.exception("slack turn for %s failed", key)
+            with self._guard:
+                if not queue:
+                    del self._queues[key]
+                    return
+                task = queue.popleft()
+
+
 class SlackTurns:
     """Runs turns for one Slack app: engine call, replies posted, failures apologised for."""
 
@@ -66,6 +98,7 @@ class SlackTurns:
         self.client = client
         self.directory = directory
         self._locks = KeyedLocks()
+        self._queues = ChatQueues()
 
     def lang(self, event: InboundEvent) -> str:
         return self.language(event.user_id, event.locale)
@@ -79,10 +112,14 @@ class SlackTurns:
             return normalize_lang(locale, self.settings.default_lang)
 
     def run(self, event: InboundEvent) -> None:
-        """Handle ``event`` and post the replies; never raises (the user gets an apology)."""
+        """Handle ``event`` and post the replies, after the chat's earlier events (now, or on
+        the thread already working on that chat); never raises (the user gets an apology)."""
+        key = f"{event.chat_id}:{event.thread_id}" if event.agent_chat else event.chat_id
+        self._queues.run(key, lambda: self._turn(key, event))
+
+    def _turn(self, key: str, event: InboundEvent) -> None:
         try:
-            key = f"{event.chat_id}:{event.thread_id}" if event.agent_chat else event.chat_id
-            with self._locks.hold(key):
+            with self._locks.hold(key):  # also taken by a move to the DM (_move_to_private)
                 replies = self.desk.handle(event)
                 self.deliver(event, replies)
         except Exception:
