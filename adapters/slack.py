@@ -248,6 +248,10 @@ class SlackChannel:
         channel = self.agent_channel
         return channel is not None and self.directory.is_member(channel, user)
 
+    def _name_of(self, user: str) -> str | None:
+        """The name Slack shows for ``user`` (cached by the directory), or None."""
+        return self.directory.speaker(user).display_name or None
+
     def _skip(self, body: Mapping[str, Any], why: str) -> None:
         delivery = body.get("event_id")
         log.debug("slack delivery %s skipped: %s", delivery, why, extra={"delivery": delivery})
@@ -294,7 +298,9 @@ class SlackChannel:
         def build() -> InboundEvent:
             speaker = self.directory.speaker(user)
             agent = self._is_agent(user)
-            return from_agent_message(body, speaker, context.bot_user_id, agent=agent)
+            return from_agent_message(
+                body, speaker, context.bot_user_id, agent=agent, names=self._name_of
+            )
 
         self._guarded(str(body.get("event_id")), (str(event["channel"]), thread), build)
 

@@ -13,7 +13,7 @@ command.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,18 +39,26 @@ class Speaker:
     """The profile's e-mail address (``users:read.email``), for organizations by domain."""
 
 
-def plain_text(slack_text: str | None) -> str:
-    """Slack's message markup as the plain text the user saw."""
+Names = Callable[[str], str | None]
+"""A Slack user id to the name people see for it (the directory's look-up)."""
+
+
+def plain_text(slack_text: str | None, names: Names | None = None) -> str:
+    """Slack's message markup as the plain text the user saw. ``names`` turns a mention
+    without a label (``<@U123>``, what Slack sends today) into the name Slack shows for it,
+    so a customer reading an agent's reply sees "@Bob", not "@U123"."""
     if not slack_text:
         return ""
-    text = _ANGLE.sub(_unwrap, slack_text)
+    text = _ANGLE.sub(lambda match: _unwrap(match, names), slack_text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
-def _unwrap(match: re.Match[str]) -> str:
+def _unwrap(match: re.Match[str], names: Names | None = None) -> str:
     inner = match.group(1)
     target, _, label = inner.partition("|")
     if target.startswith("@"):
+        if not label and names is not None:
+            label = names(target[1:]) or ""
         return label if label.startswith("@") else "@" + (label or target[1:])
     if target.startswith("#"):
         return "#" + (label or target[1:])
@@ -64,12 +72,14 @@ def _unwrap(match: re.Match[str]) -> str:
     return url
 
 
-def without_mention(slack_text: str | None, bot_user_id: str | None) -> str:
+def without_mention(
+    slack_text: str | None, bot_user_id: str | None, names: Names | None = None
+) -> str:
     """The text of an ``app_mention`` without the mention of our app."""
     text = slack_text or ""
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
-    return plain_text(text)
+    return plain_text(text, names)
 
 
 def is_person_message(event: Payload) -> bool:
@@ -201,17 +211,23 @@ def from_agent_action(
 
 
 def from_agent_message(
-    body: Payload, speaker: Speaker, bot_user_id: str | None, *, agent: bool
+    body: Payload,
+    speaker: Speaker,
+    bot_user_id: str | None,
+    *,
+    agent: bool,
+    names: Names | None = None,
 ) -> InboundEvent:
     """Words in the agents' channel: a reply in a ticket's thread, or a mention of the app
-    (``@chatdesk open tickets``). Our own mention is taken out of the text; the answer goes to
+    (``@chatdesk open tickets``). Our own mention is taken out of the text; other mentions
+    become the names Slack shows (a public reply reaches the customer); the answer goes to
     the thread (a mention outside a thread opens one under itself)."""
     event = body["event"]
     return InboundEvent(
         platform=PLATFORM,
         user_id=str(event["user"]),
         chat_id=str(event["channel"]),
-        text=without_mention(event.get("text"), bot_user_id),
+        text=without_mention(event.get("text"), bot_user_id, names),
         event_id=str(body["event_id"]),
         display_name=speaker.display_name,
         locale=speaker.locale,

@@ -313,6 +313,17 @@ def test_hostile_text_in_thread_notes_pings_nobody(slack: Slack) -> None:
         assert "link_names" not in call.args and "parse" not in call.args
 
 
+def test_a_colleague_mentioned_in_a_public_reply_reaches_the_customer_by_name(
+    slack: Slack,
+) -> None:
+    reference, card = open_ticket(slack, ANN, "Export to Excel fails")
+    before_dm = slack.count(slack.dm_of(ANN))
+    thread_reply(slack, SAM, card, f"public: <@{NOOR}> will call you about {reference}.")
+    [relayed] = wait_dm(slack, ANN, before_dm, "will call you")
+    assert "@noor will call you" in relayed.shown and NOOR not in relayed.shown
+    assert relayed.pings == []
+
+
 # -- mentions and thread messages in the agents' channel ------------------------------------
 
 

@@ -40,6 +40,15 @@ def test_plain_text_undoes_slack_markup() -> None:
     )
 
 
+def test_a_mention_without_a_label_becomes_the_name_slack_shows() -> None:
+    """What an agent's public reply "<@U456> will call you" looks like to the customer."""
+    names = {"U456": "Bob"}.get
+    assert (
+        plain_text("<@U456> will call you, <@U9|ann> too", names) == "@Bob will call you, @ann too"
+    )
+    assert plain_text("<@U777> knows", names) == "@U777 knows"  # no name: the id, as before
+
+
 def test_dm_message_becomes_a_private_event_with_its_delivery_id() -> None:
     deliveries = _payloads()
     body = deliveries.event_body(deliveries.dm("U1", "my printer &lt;HP&gt; is broken"), "Ev1")
