@@ -321,7 +321,8 @@ class SlackChannel:
         thread = str(event.get("thread_ts") or event.get("ts"))
 
         def build() -> InboundEvent:
-            return from_mention(body, self.directory.speaker(user), context.bot_user_id)
+            files = self.directory.complete_files(list(event.get("files") or ()))
+            return from_mention(body, self.directory.speaker(user), context.bot_user_id, files)
 
         self._guarded(str(body.get("event_id")), (str(event["channel"]), thread), build)
 

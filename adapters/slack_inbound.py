@@ -139,8 +139,15 @@ def from_message(
     )
 
 
-def from_mention(body: Payload, speaker: Speaker, bot_user_id: str | None) -> InboundEvent:
-    """An ``app_mention`` in a channel: answered in its thread; intake moves to the DM."""
+def from_mention(
+    body: Payload,
+    speaker: Speaker,
+    bot_user_id: str | None,
+    files: Iterable[Payload] | None = None,
+) -> InboundEvent:
+    """An ``app_mention`` in a channel: answered in its thread; intake moves to the DM, with
+    the files shared beside the words (``files`` replaces the event's own when some had to be
+    looked up)."""
     event = body["event"]
     return InboundEvent(
         platform=PLATFORM,
@@ -154,6 +161,7 @@ def from_mention(body: Payload, speaker: Speaker, bot_user_id: str | None) -> In
         thread_id=str(event.get("thread_ts") or event["ts"]),
         private=False,
         organization=_team(body),
+        attachments=attachments(files if files is not None else event.get("files")),
     )
 
 
@@ -267,6 +275,7 @@ def moved_to_private(origin: InboundEvent, dm_channel: str, original_text: str) 
     Its delivery id derives from the original one, so a redelivered mention is not carried
     into the DM twice. The speaker is the same person, so their profile's e-mail comes along:
     organizations and contact-person approvals by e-mail must recognise them in this turn too.
+    Files shared with the mention come along as well, as the words do.
     """
     return InboundEvent(
         platform=PLATFORM,
@@ -279,4 +288,5 @@ def moved_to_private(origin: InboundEvent, dm_channel: str, original_text: str) 
         email=origin.email,
         private=True,
         organization=origin.organization,
+        attachments=origin.attachments,
     )

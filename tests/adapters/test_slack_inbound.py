@@ -131,6 +131,14 @@ def test_moved_to_private_keeps_the_words_and_derives_its_delivery_id() -> None:
     assert follow.locale == "nl-NL"
 
 
+def test_files_shared_with_a_mention_go_to_the_dm_with_the_words() -> None:
+    deliveries = _payloads()
+    body = deliveries.event_body(deliveries.mention("U1", "C9", "my export fails"), "Ev8")
+    body["event"]["files"] = [{"id": "F1", "name": "log.txt", "mimetype": "text/plain"}]
+    follow = moved_to_private(from_mention(body, NL, None), "D1", "my export fails")
+    assert [(a.name, a.file_ref) for a in follow.attachments] == [("log.txt", "F1")]
+
+
 # -- the agents' channel ------------------------------------------------------------------
 
 AGENTS = "C0AGENTS"
