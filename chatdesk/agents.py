@@ -62,9 +62,9 @@ def handle(turn: Turn) -> None:
         _button(turn, Agent.from_event(event), event.choice)
         return
     text = event.text.strip()
-    if not text:
+    if not text and not event.attachments:
         return
-    command = parse_command(text)
+    command = parse_command(text) if text else None
     if command is not None:
         if allowed:
             _command(turn, *command)
@@ -77,7 +77,11 @@ def handle(turn: Turn) -> None:
     if not allowed:
         _say(turn, "agent.refused")
         return
-    _thread_reply(turn, Agent.from_event(event), ticket, text)
+    if text:
+        _thread_reply(turn, Agent.from_event(event), ticket, text)
+    if event.attachments:
+        # Files are not relayed across platforms: say so rather than drop them silently.
+        _say(turn, "agent.files_stay", count=len(event.attachments))
 
 
 def _say(

@@ -444,3 +444,17 @@ def test_a_customer_never_reaches_the_agents_route(desk):  # type: ignore[no-unt
     assert ticket_of(desk, reference).assignee is None
     with desk.database.session() as session:
         assert session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_files_an_agent_shares_in_a_thread_are_not_dropped_silently(desk, room, bob):  # type: ignore[no-untyped-def]
+    from chatdesk.events import Attachment
+
+    reference = Chat(desk).open_ticket()
+    room.deliver()
+    shot = Attachment("fix.png", "image/png", 2000, "F1")
+    bob.in_thread(room.thread_of(reference), "", attachments=(shot,))
+    assert "does not get files shared here (1)" in bob.text
+    bob.in_thread(room.thread_of(reference), "public: See the screenshot.", attachments=(shot,))
+    assert "does not get files" in bob.text
+    (relayed,) = room.to_chat(room.deliver(), "chat-ann")
+    assert relayed.text.endswith("See the screenshot.")  # the words still reach the customer
