@@ -8,10 +8,15 @@ The outbox (:mod:`chatdesk.delivery`) hands us two kinds of agent-side notificat
   note is a *reply to the card*; in a forum supergroup (CHATDESK_TELEGRAM_AGENT_TOPICS=true)
   each ticket gets its own topic, and the card and its notes live there.
 
+An agent may delete a ticket's topic. Telegram then answers 400 "message thread not found" for
+anything sent into it, so a card that must be posted again opens a new topic for its ticket (or
+goes to the main chat if no topic can be opened), and a note goes to the main chat on its own:
+nothing about the ticket is set aside.
+
 Each post reports where it landed (:class:`Posted`), so the desk can find the ticket again when
-an agent replies to any of these messages. Every note starts with a plain marker of whose words
-these are (customer, sent to the customer, internal note), so nothing internal is mistaken for
-something the customer saw.
+an agent replies to any of these messages (and, for a card, where the ticket's topic now is).
+Every note starts with a plain marker of whose words these are (customer, sent to the customer,
+internal note), so nothing internal is mistaken for something the customer saw.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ MAX_TOPIC_NAME = 128  # characters, Telegram's limit for a forum topic's name
 NOTE_KINDS = ("customer", "public", "internal", "event", "escalation")
 _NOT_MODIFIED = "message is not modified"
 _GONE = ("message to edit not found", "message can't be edited")
+_THREAD_GONE = ("message thread not found", "topic_deleted")
 
 
 @dataclass
@@ -55,6 +61,8 @@ class AgentChat:
     # Topics this process created whose card is not posted yet: a retry reuses the topic
     # instead of opening a second one for the same ticket.
     _open_topics: dict[str, int] = field(default_factory=dict)
+    # Topics (chat id, thread id) Telegram said are gone: later notes skip the failing try.
+    _gone_topics: set[tuple[str, str]] = field(default_factory=set)
 
     # -- cards ------------------------------------------------------------------------------
     async def post_card(self, card: TicketCard) -> Posted | None:
@@ -63,7 +71,15 @@ class AgentChat:
             log.info("telegram: no agent chat set; card for %s not posted", card.reference)
             return None
         thread = await self._topic_for(card) if self.topics else None
-        message = await self._send_card(self.chat_id, card, thread)
+        try:
+            message = await self._send_card(self.chat_id, card, thread)
+        except BadRequest as exc:
+            if thread is None or not _thread_gone(exc):
+                raise
+            # The topic opened on an earlier try was deleted before the card got there.
+            log.warning("telegram: topic of %s is gone (%s); opening another", card.reference, exc)
+            self._open_topics.pop(card.reference, None)
+            return await self._card_elsewhere(self.chat_id, card)
         self._open_topics.pop(card.reference, None)
         return _posted(message, str(thread) if thread else None)
 
@@ -85,9 +101,42 @@ class AgentChat:
             if not any(gone in reason for gone in _GONE):
                 raise
             log.warning("telegram: card of %s is gone (%s); posting it again", card.reference, exc)
-            message = await self._send_card(where.chat_id, card, where.thread_id)
-            return _posted(message, where.thread_id)
+            return await self._repost_card(card, where)
         return Posted(where.chat_id, where.message_id, where.thread_id)
+
+    async def _repost_card(self, card: TicketCard, where: CardLocation) -> Posted:
+        """Post the card again where it was; if its topic was deleted too, somewhere new."""
+        if where.thread_id and (where.chat_id, where.thread_id) not in self._gone_topics:
+            try:
+                message = await self._send_card(where.chat_id, card, where.thread_id)
+                return _posted(message, where.thread_id)
+            except BadRequest as exc:
+                if not _thread_gone(exc):
+                    raise
+                self._gone_topics.add((where.chat_id, where.thread_id))
+                log.warning("telegram: topic of %s is gone (%s)", card.reference, exc)
+        elif not where.thread_id:
+            message = await self._send_card(where.chat_id, card, None)
+            return _posted(message, None)
+        return await self._card_elsewhere(where.chat_id, card)
+
+    async def _card_elsewhere(self, chat_id: str, card: TicketCard) -> Posted:
+        """The card's topic is gone: a new topic for the ticket (topics mode, in the agents'
+        chat), or else the main chat. The Posted names the new topic, so the desk remembers it
+        as the card's place and the ticket's later notes follow it there."""
+        thread: int | None = None
+        if self.topics and chat_id == self.chat_id:
+            try:
+                thread = await self._topic_for(card)
+            except BadRequest as exc:  # no longer a forum, or no right to manage topics
+                log.warning(
+                    "telegram: no new topic for %s (%s); the card goes to the main chat",
+                    card.reference,
+                    exc,
+                )
+        message = await self._send_card(chat_id, card, thread)
+        self._open_topics.pop(card.reference, None)
+        return _posted(message, str(thread) if thread else None)
 
     async def _send_card(
         self, chat_id: str, card: TicketCard, thread: int | str | None
@@ -128,12 +177,27 @@ class AgentChat:
         text, markup = with_choices(note.text, note.choices)
         parts = split_text(text, MAX_MESSAGE - utf16_len(header) - 1)
         quiet = kind == "event" and not note.ping  # a claim or status line need not buzz anyone
+        if where.thread_id and (where.chat_id, where.thread_id) in self._gone_topics:
+            where = _main_chat(where)
         first: TgMessage | None = None
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            message = await self._send_note(
-                where, f"<b>{escape(header)}</b>\n{escape(part)}", markup if last else None, quiet
-            )
+            html = f"<b>{escape(header)}</b>\n{escape(part)}"
+            try:
+                message = await self._send_note(where, html, markup if last else None, quiet)
+            except BadRequest as exc:
+                if not where.thread_id or not _thread_gone(exc):
+                    raise
+                # The ticket's topic was deleted: say it in the main chat (the header names the
+                # ticket). The card moves to a new topic the next time it changes.
+                log.warning(
+                    "telegram: topic of %s is gone (%s); its note goes to the main chat",
+                    note.reference,
+                    exc,
+                )
+                self._gone_topics.add((where.chat_id, where.thread_id))
+                where = _main_chat(where)
+                message = await self._send_note(where, html, markup if last else None, quiet)
             first = first or message
         assert first is not None
         return _posted(first, where.thread_id)
@@ -168,6 +232,17 @@ def topic_name(card: TicketCard) -> str:
     while utf16_len(name) > MAX_TOPIC_NAME - 1:
         name = name[:-1]
     return name.rstrip() + "…"
+
+
+def _thread_gone(exc: BadRequest) -> bool:
+    """Telegram's answer for a message sent into a forum topic that was deleted."""
+    reason = exc.message.lower()
+    return any(gone in reason for gone in _THREAD_GONE)
+
+
+def _main_chat(where: CardLocation) -> CardLocation:
+    """The chat itself, outside any topic and replying to nothing (the card went with it)."""
+    return CardLocation(where.chat_id, "", None)
 
 
 def _posted(message: TgMessage, thread: str | None) -> Posted:

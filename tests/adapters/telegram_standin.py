@@ -11,7 +11,8 @@ an outage (every sending call answered 5xx until it is over).
 It keeps the messages it accepted, so it can answer as Telegram does for the agents' desk:
 ``editMessageText`` (400 "message is not modified" for the same content, "message to edit not
 found"), replies (``reply_parameters``), forum topics (``createForumTopic`` in a chat marked as a
-forum, ``message_thread_id``) and ``getChatMember`` from a member list the test sets.
+forum, ``message_thread_id``; a topic an admin deleted takes its messages with it and answers
+400 "message thread not found") and ``getChatMember`` from a member list the test sets.
 
 It uses the standard library's threading HTTP server, so it runs beside any event loop and a
 long poll blocks only its own request thread.
@@ -286,6 +287,17 @@ class BotApiStandIn:
         """Mark a supergroup as a forum (topics enabled)."""
         with self._cond:
             self.forums.add(chat_id)
+
+    def delete_topic(self, chat_id: int, topic: int) -> None:
+        """An admin deletes a forum topic, as Telegram's deleteForumTopic does: the topic and
+        every message in it are gone. Editing one of them then fails with "message to edit not
+        found", and sending into the topic with 400 "message thread not found"."""
+        with self._cond:
+            if self.topics.get(chat_id, {}).pop(topic, None) is None:
+                raise KeyError(f"no topic {topic} in chat {chat_id}")
+            for key, message in list(self.messages.items()):
+                if key[0] == chat_id and message.get("message_thread_id") == topic:
+                    del self.messages[key]
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
         """A message the bot sent, as it is now (after edits)."""

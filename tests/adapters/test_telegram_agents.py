@@ -456,3 +456,92 @@ def test_without_an_agents_chat_cards_and_notes_are_skipped(
 
     assert with_channel(bots, act, telegram_agent_chat="") == [None, None]
     assert api.sent() == []
+
+
+def set_aside(bot: TelegramBot) -> list[str]:
+    """Outbox items given up on (failed for good), with their reasons."""
+    from chatdesk.models import OutboxItem
+
+    with bot.desk.database.session() as session:
+        rows = session.scalars(select(OutboxItem).where(OutboxItem.failed_at.is_not(None)))
+        return [str(row.last_error) for row in rows]
+
+
+def test_a_deleted_topic_is_opened_again_and_nothing_about_the_ticket_is_lost(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    api.make_forum(BotRunner.AGENT_CHAT)
+    bot = bots.start(telegram_agent_topics=True)
+    reference = open_ticket(bot, ANN, "Export to Excel fails every time")
+    [card] = cards(api)
+    bot.press(BO, card, f"ag:claim:{reference}")
+    menu = last_with_buttons(bot.press(BO, card, f"ag:status:{reference}"))
+    bot.press(BO, menu, f"ag:set:{reference}:solved")
+    assert card.thread is not None
+    api.delete_topic(BotRunner.AGENT_CHAT, card.thread)  # an agent tidies up a solved ticket
+    before = len(api.sent(BotRunner.AGENT_CHAT))
+
+    # The customer reopens it: the card and the lines about it reach the agents again.
+    bot.say(ANN, f"{reference} sorry, the export fails again since this morning")
+
+    assert ticket(bot, reference).status == "open"
+    assert set_aside(bot) == []
+    first, second = api.calls_to("createForumTopic")
+    assert second.params["name"] == first.params["name"]
+    topic = second.result["message_thread_id"]
+    after = api.sent(BotRunner.AGENT_CHAT)[before:]
+    [again] = [c for c in after if c in cards(api)]
+    assert again.thread == topic
+    assert t("status.open.name", "en") in again.shown_text
+    # The lines written with the change come before the card: the topic is gone, so they are
+    # said in the main chat, on their own, and can be answered there like any thread line.
+    lines = [c for c in after if c is not again]
+    assert [c.thread for c in lines] == [None] * len(lines)
+    [comeback] = [c for c in lines if "the export fails again" in c.shown_text]
+    assert comeback.shown_text.startswith(t("telegram.note.customer", "en", reference=reference))
+    bot.exchange(bot.updates.reply(BO, comeback, "internal: same as last month", FORUM))
+    assert comments(bot, reference)[-1] == ("agent", "same as last month", False)
+
+    # Later lines go to the new topic, and agents answer there as before.
+    bot.say(ANN, f"{reference} it happens with every report")
+    assert api.sent(BotRunner.AGENT_CHAT)[-1].thread == topic
+    bot.exchange(bot.updates.message(BO, "public: Looking into it", group=FORUM, topic=topic))
+    assert comments(bot, reference)[-1] == ("agent", "Looking into it", True)
+    assert "Looking into it" in api.sent(ANN.id)[-1].shown_text
+    assert set_aside(bot) == []
+
+
+def test_a_note_for_a_deleted_topic_goes_to_the_main_chat_and_a_card_to_a_new_topic(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    api.make_forum(BotRunner.AGENT_CHAT)
+    note = ThreadNote("telegram", "SD-1", "It fails again.", kind="customer")
+
+    async def act(channel: Any) -> list[Posted]:
+        first = await channel.deliver(CARD, None)
+        where = CardLocation(first.chat_id, first.message_id, first.thread_id)
+        api.delete_topic(BotRunner.AGENT_CHAT, int(first.thread_id))
+        alone = await channel.deliver(note, where)  # no card change: the main chat
+        moved = await channel.deliver(CARD, where)  # the card opens a new topic
+        there = CardLocation(moved.chat_id, moved.message_id, moved.thread_id)
+        api.delete_topic(BotRunner.AGENT_CHAT, int(moved.thread_id))
+        api.fail_next("createForumTopic", 400, description="Bad Request: not enough rights")
+        main = await channel.deliver(CARD, there)  # no new topic allowed: the main chat
+        return [first, alone, moved, main]
+
+    first, alone, moved, main = with_channel(bots, act, telegram_agent_topics=True)
+
+    assert alone.thread_id is None
+    posted = api.sent(BotRunner.AGENT_CHAT)
+    [line] = [c for c in posted if "It fails again." in c.shown_text]
+    assert line.thread is None and line.reply_to is None
+    assert line.shown_text.startswith(t("telegram.note.customer", "en", reference="SD-1"))
+    assert moved.thread_id not in (None, first.thread_id)
+    assert main.thread_id is None and main.message_id not in (first.message_id, moved.message_id)
+    title = t("telegram.card.title", "en", reference="SD-1")
+    card_posts = [c for c in posted if c.shown_text.startswith(title)]
+    assert [c.thread for c in card_posts] == [int(first.thread_id), int(moved.thread_id), None]
+    refused = [c for c in api.calls_to("sendMessage", ok_only=False) if c.status != 200]
+    # one try in each deleted topic: the note's (then the topic is known to be gone, and the
+    # card's re-post opens a new one at once), and the card's in the second deleted topic
+    assert [c.thread for c in refused] == [int(first.thread_id), int(moved.thread_id)]
