@@ -98,7 +98,7 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
         _say(turn, "agent.unknown_action")
         return
     reference, _, target = rest.partition(":")
-    ticket = tickets.by_reference(turn.session, reference) if reference else None
+    ticket = tickets.by_reference(turn.session, reference, lock=True) if reference else None
     if ticket is None:
         _say(turn, "agent.unknown_ticket", reference=reference or "?")
         return

@@ -27,7 +27,8 @@ def _when(turn: Turn, ticket_time) -> str:  # type: ignore[no-untyped-def]
 
 def _find(turn: Turn, reference: str) -> Ticket | None:
     sharing = organizations.shares(turn.desk.settings, turn.requester.organization)
-    return tickets.find_visible(turn.session, reference, turn.requester, sharing)
+    # locked: a comment, close or reopen must see what auto-close or an agent just did
+    return tickets.find_visible(turn.session, reference, turn.requester, sharing, lock=True)
 
 
 def _not_found(turn: Turn, reference: str) -> None:

@@ -220,7 +220,8 @@ def _requester(ticket: Ticket) -> str:
 
 
 def _find(session: Session, reference: str) -> Ticket | None:
-    return tickets.by_reference(session, reference.strip())
+    # locked: a change made here must not overwrite one a running desk made meanwhile
+    return tickets.by_reference(session, reference.strip(), lock=True)
 
 
 def _unknown(reference: str) -> int:

@@ -99,8 +99,14 @@ def create(
     return ticket
 
 
-def by_reference(session: Session, reference: str) -> Ticket | None:
-    return session.scalar(select(Ticket).where(Ticket.reference == reference.upper()))
+def by_reference(session: Session, reference: str, lock: bool = False) -> Ticket | None:
+    """The ticket with this reference. ``lock``: for a turn that may change it, the row is
+    locked (PostgreSQL; SQLite turns are serialised already) and read afresh, so a change
+    another process made meanwhile (auto-close, an agent) is seen, not overwritten."""
+    query = select(Ticket).where(Ticket.reference == reference.upper())
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
 def visible_to(ticket: Ticket, requester: Requester, share_with_organization: bool) -> bool:
@@ -115,14 +121,18 @@ def visible_to(ticket: Ticket, requester: Requester, share_with_organization: bo
 
 
 def find_visible(
-    session: Session, reference: str, requester: Requester, share_with_organization: bool = False
+    session: Session,
+    reference: str,
+    requester: Requester,
+    share_with_organization: bool = False,
+    lock: bool = False,
 ) -> Ticket | None:
     """The ticket with this reference if ``requester`` may see it; otherwise None.
 
     A missing ticket and somebody else's look the same to the caller, so the bot can never
-    reveal that a reference exists.
+    reveal that a reference exists. ``lock``: as for :func:`by_reference`.
     """
-    ticket = by_reference(session, reference)
+    ticket = by_reference(session, reference, lock)
     if ticket is None or not visible_to(ticket, requester, share_with_organization):
         return None
     return ticket

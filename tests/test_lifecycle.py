@@ -298,3 +298,31 @@ def test_auto_close_racing_itself_closes_each_ticket_once(desk, room, bob, clock
     sent = room.deliver()
     told = [m for m in sent if isinstance(m, Message) and "was solved 7 days ago" in m.text]
     assert sorted(m.chat_id for m in told) == [f"chat-c{n}" for n in range(4)]
+
+
+def test_a_comment_racing_auto_close_in_another_process_does_not_reopen_a_closed_ticket(
+    desk, room, bob, make_desk, clock
+):  # type: ignore[no-untyped-def]
+    """Another process closes the solved ticket while the customer's comment is on its way:
+    the comment's turn waits for that change and sees a closed ticket (a follow-up is
+    offered), instead of writing "open" over "closed" (PostgreSQL; SQLite serialises turns)."""
+    from sqlalchemy import select, update
+
+    from chatdesk import statuses
+    from chatdesk.models import Ticket
+
+    ann = Chat(desk)
+    reference = solved(desk, room, ann, bob)
+    other = make_desk()  # a second `chatdesk serve` on the same database
+    with other.database.session() as session:
+        session.scalar(select(Ticket).where(Ticket.reference == reference).with_for_update())
+        turn = threading.Thread(target=ann.say, args=(f"{reference} it is broken again",))
+        turn.start()
+        turn.join(0.5)  # the customer's turn now waits for the row (PostgreSQL)
+        session.execute(
+            update(Ticket).where(Ticket.reference == reference).values(status=statuses.CLOSED)
+        )
+    turn.join(20)
+    assert not turn.is_alive()
+    assert status_of(desk, reference) == statuses.CLOSED
+    assert "follow-up" in ann.text
