@@ -49,6 +49,17 @@ def customer_added(turn: Turn, ticket: Ticket, text: str, files: int, previous_s
     if text.strip():
         note = _agent_text(turn, "lifecycle.note.customer", customer=turn.author, body=text.strip())
         notify.thread(session, ticket, note, now, kind="customer")
+        if _by_colleague(turn, ticket):
+            notify.customer_key(
+                session,
+                ticket,
+                "lifecycle.colleague_added",
+                now,
+                colleague=turn.author,
+                reference=ticket.reference,
+                subject=ticket.subject,
+                body=text.strip(),
+            )
     if files:
         note = _agent_text(turn, "lifecycle.note.files", customer=turn.author, count=files)
         notify.thread(session, ticket, note, now, kind="customer")
@@ -70,6 +81,26 @@ def status_changed(turn: Turn, ticket: Ticket, previous_status: str) -> None:
         )
     notify.thread(turn.session, ticket, note, turn.now, kind="event")
     notify.card(turn.session, ticket, settings, turn.now)
+    if _by_colleague(turn, ticket):
+        customer_lang = notify.customer_lang(ticket)
+        state = statuses.get(ticket.status)
+        notify.customer_key(
+            turn.session,
+            ticket,
+            "lifecycle.colleague_status",
+            turn.now,
+            colleague=turn.author,
+            reference=ticket.reference,
+            subject=ticket.subject,
+            status=state.name(customer_lang),
+            meaning=state.meaning(customer_lang),
+        )
+
+
+def _by_colleague(turn: Turn, ticket: Ticket) -> bool:
+    """Whether a colleague of the requester (organization sharing) acted on the ticket: the
+    requester is told, as they would be of an agent's change."""
+    return ticket.requester_id != turn.requester.id
 
 
 def waiting_on(turn: Turn) -> list[Ticket]:

@@ -549,3 +549,21 @@ def test_the_documented_example_is_a_valid_file():
     acme = example.member_of("slack", "U0SOMEONE", "jan@eu.acme-logistics.example", None)
     assert acme is not None and acme.name == "Acme Logistics"
     assert acme.is_contact("slack", "U0ACMELISA", None)
+
+
+def test_the_requester_hears_what_a_colleague_did_to_their_ticket(person, desk):
+    ann, bob = person("201", "Ann"), person("202", "Bob")
+    reference = ann.open_ticket()
+    with desk.database.session() as session:
+        tickets.set_status(tickets.by_reference(session, reference), "solved", "Pat", desk.clock())
+
+    bob.say(f"{reference} still broken on my computer")
+    assert "reopened" in bob.text
+    bob.say(f"close {reference}")
+    bob.press("yes")
+
+    told = [m.text for m in messages_to(desk, "telegram", "chat-201")]
+    assert any("Bob added to" in text and "still broken on my computer" in text for text in told)
+    assert any("Bob set the status to Open" in text for text in told)
+    assert any("Bob set the status to Closed" in text for text in told)
+    assert messages_to(desk, "telegram", "chat-202") == []  # Bob was answered in his turn
