@@ -33,7 +33,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from chatdesk import notify, statuses
+from chatdesk import notify, organizations, statuses
 from chatdesk.conversation import dialect_insert
 from chatdesk.delivery import PERIODIC_JOBS
 from chatdesk.hours import AROUND_THE_CLOCK, Calendar
@@ -155,14 +155,32 @@ def allowed_time(priority: str, target: str, settings: Settings) -> timedelta | 
 
 
 def _changes(ticket: Ticket) -> list[tuple[datetime, str]]:
-    """(moment, new status) from the ticket's history, starting at its creation."""
+    """(moment, new status) from the ticket's history, starting at its creation, or at its
+    approval for a ticket that waited for a contact person's: until then the agents had not
+    seen it, so that wait is not theirs to answer for."""
     history = sorted(ticket.history, key=lambda c: (c.created_at, c.id or 0))
     if not history:
-        return [(ticket.created_at, ticket.status)]
-    changes = [(c.created_at, c.to_status) for c in history]
-    if changes[0][0] > ticket.created_at:
-        changes.insert(0, (ticket.created_at, statuses.NEW))
-    return changes
+        changes = [(ticket.created_at, ticket.status)]
+    else:
+        changes = [(c.created_at, c.to_status) for c in history]
+        if changes[0][0] > ticket.created_at:
+            changes.insert(0, (ticket.created_at, statuses.NEW))
+    approved = _approved_at(ticket)
+    if approved is None:
+        return changes
+    before = [status for moment, status in changes if moment <= approved]
+    after = [(moment, status) for moment, status in changes if moment > approved]
+    return [(approved, before[-1] if before else changes[0][1]), *after]
+
+
+def _approved_at(ticket: Ticket) -> datetime | None:
+    """When a contact person approved ``ticket`` (their comment), if it needed approval."""
+    if ticket.approval != organizations.APPROVED:
+        return None
+    moments = [
+        c.created_at for c in ticket.comments if c.author_kind == organizations.CONTACT_COMMENT
+    ]
+    return min(moments) if moments else None
 
 
 def _periods(ticket: Ticket, target: str) -> list[Period]:

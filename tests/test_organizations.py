@@ -567,3 +567,21 @@ def test_the_requester_hears_what_a_colleague_did_to_their_ticket(person, desk):
     assert any("Bob set the status to Open" in text for text in told)
     assert any("Bob set the status to Closed" in text for text in told)
     assert messages_to(desk, "telegram", "chat-202") == []  # Bob was answered in his turn
+
+
+@approval
+def test_the_wait_for_approval_does_not_count_against_service_targets(person, desk, clock):
+    """docs/agent-desk.md: tickets waiting for approval are not counted, the agents have not
+    seen them. Opened Monday 10:00, approved Tuesday 16:00: the first-response clock starts
+    at the approval, so a minute later nothing is late."""
+    from chatdesk import service
+
+    reference = person("101", "Ann").open_ticket()  # the test clock: Monday 23 Nov, 10:00 UTC
+    clock.advance(days=1, hours=6)
+    person("100", "Carla").press(f"org:approve:{reference}")
+    clock.advance(minutes=1)
+    assert service.check_targets(desk, clock.now) == 0
+    with desk.database.session() as session:
+        stored = tickets.by_reference(session, reference)
+        left = service.deadline(stored, service.FIRST_RESPONSE, desk.settings)
+        assert left is not None and left > clock.now
