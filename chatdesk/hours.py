@@ -11,7 +11,7 @@ the tests control.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -64,9 +64,11 @@ class SupportHours:
         return day.weekday() in self.days and day not in self.holidays
 
     def _window(self, day: date) -> tuple[datetime, datetime]:
+        """When ``day``'s support hours open and close, in UTC: Python subtracts two times of
+        one zone by their clocks, which is an hour off across a daylight-saving change."""
         return (
-            datetime.combine(day, self.start, tzinfo=self.zone),
-            datetime.combine(day, self.end, tzinfo=self.zone),
+            datetime.combine(day, self.start, tzinfo=self.zone).astimezone(UTC),
+            datetime.combine(day, self.end, tzinfo=self.zone).astimezone(UTC),
         )
 
     def is_open(self, moment: datetime) -> bool:
@@ -86,7 +88,7 @@ class SupportHours:
                 if local < opens:
                     return opens
                 if local < closes:
-                    return local
+                    return local.astimezone(UTC)
             day += timedelta(days=1)
             local = datetime.combine(day, time.min, tzinfo=self.zone)
         raise ValueError("no support hours in the coming year")

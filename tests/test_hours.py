@@ -75,3 +75,16 @@ def test_support_time_is_counted_across_a_summer_time_change(hours):
     # Sunday 29 March 2026 clocks go forward; the desk's hours stay 08:30-17:00 local
     assert hours.between(at(27, 16, month=3), at(30, 9, 30, month=3)) == timedelta(hours=2)
     assert hours.add(at(27, 16, month=3), timedelta(hours=2)) == at(30, 9, 30, month=3)
+
+
+def test_a_round_the_clock_window_counts_real_time_on_the_days_the_clocks_change():
+    """A desk open 00:00-23:59 every day: on 29 March 2026 02:00-03:00 does not exist, and on
+    25 October 02:00-03:00 happens twice. Support time is real time, not clock time."""
+    start, end = parse_span("00:00-23:59")
+    desk = SupportHours(AMS, parse_days("mon-sun"), start, end)
+    spring = at(29, 0, month=3)
+    assert desk.between(spring, at(29, 6, month=3)) == timedelta(hours=5)
+    assert desk.add(spring, timedelta(hours=5)) == at(29, 6, month=3)
+    autumn = at(25, 0, month=10)
+    assert desk.between(autumn, at(25, 6, month=10)) == timedelta(hours=7)
+    assert desk.add(autumn, timedelta(hours=7)) == at(25, 6, month=10)
