@@ -146,6 +146,13 @@ class Worker:
 
     async def _send(self, delivery: outbox.Delivery) -> None:
         sender = self.senders[delivery.platform]
+        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+        renewed = await asyncio.to_thread(
+            outbox.renew, self.desk.database, delivery, self.name, self.clock(), lease
+        )
+        if not renewed:  # it waited in this batch past its lease and another worker has it
+            log.info("outbox: item %s was taken over by another worker", delivery.id)
+            return
         try:
             posted = await sender.deliver(delivery.reply, delivery.card)
         except Exception as exc:

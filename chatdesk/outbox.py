@@ -228,6 +228,26 @@ def _card_location(session: Session, platform: str, ticket_id: int | None) -> Ca
     return CardLocation(post.chat_id, post.message_id, post.thread_id)
 
 
+def renew(
+    database: Database, delivery: Delivery, worker: str, now: datetime, lease: timedelta
+) -> bool:
+    """Extend this worker's claim on ``delivery`` just before sending it; False when the claim
+    is gone (its lease ran out while earlier items of the batch were sent, and another worker
+    took it): then this worker must not send it too."""
+    with database.session() as session:
+        result = session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id == delivery.id,
+                OutboxItem.claimed_by == worker,
+                OutboxItem.sent_at.is_(None),
+                OutboxItem.failed_at.is_(None),
+            )
+            .values(claimed_until=now + lease)
+        )
+        return bool(result.rowcount)
+
+
 def sent(
     database: Database, delivery: Delivery, worker: str, now: datetime, posted: Posted | None
 ) -> None:

@@ -152,6 +152,25 @@ def test_a_claimed_item_belongs_to_its_worker_until_the_lease_runs_out(desk, clo
         assert session.scalar(select(OutboxItem)).sent_at is None
 
 
+def test_an_item_that_waited_in_a_batch_past_its_lease_is_not_sent_twice(desk, clock, platform):  # type: ignore[no-untyped-def]
+    """A worker sends its batch a few at a time; an item still waiting when its lease runs
+    out may be claimed by another worker. The first one renews its claim just before each
+    send and leaves an item it lost alone."""
+    _enqueue(desk, _message("first"), _message("second", chat="chat-2"))
+    slow = Worker(desk, {"test": platform}, jobs=[])
+    lease = timedelta(seconds=desk.settings.outbox_lease_seconds)
+    first, second = outbox.claim(desk.database, slow.name, ["test"], clock.now, lease=lease)
+    asyncio.run(slow._send(first))
+    clock.advance(seconds=lease.total_seconds() + 1)  # "second" waited past its lease
+    [taken] = outbox.claim(desk.database, "quick", ["test"], clock.now, lease=lease)
+    assert taken.id == second.id
+
+    asyncio.run(slow._send(second))  # too late: it belongs to "quick" now
+    assert platform.texts == ["first"]
+    assert not outbox.renew(desk.database, second, slow.name, clock.now, lease)
+    assert outbox.renew(desk.database, taken, "quick", clock.now, lease)
+
+
 def test_workers_racing_for_the_outbox_never_share_an_item(desk, clock):
     _enqueue(desk, *(_message(f"m{n}", chat=f"chat-{n}") for n in range(40)))
     claimed: list[list[int]] = [[] for _ in range(4)]
