@@ -477,6 +477,7 @@ def on_choice(turn: Turn, choice: str) -> None:
         tickets.add_comment(turn.session, ticket, note, CONTACT_COMMENT, name, turn.now, False)
         notify.card(turn.session, ticket, settings, turn.now)
         notify.thread(turn.session, ticket, note, turn.now)
+        _thread_what_waited(turn, ticket, agent_lang)
         notify.customer_key(turn.session, ticket, "org.approved_customer", turn.now, **values)
         turn.say("org.approved", **values)
     else:
@@ -486,6 +487,20 @@ def on_choice(turn: Turn, choice: str) -> None:
         tickets.set_status(ticket, statuses.CANCELLED, name, turn.now)
         notify.customer_key(turn.session, ticket, "org.declined_customer", turn.now, **values)
         turn.say("org.declined", requester=_requester_name(ticket), **values)
+
+
+def _thread_what_waited(turn: Turn, ticket: Ticket, agent_lang: str) -> None:
+    """What the requester added while the ticket waited for approval goes to the agents'
+    thread with it: the whole conversation lives there."""
+    for comment in sorted(ticket.comments, key=lambda c: (c.created_at, c.id or 0)):
+        if comment.author_kind == "customer":
+            line = t(
+                "lifecycle.note.customer",
+                agent_lang,
+                customer=comment.author_name,
+                body=comment.body,
+            )
+            notify.thread(turn.session, ticket, line, turn.now, kind="customer")
 
 
 def _decided_by(ticket: Ticket) -> str:

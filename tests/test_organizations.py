@@ -585,3 +585,18 @@ def test_the_wait_for_approval_does_not_count_against_service_targets(person, de
         stored = tickets.by_reference(session, reference)
         left = service.deadline(stored, service.FIRST_RESPONSE, desk.settings)
         assert left is not None and left > clock.now
+
+
+@approval
+def test_what_the_requester_added_while_waiting_reaches_the_thread_on_approval(person, desk):
+    ann = person("101", "Ann")
+    reference = ann.open_ticket()
+    ann.say(f"{reference} Here is the exact error: E-4711 timeout")
+
+    person("100", "Carla").press(f"org:approve:{reference}")
+
+    notes = [r.text for r in outbox_replies(desk) if isinstance(r, ThreadNote)]
+    assert notes == [
+        "Approved by Carla, contact person of Acme.",
+        "Ann: Here is the exact error: E-4711 timeout",
+    ]
