@@ -8,10 +8,12 @@ one line naming the variable and what is wrong: :func:`load_settings` raises
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -34,6 +36,8 @@ BUNDLED_KNOWLEDGE_DIR = next(
 PREFIX_PATTERN = re.compile(r"[A-Z][A-Z0-9]{1,9}")
 ENV_PREFIX = "CHATDESK_"
 PRIORITIES = ("urgent", "high", "normal", "low")
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+MAX_TARGET_HOURS = 10000  # a service target beyond a year of support hours is a typo
 
 
 class SettingsError(Exception):
@@ -56,10 +60,10 @@ class Settings(BaseSettings):
     knowledge_dir: Path = BUNDLED_KNOWLEDGE_DIR
     ticket_prefix: str = "SD"
     default_lang: Literal["en", "nl"] = "en"
-    draft_ttl_minutes: int = Field(default=1440, ge=1)
+    draft_ttl_minutes: int = Field(default=1440, ge=1, le=525600)  # at most a year
     max_text_length: int = Field(default=4000, ge=100, le=40000)
     suggestion_limit: int = Field(default=3, ge=1, le=10)
-    attachment_max_mb: float = Field(default=10.0, gt=0, le=2000)
+    attachment_max_mb: float = Field(default=10.0, gt=0, le=2000, allow_inf_nan=False)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     timezone: str = "Europe/Amsterdam"
     organization_sharing: bool = False
@@ -68,7 +72,7 @@ class Settings(BaseSettings):
     agents: str = ""
     agent_lang: Literal["en", "nl", ""] = ""
     agent_reply_default: Literal["public", "internal"] = "internal"
-    auto_close_days: float = Field(default=7.0, ge=0)
+    auto_close_days: float = Field(default=7.0, ge=0, le=3650, allow_inf_nan=False)
     ask_rating: bool = True
     support_days: str = "mon-fri"
     support_time: str = "08:30-17:00"
@@ -79,10 +83,10 @@ class Settings(BaseSettings):
     organization_approval: bool = False
 
     # Delivery: the outbox worker and periodic work inside `chatdesk serve`
-    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
-    outbox_lease_seconds: float = Field(default=120.0, ge=5)
-    outbox_max_backoff_seconds: float = Field(default=600.0, ge=1)
-    periodic_seconds: float = Field(default=60.0, gt=0)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60, allow_inf_nan=False)
+    outbox_lease_seconds: float = Field(default=120.0, ge=5, le=86400, allow_inf_nan=False)
+    outbox_max_backoff_seconds: float = Field(default=600.0, ge=1, le=86400, allow_inf_nan=False)
+    periodic_seconds: float = Field(default=60.0, gt=0, le=86400, allow_inf_nan=False)
 
     # The one HTTP server of `chatdesk serve` (webhooks, Slack events, /healthz)
     http_host: str = "127.0.0.1"
@@ -142,6 +146,33 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must start with sqlite:// or postgresql:// (for example sqlite:///chatdesk.db)"
             )
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            url = make_url(value)
+            url.get_dialect()  # an unknown driver ("sqlite+foo") fails here, not mid-start
+            url.port  # noqa: B018 - a port that is no number ("host:abc") fails here
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            reason = str(exc).splitlines()[0]
+            raise ValueError(f"is not a database URL SQLAlchemy can use: {reason}") from None
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError(
+                "names no database file, so every ticket would be lost when chatdesk stops "
+                "(for example sqlite:///chatdesk.db)"
+            )
+        return value
+
+    @field_validator("telegram_api_url", "slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// address")
+        try:
+            parts.port  # noqa: B018 - a port that is no number fails here
+        except ValueError:
+            raise ValueError("has a port that is not a number") from None
         return value
 
     @field_validator(
@@ -282,10 +313,12 @@ def parse_service_targets(text: str) -> dict[str, tuple[float, float]]:
                 f"{part!r}: use priority=first response/resolution in support hours, "
                 "for example normal=8/40"
             ) from None
-        if priority not in PRIORITIES or min(pair) <= 0:
+        if priority not in PRIORITIES or not all(
+            math.isfinite(hours) and 0 < hours <= MAX_TARGET_HOURS for hours in pair
+        ):
             raise ValueError(
                 f"{part!r}: the priority must be one of {', '.join(PRIORITIES)} "
-                "and the hours above zero"
+                f"and the hours above zero and at most {MAX_TARGET_HOURS}"
             )
         targets[priority] = pair
     return targets
@@ -295,11 +328,15 @@ def load_settings(**overrides: object) -> Settings:
     """Build :class:`Settings`, turning a validation error into one readable line."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise SettingsError(".env: the file is not UTF-8 text; save it as UTF-8") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         name = ENV_PREFIX + str(error["loc"][0]).upper() if error["loc"] else "settings"
         message = str(error["msg"]).removeprefix("Value error, ")
         raw = error.get("input")
+        if isinstance(raw, str):
+            raw = _PASSWORD.sub(r"\1***@", raw)  # a database URL's password stays unseen
         shown = (
             ""
             if raw is None or "token" in name.lower() or "secret" in name.lower()

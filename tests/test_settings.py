@@ -56,6 +56,19 @@ def test_settings_come_from_the_environment_and_dotenv(monkeypatch, tmp_path):
         ("CHATDESK_DRAFT_TTL_MINUTES", "soon", "integer"),
         ("CHATDESK_TIMEZONE", "Mars/Olympus", "time zone"),
         ("CHATDESK_HTTP_PORT", "70000", "65535"),
+        # accepted once, and then the running bot failed every round or every turn
+        ("CHATDESK_OUTBOX_LEASE_SECONDS", "inf", "finite"),
+        ("CHATDESK_AUTO_CLOSE_DAYS", "nan", "finite"),
+        ("CHATDESK_DRAFT_TTL_MINUTES", "99999999999999", "525600"),
+        ("CHATDESK_SERVICE_TARGETS", "normal=nan/40", "at most"),
+        ("CHATDESK_SERVICE_TARGETS", "normal=inf/inf", "at most"),
+        # database URLs that passed the prefix check and failed later, or lost everything
+        ("CHATDESK_DATABASE_URL", "sqlite+foo:///x.db", "SQLAlchemy"),
+        ("CHATDESK_DATABASE_URL", "postgresql://u@127.0.0.1:abc/db", "SQLAlchemy"),
+        ("CHATDESK_DATABASE_URL", "sqlite://", "no database file"),
+        ("CHATDESK_DATABASE_URL", "sqlite:///:memory:", "no database file"),
+        ("CHATDESK_TELEGRAM_API_URL", "notaurl", "http"),
+        ("CHATDESK_SLACK_API_URL", "ftp://slack.example/api/", "http"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch, variable, value, words):
@@ -73,6 +86,21 @@ def test_a_secret_is_never_echoed_in_an_error(monkeypatch):
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "xxxxxxxxxx" not in str(caught.value)
+
+
+def test_a_database_password_is_never_echoed_in_an_error(monkeypatch):
+    monkeypatch.setenv("CHATDESK_DATABASE_URL", "postgresql://desk:hunter2@127.0.0.1:abc/db")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "hunter2" not in str(caught.value) and "desk:***@" in str(caught.value)
+
+
+def test_a_dotenv_that_is_not_utf8_is_one_line(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(b"CHATDESK_TICKET_PREFIX=CAF\xe9\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(".env:") and "UTF-8" in str(caught.value)
 
 
 def test_the_cli_stops_with_one_line_and_no_traceback(tmp_path):
