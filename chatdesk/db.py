@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x63686174  # an arbitrary key for PostgreSQL's advisory lock ("chat")
+CONNECT_TIMEOUT = 10  # seconds to reach a PostgreSQL server before saying it cannot be reached
 
 
 class DatabaseError(Exception):
@@ -62,8 +63,18 @@ class Database:
         if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(parsed, pool_pre_ping=not self.is_sqlite)
+            folder = Path(parsed.database).expanduser().resolve().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"CHATDESK_DATABASE_URL: cannot create the folder {folder}: {exc.strerror}"
+                ) from exc
+        # A server that accepts the connection and never answers must not hang every command.
+        connect_args = {} if self.is_sqlite else {"connect_timeout": CONNECT_TIMEOUT}
+        self.engine = create_engine(
+            parsed, pool_pre_ping=not self.is_sqlite, connect_args=connect_args
+        )
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -88,7 +99,9 @@ class Database:
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
         except Exception as exc:  # a one-line reason for the CLI, the cause chained
-            raise DatabaseError(f"cannot migrate {self.safe_url}: {exc}") from exc
+            raise DatabaseError(
+                f"CHATDESK_DATABASE_URL: cannot migrate {self.safe_url}: {first_line(exc)}"
+            ) from exc
 
     @property
     def safe_url(self) -> str:
@@ -96,6 +109,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def first_line(exc: BaseException) -> str:
+    """The driver's reason without SQLAlchemy's statement echo and "background" link: the
+    first line of the original error (psycopg adds hints on the lines after it)."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
 
 
 def alembic_config(url: str) -> Config:

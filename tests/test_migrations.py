@@ -67,5 +67,52 @@ def test_an_unreachable_database_is_one_line(tmp_path):
         },
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("chatdesk: cannot migrate")
+    assert result.stderr.startswith("chatdesk: CHATDESK_DATABASE_URL: cannot migrate")
+    assert result.stderr.count("\n") == 1  # psycopg's hints and SQLAlchemy's link left out
     assert "secret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_server_that_never_answers_is_given_up_on(tmp_path):
+    """A PostgreSQL address where something accepts connections and says nothing (a dead
+    proxy, a firewall) used to hang every command for good."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "chatdesk", "db", "upgrade"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=90,
+            env={
+                "CHATDESK_DATABASE_URL": f"postgresql://nobody@127.0.0.1:{port}/none",
+                "PATH": "/usr/bin:/bin",
+            },
+        )
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+    assert result.returncode == 2
+    assert result.stderr.startswith("chatdesk: CHATDESK_DATABASE_URL: cannot migrate")
+    assert "Traceback" not in result.stderr
