@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from chatdesk.knowledge import LANGUAGES, KnowledgeBase, duplicate_titles, scan
+from chatdesk.knowledge import LANGUAGES, KnowledgeBase, duplicate_titles, not_loaded, scan
 from chatdesk.settings import load_settings
 
 
@@ -51,21 +51,36 @@ def _positive(value: str) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Report every broken file and duplicate title; exit 1 if there is any."""
+    """Report every broken file, duplicate title and file not loaded; exit 1 on any error.
+
+    Files that are not read at all are named too: a broken link or a Markdown file with the
+    wrong suffix is an error, any other file (``notes.txt``) a warning that leaves the exit
+    code alone.
+    """
     folder = args.dir if args.dir is not None else load_settings().knowledge_dir
     result = scan(folder)
-    problems = [*result.problems, *duplicate_titles(result.articles)]
-    for problem in sorted(problems, key=lambda p: p.path):
-        print(f"error: {problem}")
+    unread = not_loaded(folder)
+    problems = [
+        *result.problems,
+        *duplicate_titles(result.articles),
+        *(p for p in unread if not p.warning),
+    ]
+    warnings = [p for p in unread if p.warning]
+    for problem in sorted([*problems, *warnings], key=lambda p: p.path):
+        print(f"{'warning' if problem.warning else 'error'}: {problem}")
     per_lang = Counter(article.lang for article in result.articles)
     languages = ", ".join(f"{lang} {per_lang[lang]}" for lang in LANGUAGES if per_lang[lang])
+    noted = f"; {len(warnings)} warning(s)" if warnings else ""
     if problems:
-        print(f"{len(problems)} problem(s); {len(result.articles)} valid article(s) in {folder}")
+        print(
+            f"{len(problems)} problem(s){noted}; {len(result.articles)} valid article(s) "
+            f"in {folder}"
+        )
         return 1
     if not result.articles:
-        print(f"error: no articles in {folder}")
+        print(f"error: no articles in {folder}{noted}")
         return 1
-    print(f"ok: {len(result.articles)} articles ({languages}) in {folder}")
+    print(f"ok: {len(result.articles)} articles ({languages}) in {folder}{noted}")
     return 0
 
 

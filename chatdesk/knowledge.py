@@ -7,8 +7,9 @@ across machines and readable in logs. The front matter (parsed with PyYAML) hold
 there is no summary, the first paragraph of the body gives a one-line one.
 
 Two ways to read a folder, for two audiences: :func:`scan` reports every broken file with
-its reason (``chatdesk kb check``), while :meth:`KnowledgeBase.load` skips broken files with
-a logged warning so one bad edit never takes the bot down. The search itself lives in
+its reason (``chatdesk kb check``, which also lists the files that are not read at all, from
+:func:`not_loaded`), while :meth:`KnowledgeBase.load` skips broken files with a logged warning
+so one bad edit never takes the bot down. The search itself lives in
 :mod:`chatdesk.search`; this module only owns the articles.
 """
 
@@ -30,6 +31,7 @@ LANGUAGES = ("en", "nl")
 SUMMARY_LENGTH = 160
 _FENCE = "---"
 _SKIPPED_NAMES = {"readme.md"}
+_MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".mkdn"}
 _MD_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[*_`>#~|]+")
 _SPACES = re.compile(r"\s+")
 
@@ -71,6 +73,7 @@ class Problem:
 
     path: str  # relative to the knowledge folder, with / separators
     reason: str
+    warning: bool = False  # worth knowing, but not a broken article
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
@@ -187,6 +190,43 @@ def article_paths(folder: Path) -> list[Path]:
             continue
         paths.append(path)
     return sorted(paths)
+
+
+def _hidden(path: Path, folder: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
+
+
+def not_loaded(folder: Path) -> list[Problem]:
+    """Every file under ``folder`` that is not read as an article, and why (for ``kb check``).
+
+    Hidden files and folders and READMEs are left out on purpose and are not listed. A broken
+    link and a Markdown file with the wrong suffix (``.MD``, ``.markdown``) were meant to be
+    articles: those are errors. Any other file (``notes.txt``, an image) is a warning.
+    """
+    folder = check_folder(folder)
+    loaded = set(article_paths(folder))
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if path in loaded or _hidden(path, folder):
+            continue
+        relative = path.relative_to(folder).as_posix()
+        name = path.name.lower()
+        markdown = path.suffix.lower() in _MARKDOWN_SUFFIXES
+        if path.is_symlink() and not path.exists():
+            problems.append(Problem(relative, "not loaded: broken link"))
+        elif path.is_dir() or name in _SKIPPED_NAMES or path.stem.lower() == "readme":
+            continue
+        elif not path.is_file():
+            problems.append(Problem(relative, "not loaded: not a regular file", not markdown))
+        elif path.suffix == ".md":  # pragma: no cover - article_paths reads every such file
+            continue
+        elif path.suffix.lower() == ".md":
+            problems.append(Problem(relative, "not loaded: articles must end in .md (lower case)"))
+        elif markdown:
+            problems.append(Problem(relative, "not loaded: articles must end in .md"))
+        else:
+            problems.append(Problem(relative, "not loaded: articles must end in .md", warning=True))
+    return problems
 
 
 def check_folder(folder: Path) -> Path:

@@ -89,6 +89,30 @@ def test_check_flags_duplicate_titles_in_the_same_language_only(
     assert "nl/printer.md" not in out
 
 
+def test_check_names_every_file_that_is_not_loaded(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(folder, "notes.txt", "remember the VPN article\n")
+    assert run("kb", "check", str(folder)) == 0  # a stray file is a warning only
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "warning: notes.txt: not loaded: articles must end in .md",
+        f"ok: 3 articles (en 2, nl 1) in {folder}; 1 warning(s)",
+    ]
+
+    write(folder, "en/upper.MD", good("Upper"))
+    write(folder, "en/long.markdown", good("Long"))
+    (folder / "broken-link.md").symlink_to(folder / "gone.md")
+    assert run("kb", "check", str(folder)) == 1  # files meant as articles: errors
+    assert capsys.readouterr().out.splitlines() == [
+        "error: broken-link.md: not loaded: broken link",
+        "error: en/long.markdown: not loaded: articles must end in .md",
+        "error: en/upper.MD: not loaded: articles must end in .md (lower case)",
+        "warning: notes.txt: not loaded: articles must end in .md",
+        f"3 problem(s); 1 warning(s); 3 valid article(s) in {folder}",
+    ]
+
+
 def test_check_defaults_to_the_configured_folder(
     folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,9 @@ from chatdesk.knowledge import (
     ArticleError,
     KnowledgeBase,
     KnowledgeError,
+    Problem,
     derive_summary,
+    not_loaded,
     parse_article,
     scan,
 )
@@ -179,6 +181,34 @@ def test_load_skips_broken_files_with_a_warning(
         "en/broken.md": "front matter has no 'lang'",
         "en/latin1.md": "not UTF-8 text",
     }
+
+
+def test_files_that_are_not_loaded_are_named_and_loading_is_unchanged(
+    base: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = KnowledgeBase.load(base).articles
+    write(base, "en/upper.MD", article("Upper", "en", "Upper."))
+    write(base, "en/long.markdown", article("Long", "en", "Long."))
+    write(base, "notes.txt", "remember to add the VPN article\n")
+    (base / "broken-link.md").symlink_to(base / "gone.md")
+    (base / "en" / "linked.md").symlink_to(base / "en" / "password-reset.md")
+    write(base, "README.MD", "# About\n")  # READMEs and hidden files are left out on purpose
+    write(base, ".drafts/notes.txt", "draft\n")
+    write(base, "_templates/article.markdown", "template\n")
+
+    assert not_loaded(base) == [
+        Problem("broken-link.md", "not loaded: broken link"),
+        Problem("en/long.markdown", "not loaded: articles must end in .md"),
+        Problem("en/upper.MD", "not loaded: articles must end in .md (lower case)"),
+        Problem("notes.txt", "not loaded: articles must end in .md", warning=True),
+    ]
+    with caplog.at_level(logging.WARNING, logger="chatdesk.knowledge"):
+        after = KnowledgeBase.load(base).articles
+    # the bot loads the same .md files as before (a link to a real file is one), and says
+    # nothing new about the rest
+    assert [a.id for a in after] == sorted([*(a.id for a in before), "en/linked"])
+    assert caplog.text == ""
+    assert scan(base).problems == []
 
 
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
