@@ -16,8 +16,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from chatdesk.knowledge import LANGUAGES, KnowledgeBase, duplicate_titles, not_loaded, scan
-from chatdesk.settings import load_settings
+from chatdesk.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -44,7 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _positive(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
@@ -84,14 +90,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+class _SuggestionLimit(BaseSettings):
+    """CHATDESK_SUGGESTION_LIMIT alone, read and checked exactly as :class:`Settings` does."""
+
+    model_config = SettingsConfigDict(**Settings.model_config)
+    suggestion_limit: int = Settings.model_fields["suggestion_limit"]
+
+
+def suggestion_limit() -> int:
+    """The configured suggestion limit, whatever the other settings hold.
+
+    ``kb search --dir`` needs no other setting, so a bad database URL (say) must not stop it.
+    """
+    try:
+        return _SuggestionLimit().suggestion_limit
+    except UnicodeDecodeError:
+        raise SettingsError(".env: the file is not UTF-8 text; save it as UTF-8") from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        got = error.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str) else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{ENV_PREFIX}SUGGESTION_LIMIT: {message}{shown}") from None
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the ranked suggestions for each query, as a table or as JSON lines."""
-    limit = args.limit
-    folder = args.dir
-    if folder is None or limit is None:
-        settings = load_settings() if folder is None else None
-        folder = folder if folder is not None else settings.knowledge_dir  # type: ignore[union-attr]
-        limit = limit if limit is not None else (settings.suggestion_limit if settings else 3)
+    if args.dir is None:
+        settings = load_settings()
+        folder, default_limit = settings.knowledge_dir, settings.suggestion_limit
+    else:
+        folder, default_limit = args.dir, None
+    limit = args.limit or default_limit or suggestion_limit()
     kb = KnowledgeBase.load(folder)
     for query in args.queries:
         matches = kb.search(query, lang=args.lang, limit=limit)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chatdesk import kbcli
+from chatdesk.settings import SettingsError
 
 
 def write(root: Path, relative: str, text: str) -> None:
@@ -144,6 +145,60 @@ def test_search_limit_and_lang(folder: Path, capsys: pytest.CaptureFixture[str])
     )
     result = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in result["results"]] == ["nl/password-reset"]
+
+
+def test_search_limit_must_be_a_whole_number(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run("kb", "search", "--dir", str(folder), "--limit", "abc", "printer")
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --limit: 'abc' is not a whole number" in err
+    assert "_positive" not in err
+
+
+@pytest.fixture
+def passwords(folder: Path) -> Path:
+    """Three English articles about passwords, so a search finds more than two."""
+    write(folder, "en/password-expired.md", good("Password expired", tags="[password]"))
+    write(folder, "en/password-change.md", good("Change your password", tags="[password]"))
+    return folder
+
+
+def found(capsys: pytest.CaptureFixture[str]) -> int:
+    return len(json.loads(capsys.readouterr().out)["results"])
+
+
+def test_search_uses_the_configured_limit_with_and_without_dir(
+    passwords: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("kb", "search", "--json", "--dir", str(passwords), "password") == 0
+    assert found(capsys) == 3  # the default setting
+    monkeypatch.setenv("CHATDESK_SUGGESTION_LIMIT", "2")
+    assert run("kb", "search", "--json", "--dir", str(passwords), "password") == 0
+    assert found(capsys) == 2
+    monkeypatch.setenv("CHATDESK_KNOWLEDGE_DIR", str(passwords))
+    assert run("kb", "search", "--json", "password") == 0
+    assert found(capsys) == 2
+    assert run("kb", "search", "--json", "--limit", "1", "password") == 0
+    assert found(capsys) == 1
+
+
+def test_search_with_dir_needs_no_other_setting(
+    passwords: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CHATDESK_DRAFT_TTL_MINUTES", "soon")  # broken, but not needed here
+    monkeypatch.setenv("CHATDESK_SUGGESTION_LIMIT", "2")
+    assert run("kb", "search", "--json", "--dir", str(passwords), "password") == 0
+    assert found(capsys) == 2
+    with pytest.raises(SettingsError, match="CHATDESK_DRAFT_TTL_MINUTES"):
+        run("kb", "search", "--json", "password")  # without --dir the settings are read
+    monkeypatch.setenv("CHATDESK_SUGGESTION_LIMIT", "50")
+    with pytest.raises(SettingsError, match=r"^CHATDESK_SUGGESTION_LIMIT: .*10 \(got '50'\)$"):
+        run("kb", "search", "--json", "--dir", str(passwords), "password")
+    assert run("kb", "search", "--json", "--dir", str(passwords), "--limit", "1", "password") == 0
+    assert found(capsys) == 1
 
 
 def test_search_table_is_readable(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
