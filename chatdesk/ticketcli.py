@@ -50,6 +50,8 @@ STATUS_NAMES = {
 }
 """Status names as an operator reads them; a code missing here is shown as it is."""
 DEFAULT_LIMIT = 50
+MAX_LIMIT = 10_000
+"""The most rows ``list --limit`` gives: more is a typo (or a job for ``--json`` and a filter)."""
 PLATFORM = "cli"
 """``Agent.platform`` of whoever acts from the command line (``cli:<name>`` as assignee id)."""
 QUEUED = "the outbox worker of `chatdesk serve` sends it"
@@ -93,7 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         type=_positive,
         default=DEFAULT_LIMIT,
         metavar="N",
-        help=f"at most N rows ({DEFAULT_LIMIT})",
+        help=f"at most N rows ({DEFAULT_LIMIT}; at most {MAX_LIMIT})",
     )
     listing.add_argument(
         "--json", action="store_true", help="one JSON object per ticket a line (JSON Lines)"
@@ -148,6 +150,8 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    if number > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_LIMIT}")
     return number
 
 

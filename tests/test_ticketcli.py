@@ -158,6 +158,17 @@ def test_list_json_is_one_object_per_ticket_a_line(new_chat, tickets_cli) -> Non
     assert row["updated_at"].startswith("2026-11-23T10:00")
 
 
+@pytest.mark.parametrize("limit", ["99999999999999999999", "10001"])
+def test_list_limit_has_a_maximum(tickets_cli, capsys, limit: str) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        tickets_cli("list", "--limit", limit)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --limit: must be at most 10000" in err
+    assert "Traceback" not in err and "Overflow" not in err
+    assert tickets_cli("list", "--limit", "10000").code == 0
+
+
 def test_list_refuses_an_unknown_status_code(tickets_cli, capsys) -> None:
     with pytest.raises(SystemExit) as stopped:
         tickets_cli("list", "--status", "pending")
