@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from chatdesk import agent_actions, statuses, tickets
 from chatdesk.agent_actions import Agent
-from chatdesk.models import ServiceBreach, Ticket
+from chatdesk.models import Comment, ServiceBreach, StatusChange, Ticket
 from chatdesk.settings import Settings, load_settings
 
 STATUS_NAMES = {
@@ -240,8 +240,25 @@ def _login() -> str:
         return PLATFORM
 
 
+def name_limit() -> int:
+    """The longest ``--as`` name: it is stored as a comment's author and a change's maker."""
+    return min(Comment.author_name.type.length, StatusChange.changed_by.type.length)
+
+
+def agent_limit() -> int:
+    """The longest AGENT for ``assign``: stored as the assignee and, as ``cli:NAME``, its id."""
+    return min(Ticket.assignee.type.length, Ticket.assignee_id.type.length - len(PLATFORM) - 1)
+
+
+class TooLong(Exception):
+    """A name is longer than the database keeps; the message names the option and the limit."""
+
+
 def _me(args: argparse.Namespace) -> Agent:
     name = (args.acting_as or "").strip() or _login()
+    limit = name_limit()
+    if len(name) > limit:
+        raise TooLong(f"--as is at most {limit} characters (got {len(name)}); nothing was changed")
     return Agent(PLATFORM, name, name)
 
 
@@ -542,7 +559,10 @@ def _allowed(ticket: Ticket) -> str:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Change the status as an agent; the customer's notification goes to the outbox."""
-    agent = _me(args)
+    try:
+        agent = _me(args)
+    except TooLong as exc:
+        return _fail(str(exc))
     code = args.code.strip().lower().replace("-", "_")
     with _session() as (session, settings):
         ticket = _find(session, args.reference)
@@ -584,7 +604,10 @@ def cmd_reply(args: argparse.Namespace) -> int:
     (:func:`chatdesk.agent_actions.parse_marker`), so "internal: ..." typed here stays internal
     just as it would in a ticket's thread; ``--internal`` always wins.
     """
-    agent = _me(args)
+    try:
+        agent = _me(args)
+    except TooLong as exc:
+        return _fail(str(exc))
     text = _reply_text(args)
     if not text.strip():
         return _fail("the reply is empty; nothing was sent (give the text, or - to read stdin)")
@@ -636,10 +659,18 @@ def known_agent(session: Session, wanted: str) -> Agent:
 
 def cmd_assign(args: argparse.Namespace) -> int:
     """Make AGENT the ticket's assignee (a new ticket becomes open; the customer is told)."""
-    by = _me(args)
+    try:
+        by = _me(args)
+    except TooLong as exc:
+        return _fail(str(exc))
     wanted = args.agent.strip()
     if not wanted:
         return _fail("name the agent to assign (a name, or an id such as slack:U0123)")
+    limit = agent_limit()
+    if len(wanted) > limit:
+        return _fail(
+            f"AGENT is at most {limit} characters (got {len(wanted)}); nothing was changed"
+        )
     with _session() as (session, settings):
         ticket = _find(session, args.reference)
         if ticket is None:

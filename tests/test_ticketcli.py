@@ -198,6 +198,33 @@ def test_subprocess_exit_codes(new_chat, database_url: str) -> None:
     assert missing.stderr == "chatdesk: no ticket 'SD-9999' (try: chatdesk tickets list)\n"
 
 
+def test_a_name_longer_than_the_database_keeps_is_refused(new_chat, desk, tickets_cli) -> None:
+    """One line naming the option and its limit, nothing changed (PostgreSQL would refuse it)."""
+    reference = new_chat().open_ticket()
+    queued = len(outbox_replies(desk))
+    long_as = "a" * 201
+    for argv in (
+        ("status", reference, "open", "--as", long_as),
+        ("reply", reference, "hello", "--as", long_as),
+        ("assign", reference, "Dana", "--as", long_as),
+    ):
+        result = tickets_cli(*argv)
+        assert result == Run(
+            1, "", "chatdesk: --as is at most 200 characters (got 201); nothing was changed\n"
+        ), argv
+    result = tickets_cli("assign", reference, "b" * 117)
+    assert result == Run(
+        1, "", "chatdesk: AGENT is at most 116 characters (got 117); nothing was changed\n"
+    )
+    assert len(outbox_replies(desk)) == queued
+    assert ticket_row(desk, reference).status == statuses.NEW
+
+    # the longest names fit
+    assert tickets_cli("reply", reference, "hello", "--as", "a" * 200).code == 0
+    assert tickets_cli("assign", reference, "b" * 116, "--as", "a" * 200).code == 0
+    assert ticket_row(desk, reference).assignee == "b" * 116
+
+
 # -- show ---------------------------------------------------------------------------------------
 def test_show_prints_every_field_history_comments_attachments_and_rating(
     new_chat, clock, tickets_cli
