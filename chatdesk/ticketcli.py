@@ -584,7 +584,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 f"{reference} is {before} and cannot be set to {code}; allowed: {_allowed(ticket)}"
             )
         rating = ticket.rating_asked_at is not None and asked is None
-    print(f"{reference}: {_status_name(before)} -> {_status_name(code)} (by {agent.name}).")
+    print(f"{reference}: {_status_name(before)} -> {_status_name(code)} (by {_line(agent.name)}).")
     extra = " with the rating question" if rating else ""
     print(f"The customer's notification{extra} is queued; {QUEUED}.")
     return 0
@@ -624,10 +624,13 @@ def cmd_reply(args: argparse.Namespace) -> int:
         reference = ticket.reference
         agent_actions.reply(session, ticket, body, agent, settings, clock(), public=public)
     if public:
-        print(f"{reference}: reply stored (by {agent.name}) and sent to the customer.")
+        print(f"{reference}: reply stored (by {_line(agent.name)}) and sent to the customer.")
         print(f"The customer's message is queued; {QUEUED}.")
     else:
-        print(f"{reference}: internal note stored (by {agent.name}); the customer does not see it.")
+        print(
+            f"{reference}: internal note stored (by {_line(agent.name)}); "
+            "the customer does not see it."
+        )
     return 0
 
 
@@ -680,11 +683,11 @@ def cmd_assign(args: argparse.Namespace) -> int:
             return _fail(f"{reference} is {ticket.status}; nothing more can be done with it")
         assignee = known_agent(session, wanted)
         if ticket.assignee_id == assignee.key:
-            return _fail(f"{reference} is already assigned to {assignee.name}")
+            return _fail(f"{reference} is already assigned to {_line(assignee.name)}")
         agent_actions.assign(session, ticket, assignee, by, settings, clock())
         after = ticket.status
-    was = f" (was {previous})" if previous else ""
-    print(f"{reference} is now assigned to {assignee.name}{was}, by {by.name}.")
+    was = f" (was {_line(previous)})" if previous else ""
+    print(f"{reference} is now assigned to {_line(assignee.name)}{was}, by {_line(by.name)}.")
     if after != before:
         print(
             f"Status {_status_name(before)} -> {_status_name(after)}; the customer's "

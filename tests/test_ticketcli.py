@@ -480,6 +480,29 @@ def test_assign_reuses_the_identity_of_an_agent_from_the_chat(new_chat, desk, ti
     assert sorted(json.loads(line)["reference"] for line in listed) == sorted([first, second])
 
 
+def test_names_in_confirmations_are_escaped_as_in_list_and_show(new_chat, tickets_cli) -> None:
+    reference = new_chat().open_ticket()
+    agent, me = "Mal\x1b[2Jory\u202e", "Ed\x1b]0;x\x07ie"
+    outputs = [
+        tickets_cli("assign", reference, agent, "--as", me),
+        tickets_cli("assign", reference, "Dana", "--as", me),  # (was <agent>)
+        tickets_cli("assign", reference, "dana", "--as", me),  # already assigned to Dana
+        tickets_cli("status", reference, "waiting_customer", "--as", me),
+        tickets_cli("reply", reference, "hello", "--as", me),
+        tickets_cli("reply", reference, "--internal", "note", "--as", me),
+    ]
+    for result in outputs:
+        shown = result.out + result.err
+        assert "\x1b" not in shown and "\u202e" not in shown and "\x07" not in shown, shown
+    first, second = outputs[0].out, outputs[1].out
+    assert first.startswith(
+        f"{reference} is now assigned to Mal\\x1b[2Jory\\u202e, by Ed\\x1b]0;x\\x07ie."
+    )
+    assert "(was Mal\\x1b[2Jory\\u202e)" in second
+    assert "(by Ed\\x1b]0;x\\x07ie)" in outputs[3].out
+    assert "Ed\\x1b]0;x\\x07ie [INTERNAL" in tickets_cli("show", reference).out  # as here
+
+
 def test_assign_refuses_a_closed_ticket(new_chat, tickets_cli) -> None:
     reference = new_chat().open_ticket()
     tickets_cli("status", reference, "closed", "--as", "lead")
