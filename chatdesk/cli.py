@@ -1,13 +1,15 @@
 """The ``chatdesk`` command: chat, serve, kb, tickets, stats, db.
 
 Every expected failure (a bad setting, an unreachable database, a missing knowledge folder)
-ends with one line on stderr and a non-zero exit code, never a traceback.
+ends with one line on stderr and a non-zero exit code, never a traceback. Arguments and
+standard input that are not valid UTF-8 are read with the undecodable bytes replaced (U+FFFD).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -23,6 +25,32 @@ log = logging.getLogger("chatdesk")
 
 class CommandError(Exception):
     """A failure to report in one line."""
+
+
+def text_from_os(text: str) -> str:
+    """``text`` as Python read it from the OS, with undecodable bytes as U+FFFD.
+
+    Python keeps bytes that are not valid UTF-8 in arguments (and in standard input in the C
+    locale) as lone surrogates, which cannot be stored or printed; each becomes U+FFFD here.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+            raw = text.encode("utf-8", "surrogatepass")
+        return raw.decode("utf-8", "replace")
+    return text
+
+
+def _replace_undecodable_stdin() -> None:
+    """Read standard input with undecodable bytes replaced, instead of failing on them."""
+    reconfigure = getattr(sys.stdin, "reconfigure", None)
+    if reconfigure is None:
+        return
+    with contextlib.suppress(OSError, ValueError):  # stdin closed, or already read from
+        reconfigure(errors="replace")
 
 
 def _setup_logging(settings: Settings, quiet: bool = False) -> None:
@@ -127,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    _replace_undecodable_stdin()
+    args = parser.parse_args(
+        [text_from_os(arg) for arg in (sys.argv[1:] if argv is None else argv)]
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -592,8 +592,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 # -- reply ----------------------------------------------------------------------------------
 def _reply_text(args: argparse.Namespace) -> str:
+    from chatdesk.cli import text_from_os
+
     if args.text == ["-"]:
-        return sys.stdin.read()
+        return text_from_os(sys.stdin.read())
     return " ".join(args.text)
 
 

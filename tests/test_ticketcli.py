@@ -198,6 +198,55 @@ def test_subprocess_exit_codes(new_chat, database_url: str) -> None:
     assert missing.stderr == "chatdesk: no ticket 'SD-9999' (try: chatdesk tickets list)\n"
 
 
+def _chatdesk(database_url: str, kb_dir: Path, *argv: str | bytes, stdin: bytes = b""):  # type: ignore[no-untyped-def]
+    """The real command, with raw bytes for arguments and standard input."""
+    env = {
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "chatdesk", *argv],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_bytes_that_are_not_utf8_become_replacement_characters(
+    new_chat, desk, database_url: str, kb_dir: Path
+) -> None:
+    """Invalid UTF-8 in arguments or stdin is stored with U+FFFD, never a traceback."""
+    reference = new_chat().open_ticket()
+    for argv, stdin in [
+        ((b"tickets", b"reply", reference, b"bad \xff", b"--as", b"D\xff"), b""),
+        ((b"tickets", b"reply", reference, b"-", b"--as", b"D"), b"\xff\xfe"),
+        ((b"tickets", b"assign", reference, b"x\xff"), b""),
+        ((b"tickets", b"list", b"--org", b"x\xff"), b""),
+    ]:
+        done = _chatdesk(database_url, kb_dir, *argv, stdin=stdin)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+        assert b"Traceback" not in done.stderr
+    ticket = ticket_row(desk, reference)
+    assert ticket.assignee == "x\ufffd"
+    data = json.loads(
+        _chatdesk(database_url, kb_dir, "tickets", "show", reference, "--json").stdout
+    )
+    assert [(c["author"], c["body"]) for c in data["comments"][-2:]] == [
+        ("D\ufffd", "bad \ufffd"),
+        ("D", "\ufffd\ufffd"),
+    ]
+
+
+def test_chat_user_that_is_not_utf8_chats_normally(database_url: str, kb_dir: Path) -> None:
+    done = _chatdesk(database_url, kb_dir, "chat", "--user", b"x\xff", stdin=b"help\n\xff\n")
+    assert done.returncode == 0
+    assert b"Traceback" not in done.stdout + done.stderr
+    assert b"error handling" not in done.stderr
+
+
 def test_a_name_longer_than_the_database_keeps_is_refused(new_chat, desk, tickets_cli) -> None:
     """One line naming the option and its limit, nothing changed (PostgreSQL would refuse it)."""
     reference = new_chat().open_ticket()
