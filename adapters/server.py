@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
@@ -70,6 +71,14 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
                 except SettingsError as exc:
                     app.state.startup_error = exc
                     raise
+                except Exception as exc:  # the platform's API could not be reached or used
+                    log.debug("channel %s did not start", channel.name, exc_info=True)
+                    error = SettingsError(
+                        f"{API_URL_SETTING.get(channel.name, 'settings')}: {channel.name} "
+                        f"could not start: {_one_line(exc)}"
+                    )
+                    app.state.startup_error = error
+                    raise error from None
                 started.append(channel)
                 log.info("channel %s started", channel.name)
             if worker is not None:
@@ -90,8 +99,31 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
     return Starlette(routes=routes, lifespan=lifespan)
 
 
+API_URL_SETTING = {"telegram": "CHATDESK_TELEGRAM_API_URL", "slack": "CHATDESK_SLACK_API_URL"}
+"""What to check when a platform's API could not be reached at start-up."""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
-    """The channels whose credentials are set, imported lazily."""
+    """The channels whose credentials are set, imported lazily. Slack needs its bot token
+    and signing secret together: one without the other is a mistake, not "no Slack"."""
+    slack = {
+        "CHATDESK_SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "CHATDESK_SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+    }
+    given = [name for name, value in slack.items() if value is not None]
+    if settings.slack_app_token is not None and not given:
+        given = ["CHATDESK_SLACK_APP_TOKEN"]
+    missing = [name for name in slack if slack[name] is None]
+    if given and missing:
+        raise SettingsError(
+            f"{missing[0]}: must be set for Slack, since {given[0]} is set "
+            "(unset both to run without Slack)"
+        )
     channels: list[Channel] = []
     if settings.telegram_token is not None:
         from chatdesk.adapters.telegram import TelegramChannel
@@ -110,6 +142,7 @@ async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk
     A channel's :class:`SettingsError` at start-up ends the server; it is raised from here
     so that the command prints its one line, and uvicorn's traceback of it is left out.
     """
+    _check_address(settings.http_host, settings.http_port)
     app = build_http_app(channels, desk)
     config = uvicorn.Config(
         app,
@@ -134,6 +167,25 @@ async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk
         raise error from None
     finally:
         logging.getLogger("uvicorn.error").removeFilter(quiet)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Fail with one line, before any channel starts, when the HTTP server cannot listen
+    there (a port in use, a host name that does not resolve); uvicorn would only find out
+    after the channels started, and say so in a traceback."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        raise SettingsError(f"CHATDESK_HTTP_HOST: cannot listen on {host!r}: {exc}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise SettingsError(
+                f"CHATDESK_HTTP_PORT: cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from None
 
 
 class _StartupErrorFilter(logging.Filter):

@@ -161,3 +161,72 @@ def test_a_token_the_bot_api_rejects_stops_start_up_with_one_line_without_the_to
     assert wrong not in output
     assert wrong.split(":")[1] not in output
     assert "Traceback" not in output
+
+
+def _start_up_error(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    process = serve(env, cwd)
+    try:
+        process.wait(timeout=90)
+    finally:
+        output = stop(process)
+    return process.returncode, output
+
+
+def test_a_port_in_use_stops_start_up_with_one_line_before_any_channel_starts(
+    api: BotApiStandIn, database_url: str, kb_dir: Path, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {
+            "CHATDESK_DATABASE_URL": database_url,
+            "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+            "CHATDESK_HTTP_PORT": str(taken.getsockname()[1]),
+            "CHATDESK_TELEGRAM_TOKEN": api.token,
+            "CHATDESK_TELEGRAM_API_URL": api.base_url,
+        }
+        code, output = _start_up_error(env, tmp_path)
+    assert code == 2
+    assert output.strip().splitlines()[-1].startswith("chatdesk: CHATDESK_HTTP_PORT: cannot listen")
+    assert "Traceback" not in output
+    assert api.calls == []  # Telegram was never asked anything
+
+
+def test_an_unreachable_bot_api_stops_start_up_with_one_line_naming_its_setting(
+    database_url: str, kb_dir: Path, tmp_path: Path
+) -> None:
+    env = {
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+        "CHATDESK_HTTP_PORT": str(free_port()),
+        "CHATDESK_TELEGRAM_TOKEN": "123456:stand-in-token",
+        "CHATDESK_TELEGRAM_API_URL": f"http://127.0.0.1:{free_port()}/bot",  # nobody there
+    }
+    code, output = _start_up_error(env, tmp_path)
+    assert code == 2
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("chatdesk: CHATDESK_TELEGRAM_API_URL: telegram could not start")
+    assert "Traceback" not in output and "stand-in-token" not in output
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ("CHATDESK_SLACK_BOT_TOKEN", "CHATDESK_SLACK_SIGNING_SECRET"),
+        ("CHATDESK_SLACK_SIGNING_SECRET", "CHATDESK_SLACK_BOT_TOKEN"),
+        ("CHATDESK_SLACK_APP_TOKEN", "CHATDESK_SLACK_BOT_TOKEN"),
+    ],
+)
+def test_half_a_slack_configuration_stops_start_up_with_one_line(
+    database_url: str, kb_dir: Path, tmp_path: Path, given: str, missing: str
+) -> None:
+    env = {
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+        "CHATDESK_HTTP_PORT": str(free_port()),
+        given: "xoxb-or-secret-stand-in",
+    }
+    code, output = _start_up_error(env, tmp_path)
+    assert code == 2
+    assert output.strip().splitlines()[-1].startswith(f"chatdesk: {missing}: must be set")
+    assert "xoxb-or-secret-stand-in" not in output
