@@ -62,10 +62,27 @@ def _setup_logging(settings: Settings, quiet: bool = False) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
+def _user_limit() -> int:
+    """The longest ``chat --user``: it is stored as the customer's id and as the chat's id."""
+    from chatdesk.models import Conversation, Requester, Ticket
+
+    columns = (
+        Requester.platform_user_id,
+        Requester.display_name,
+        Conversation.user_id,
+        Conversation.chat_id,
+        Ticket.chat_id,
+    )
+    return min(column.type.length for column in columns)
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from chatdesk.adapters.terminal import run_chat
     from chatdesk.app import open_desk
 
+    limit = _user_limit()
+    if args.user is not None and len(args.user) > limit:
+        raise CommandError(f"--user is at most {limit} characters (got {len(args.user)})")
     overrides = {"default_lang": args.lang} if args.lang else {}
     settings = load_settings(**overrides)
     _setup_logging(settings, quiet=True)
@@ -124,7 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="talk to the desk in this terminal")
-    chat.add_argument("--user", default=None, help="your name in the chat (default: your login)")
+    chat.add_argument(
+        "--user",
+        default=None,
+        help="your name in the chat, at most 100 characters (default: your login)",
+    )
     chat.add_argument("--lang", choices=["en", "nl"], default=None, help="language to start in")
     chat.set_defaults(func=cmd_chat)
 

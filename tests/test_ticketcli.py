@@ -274,6 +274,17 @@ def test_a_name_longer_than_the_database_keeps_is_refused(new_chat, desk, ticket
     assert ticket_row(desk, reference).assignee == "b" * 116
 
 
+def test_a_chat_user_longer_than_the_database_keeps_is_refused(
+    database_url: str, kb_dir: Path
+) -> None:
+    refused = _chatdesk(database_url, kb_dir, "chat", "--user", "u" * 101, stdin=b"help\n")
+    assert refused.returncode == 2
+    assert refused.stderr == b"chatdesk: --user is at most 100 characters (got 101)\n"
+    longest = _chatdesk(database_url, kb_dir, "chat", "--user", "u" * 100, stdin=b"help\n")
+    assert longest.returncode == 0
+    assert b"Traceback" not in longest.stderr and b"error handling" not in longest.stderr
+
+
 # -- show ---------------------------------------------------------------------------------------
 def test_show_prints_every_field_history_comments_attachments_and_rating(
     new_chat, clock, tickets_cli
