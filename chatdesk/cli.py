@@ -2,7 +2,8 @@
 
 Every expected failure (a bad setting, an unreachable database, a missing knowledge folder)
 ends with one line on stderr and a non-zero exit code, never a traceback. Arguments and
-standard input that are not valid UTF-8 are read with the undecodable bytes replaced (U+FFFD).
+standard input that are not valid UTF-8 are read with the undecodable bytes replaced (U+FFFD),
+and a reader that closes the pipe early (``| head``) ends the command quietly.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +27,10 @@ log = logging.getLogger("chatdesk")
 
 class CommandError(Exception):
     """A failure to report in one line."""
+
+
+BROKEN_PIPE_EXIT = 141
+"""Exit code when the reader of our output went away: 128 + SIGPIPE, as ``cat`` or ``grep``."""
 
 
 def text_from_os(text: str) -> str:
@@ -51,6 +57,15 @@ def _replace_undecodable_stdin() -> None:
         return
     with contextlib.suppress(OSError, ValueError):  # stdin closed, or already read from
         reconfigure(errors="replace")
+
+
+def _quiet_after_broken_pipe() -> None:
+    """The reader closed our output: send what is left to /dev/null, so exiting prints nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout is not a real file
+        pass
 
 
 def _setup_logging(settings: Settings, quiet: bool = False) -> None:
@@ -144,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--user",
         default=None,
-        help="your name in the chat, at most 100 characters (default: your login)",
+        help=f"your name in the chat, at most {_user_limit()} characters (default: your login)",
     )
     chat.add_argument("--lang", choices=["en", "nl"], default=None, help="language to start in")
     chat.set_defaults(func=cmd_chat)
@@ -184,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        return code
     except SettingsError as exc:
         print(f"chatdesk: {exc}", file=sys.stderr)
     except DatabaseError as exc:
@@ -195,6 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"chatdesk: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _quiet_after_broken_pipe()
+        return BROKEN_PIPE_EXIT
     except OSError as exc:
         print(f"chatdesk: {exc}", file=sys.stderr)
     return 2

@@ -229,3 +229,18 @@ def test_the_chatdesk_command_runs_kb_end_to_end(folder: Path, tmp_path: Path) -
     assert missing.returncode != 0
     assert "does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(folder: Path, tmp_path: Path) -> None:
+    """``chatdesk kb search ... | head -c 300``: no "Broken pipe" line, exit code 141."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chatdesk", "kb", "search", "--dir", str(folder), "printer"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the command writes anything
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 141
+    assert err == b""

@@ -247,6 +247,22 @@ def test_chat_user_that_is_not_utf8_chats_normally(database_url: str, kb_dir: Pa
     assert b"error handling" not in done.stderr
 
 
+def test_a_reader_that_stops_early_ends_list_quietly(new_chat, database_url: str) -> None:
+    """``chatdesk tickets list | head -1``: no "Broken pipe" warning at exit, exit code 141."""
+    new_chat().open_ticket()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chatdesk", "tickets", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"CHATDESK_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the command writes anything
+    err = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert err == b""
+
+
 def test_a_name_longer_than_the_database_keeps_is_refused(new_chat, desk, tickets_cli) -> None:
     """One line naming the option and its limit, nothing changed (PostgreSQL would refuse it)."""
     reference = new_chat().open_ticket()
