@@ -54,18 +54,20 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     database.dispose()
 
 
-def test_an_unreachable_database_is_one_line(tmp_path):
-    result = subprocess.run(
+def _db_upgrade(tmp_path, url: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    """`chatdesk db upgrade` as a process, with only the database setting."""
+    return subprocess.run(
         [sys.executable, "-m", "chatdesk", "db", "upgrade"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        timeout=120,
-        env={
-            "CHATDESK_DATABASE_URL": "postgresql://nobody:secret@127.0.0.1:1/none",
-            "PATH": "/usr/bin:/bin",
-        },
+        timeout=90,
+        env={"CHATDESK_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
     )
+
+
+def test_an_unreachable_database_is_one_line(tmp_path):
+    result = _db_upgrade(tmp_path, "postgresql://nobody:secret@127.0.0.1:1/none")
     assert result.returncode == 2
     assert result.stderr.startswith("chatdesk: CHATDESK_DATABASE_URL: cannot migrate")
     assert result.stderr.count("\n") == 1  # psycopg's hints and SQLAlchemy's link left out
@@ -96,17 +98,7 @@ def test_a_database_server_that_never_answers_is_given_up_on(tmp_path):
     thread.start()
     port = listener.getsockname()[1]
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "chatdesk", "db", "upgrade"],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            timeout=90,
-            env={
-                "CHATDESK_DATABASE_URL": f"postgresql://nobody@127.0.0.1:{port}/none",
-                "PATH": "/usr/bin:/bin",
-            },
-        )
+        result = _db_upgrade(tmp_path, f"postgresql://nobody@127.0.0.1:{port}/none")
     finally:
         stop.set()
         thread.join()
