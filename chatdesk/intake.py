@@ -249,10 +249,17 @@ def _next_after_suggest(turn: Turn) -> None:
 
 
 def _continue_with(turn: Turn, text: str) -> None:
-    """Leave the suggestions; typed text is the answer to the next question, not lost."""
-    _next_after_suggest(turn)
-    if text.strip() and turn.state in ("description", "steps"):
+    """Leave the suggestions; typed text is the answer to the next question, not lost (and
+    that question is not shown first: it was answered before it was asked)."""
+    target = turn.data.get("after_suggest", "description")
+    answers_next = target in ("description", "steps") and not (
+        target == "description" and _draft(turn).get("description")
+    )
+    if text.strip() and answers_next:
+        turn.goto(target)
         handle(turn, text, None)
+        return
+    _next_after_suggest(turn)
 
 
 def on_suggest(turn: Turn, text: str, choice: str | None) -> None:
@@ -280,8 +287,10 @@ def _refused_number(turn: Turn, text: str) -> bool:
 
 
 def on_article(turn: Turn, text: str, choice: str | None) -> None:
-    if choice is None and lexicon.says_solved(text):
-        choice = "solved"  # "thanks, that solved it!" typed instead of pressed
+    if choice is None:
+        verdict = lexicon.says_solved(text)  # typed instead of pressed
+        if verdict is not None:
+            choice = "solved" if verdict else "continue"
     if choice is None and _refused_number(turn, text):
         return
     if choice == "solved":

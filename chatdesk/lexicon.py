@@ -78,11 +78,14 @@ NEGATIONS = frozenset(
 )
 
 
-def says_solved(text: str) -> bool:
-    """Whether a typed answer to "did this article solve it?" says it did ("thanks, that
-    solved it!", "het werkt weer"), with no negation ("still not fixed", "werkt niet")."""
+def says_solved(text: str) -> bool | None:
+    """What a typed answer to "did this article solve it?" says: True when it did ("thanks,
+    that solved it!", "het werkt weer"), False when it did not ("no, still not solved",
+    "werkt nog steeds niet"), None when it speaks of something else (the description)."""
     words = set(normalise(text).replace("?", " ").replace("'", "").split())
-    return bool(words & SOLVED_WORDS) and not words & NEGATIONS
+    if not words & SOLVED_WORDS:
+        return None
+    return not words & NEGATIONS
 
 
 URGENT_PHRASES = (

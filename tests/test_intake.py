@@ -318,3 +318,28 @@ def test_cancel_sent_with_a_file_during_an_intake_cancels(chat, desk):
     chat.press("continue")
     chat.say("cancel", attachments=(Attachment("shot.png", "image/png", 1000, "f1"),))
     assert "Cancelled. Nothing was sent" in chat.text
+
+
+def test_an_answer_typed_over_the_suggestions_is_not_asked_for_first(chat, desk):
+    """Typing the description while articles are offered answers the next question: the bot
+    goes on from there instead of asking for what it was just given."""
+    chat.say("Export to Excel fails")
+    assert "continue" in chat.choices
+    chat.say("The export button shows a spinner and then nothing is downloaded.")
+    assert "Please describe the problem" not in chat.text
+    with desk.database.session() as session:
+        from chatdesk.models import Conversation
+
+        conversation = session.scalar(select(Conversation))
+        draft = conversation.data["draft"]
+        assert draft["description"].startswith("The export button shows a spinner")
+
+
+def test_no_typed_on_the_article_screen_is_no_description(chat, desk):
+    _reading_an_article(chat)
+    chat.say("no, still not solved")
+    assert "describe" in chat.text.lower()  # the description is asked for, not taken
+    with desk.database.session() as session:
+        from chatdesk.models import Conversation
+
+        assert "description" not in session.scalar(select(Conversation)).data["draft"]
