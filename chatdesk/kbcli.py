@@ -16,11 +16,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatdesk.knowledge import LANGUAGES, KnowledgeBase, duplicate_titles, not_loaded, scan
-from chatdesk.settings import ENV_PREFIX, Settings, SettingsError, load_settings
+from chatdesk.settings import Settings, load_settings, read_settings
+from chatdesk.ticketcli import positive_count
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -37,23 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     search = kb_sub.add_parser("search", help="show the suggestions for one or more questions")
     search.add_argument("queries", nargs="+", metavar="QUERY", help="each argument is a query")
     search.add_argument("--json", action="store_true", help="one JSON object per query a line")
-    search.add_argument("--limit", type=_positive, help="results per query (default: setting)")
+    search.add_argument("--limit", type=positive_count, help="results per query (default: setting)")
     search.add_argument("--lang", choices=LANGUAGES, help="the asker's language")
     search.add_argument(
         "--dir", type=Path, help="knowledge folder (default: CHATDESK_KNOWLEDGE_DIR)"
     )
     search.set_defaults(func=cmd_search)
     return kb
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -102,16 +92,7 @@ def suggestion_limit() -> int:
 
     ``kb search --dir`` needs no other setting, so a bad database URL (say) must not stop it.
     """
-    try:
-        return _SuggestionLimit().suggestion_limit
-    except UnicodeDecodeError:
-        raise SettingsError(".env: the file is not UTF-8 text; save it as UTF-8") from None
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        got = error.get("input")
-        shown = f" (got {got!r})" if isinstance(got, str) else ""
-        message = str(error["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"{ENV_PREFIX}SUGGESTION_LIMIT: {message}{shown}") from None
+    return read_settings(_SuggestionLimit).suggestion_limit
 
 
 def cmd_search(args: argparse.Namespace) -> int:

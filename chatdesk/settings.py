@@ -12,7 +12,7 @@ import math
 import re
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +36,7 @@ BUNDLED_KNOWLEDGE_DIR = next(
 PREFIX_PATTERN = re.compile(r"[A-Z][A-Z0-9]{1,9}")
 ENV_PREFIX = "CHATDESK_"
 PRIORITIES = ("urgent", "high", "normal", "low")
+_Model = TypeVar("_Model", bound=BaseSettings)
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 MAX_TARGET_HOURS = 10000  # a service target beyond a year of support hours is a typo
 
@@ -326,8 +327,14 @@ def parse_service_targets(text: str) -> dict[str, tuple[float, float]]:
 
 def load_settings(**overrides: object) -> Settings:
     """Build :class:`Settings`, turning a validation error into one readable line."""
+    return read_settings(Settings, **overrides)
+
+
+def read_settings(model: type[_Model], **overrides: object) -> _Model:
+    """Build ``model`` (:class:`Settings`, or a part of it a command needs alone) from the
+    environment and ``.env``, turning a validation error into one readable line."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return model(**overrides)
     except UnicodeDecodeError:
         raise SettingsError(".env: the file is not UTF-8 text; save it as UTF-8") from None
     except ValidationError as exc:

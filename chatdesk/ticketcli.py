@@ -92,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     listing.add_argument("--org", metavar="NAME", help="only this organization's tickets")
     listing.add_argument(
         "--limit",
-        type=_positive,
+        type=positive_count,
         default=DEFAULT_LIMIT,
         metavar="N",
         help=f"at most N rows ({DEFAULT_LIMIT}; at most {MAX_LIMIT})",
@@ -143,7 +143,8 @@ def _acting_as(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _positive(value: str) -> int:
+def positive_count(value: str) -> int:
+    """An argparse type: a whole number from 1 to MAX_LIMIT (also ``kb search --limit``)."""
     try:
         number = int(value)
     except ValueError:
