@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from chatdesk.db import first_line
 from chatdesk.delivery import Worker
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Posted, Reply
@@ -75,7 +76,7 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
                     log.debug("channel %s did not start", channel.name, exc_info=True)
                     error = SettingsError(
                         f"{API_URL_SETTING.get(channel.name, 'settings')}: {channel.name} "
-                        f"could not start: {_one_line(exc)}"
+                        f"could not start: {type(exc).__name__}: {first_line(exc)}"
                     )
                     app.state.startup_error = error
                     raise error from None
@@ -101,11 +102,6 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
 
 API_URL_SETTING = {"telegram": "CHATDESK_TELEGRAM_API_URL", "slack": "CHATDESK_SLACK_API_URL"}
 """What to check when a platform's API could not be reached at start-up."""
-
-
-def _one_line(exc: BaseException) -> str:
-    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:

@@ -112,8 +112,9 @@ class Database:
 
 
 def first_line(exc: BaseException) -> str:
-    """The driver's reason without SQLAlchemy's statement echo and "background" link: the
-    first line of the original error (psycopg adds hints on the lines after it)."""
+    """An error's reason in one line: the first line of the original error (a database
+    driver's, without SQLAlchemy's statement echo and "background" link; psycopg adds hints
+    on the lines after it). ``serve`` uses it for a platform that cannot be reached."""
     original = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]
     return lines[0] if lines else type(original).__name__
