@@ -102,6 +102,7 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     approval: Mapped[str | None] = mapped_column(String(20))  # pending | approved | declined
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # service clocks start
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_remark: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -473,6 +473,7 @@ def on_choice(turn: Turn, choice: str) -> None:
     values = {"reference": reference, "organization": org.name, "name": name}
     if approve:
         ticket.approval = APPROVED
+        ticket.approved_at = turn.now  # its service-target clocks start now
         note = t("org.log.approved", agent_lang, **values)
         tickets.add_comment(turn.session, ticket, note, CONTACT_COMMENT, name, turn.now, False)
         notify.card(turn.session, ticket, settings, turn.now)

@@ -33,7 +33,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from chatdesk import notify, organizations, statuses
+from chatdesk import notify, statuses
 from chatdesk.conversation import dialect_insert
 from chatdesk.delivery import PERIODIC_JOBS
 from chatdesk.hours import AROUND_THE_CLOCK, Calendar
@@ -165,22 +165,12 @@ def _changes(ticket: Ticket) -> list[tuple[datetime, str]]:
         changes = [(c.created_at, c.to_status) for c in history]
         if changes[0][0] > ticket.created_at:
             changes.insert(0, (ticket.created_at, statuses.NEW))
-    approved = _approved_at(ticket)
+    approved = ticket.approved_at
     if approved is None:
         return changes
     before = [status for moment, status in changes if moment <= approved]
     after = [(moment, status) for moment, status in changes if moment > approved]
     return [(approved, before[-1] if before else changes[0][1]), *after]
-
-
-def _approved_at(ticket: Ticket) -> datetime | None:
-    """When a contact person approved ``ticket`` (their comment), if it needed approval."""
-    if ticket.approval != organizations.APPROVED:
-        return None
-    moments = [
-        c.created_at for c in ticket.comments if c.author_kind == organizations.CONTACT_COMMENT
-    ]
-    return min(moments) if moments else None
 
 
 def _periods(ticket: Ticket, target: str) -> list[Period]:

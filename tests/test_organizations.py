@@ -600,3 +600,31 @@ def test_what_the_requester_added_while_waiting_reaches_the_thread_on_approval(p
         "Approved by Carla, contact person of Acme.",
         "Ann: Here is the exact error: E-4711 timeout",
     ]
+
+
+@approval
+def test_tickets_approved_before_the_approval_moment_was_kept_get_it_from_the_comment(
+    person, desk, clock
+):
+    """Migration 0003 fills ``approved_at`` from the contact person's comment."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from chatdesk.db import alembic_config
+
+    reference = person("101", "Ann").open_ticket()
+    clock.advance(hours=5)
+    person("100", "Carla").press(f"org:approve:{reference}")
+    approved = ticket(desk, reference).approved_at
+    assert approved == clock.now
+
+    # Back to a desk of before the column, on a plain engine: SQLite drops a column by
+    # copying the table, which with chatdesk's foreign keys on would take the comments along.
+    plain = create_engine(desk.settings.database_url)
+    with plain.begin() as connection:
+        config = alembic_config(desk.settings.database_url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    plain.dispose()
+    desk.database.upgrade()  # what `chatdesk serve` does at start
+    assert ticket(desk, reference).approved_at == approved
