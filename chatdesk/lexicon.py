@@ -63,8 +63,8 @@ TYPED_CHOICES: dict[str, frozenset[str]] = {
         "skip": "skip,none,no,no error,there is none,overslaan,sla over,geen,nee,geen foutmelding",
         "continue": "continue,go on,next,none of these,no,not really,still need help,verder,"
         "ga verder,volgende,geen van deze,nee,niet echt",
-        "solved": "yes,ja,solved,opgelost,it worked,that worked,het werkt,dat werkte,yes thanks,"
-        "ja dank je,ja bedankt",
+        # "it worked", "opgelost" and the like: says_solved, which also hears negations
+        "solved": "yes,ja,yes thanks,ja dank je,ja bedankt",
         "cancel": "cancel,annuleer,annuleren,stop",
         "confirm": "confirm,send,send it,yes,ja,versturen,verstuur,bevestig,bevestigen",
     }.items()
