@@ -19,8 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
@@ -34,30 +33,6 @@ from chatdesk.i18n import normalize_lang
 from chatdesk.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class KeyedLocks:
-    """One lock per key (a chat id), created on first use and dropped when idle."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}
-
-    @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(key, (threading.Lock(), 0))
-            self._locks[key] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, users = self._locks[key]
-                if users <= 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, users - 1)
 
 
 class ChatQueues:
@@ -97,7 +72,6 @@ class SlackTurns:
         self.desk = desk
         self.client = client
         self.directory = directory
-        self._locks = KeyedLocks()
         self._queues = ChatQueues()
 
     def lang(self, event: InboundEvent) -> str:
@@ -115,13 +89,11 @@ class SlackTurns:
         """Handle ``event`` and post the replies, after the chat's earlier events (now, or on
         the thread already working on that chat); never raises (the user gets an apology)."""
         key = f"{event.chat_id}:{event.thread_id}" if event.agent_chat else event.chat_id
-        self._queues.run(key, lambda: self._turn(key, event))
+        self._queues.run(key, lambda: self._turn(event))
 
-    def _turn(self, key: str, event: InboundEvent) -> None:
+    def _turn(self, event: InboundEvent) -> None:
         try:
-            with self._locks.hold(key):  # also taken by a move to the DM (_move_to_private)
-                replies = self.desk.handle(event)
-                self.deliver(event, replies)
+            self.deliver(event, self.desk.handle(event))
         except Exception:
             log.exception("slack delivery %s failed", event.event_id)
             self.apologise(event.chat_id, event.thread_id, self.lang(event))
@@ -134,9 +106,7 @@ class SlackTurns:
         except Exception:
             log.exception("slack apology to %s could not be sent", channel)
 
-    def deliver(
-        self, event: InboundEvent, replies: Sequence[Reply], *, nested: bool = False
-    ) -> list[SlackResponse]:
+    def deliver(self, event: InboundEvent, replies: Sequence[Reply]) -> list[SlackResponse]:
         """Post each reply in order; return Slack's answers (a card's answer holds its ``ts``)."""
         sent: list[SlackResponse] = []
         for reply in replies:
@@ -146,8 +116,6 @@ class SlackTurns:
             elif isinstance(reply, TicketCard):
                 sent.extend(self._card(reply))
             elif isinstance(reply, MoveToPrivate):
-                if nested:
-                    raise RuntimeError("the engine moved an already private chat to private")
                 sent.extend(self._move_to_private(event, reply))
             else:
                 raise TypeError(f"the Slack adapter cannot render {type(reply).__name__}")
@@ -173,8 +141,6 @@ class SlackTurns:
             post(self.client, m) for m in render_notice(reply.text, reply.chat_id, reply.thread_id)
         ]
         dm_channel = self.directory.dm_channel(reply.user_id)
-        follow_up = moved_to_private(event, dm_channel, reply.original_text)
-        with self._locks.hold(dm_channel):
-            replies = self.desk.handle(follow_up)
-            sent.extend(self.deliver(follow_up, replies, nested=True))
+        # The same words, now a turn of the DM: in order with whatever else happens there.
+        self.run(moved_to_private(event, dm_channel, reply.original_text))
         return sent
