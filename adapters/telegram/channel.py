@@ -14,7 +14,8 @@ and says where it landed, or raises :class:`chatdesk.outbox.DeliveryFailed`.
 
 Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
 ``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
-X-Telegram-Bot-Api-Secret-Token header is refused with 403 before anything is read.
+X-Telegram-Bot-Api-Secret-Token header is refused with 403 before anything is read, and a body
+over 1 MB (far more than any update) with 413 without reading it into memory.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
 from chatdesk.engine import Desk
 from chatdesk.events import (
     CardLocation,
@@ -188,11 +190,19 @@ class TelegramChannel:
             log.warning("telegram: webhook request with a wrong secret token refused")
             return Response(status_code=403)
         try:
-            data = await request.json()
+            body = await read_body(request, MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            log.warning("telegram: webhook request refused (413): %s", exc)
+            return Response(status_code=413)
+        except BodyUnreadable as exc:
+            log.warning("telegram: webhook request refused (400): %s", exc)
+            return Response(status_code=400)
+        try:
+            data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("no update_id")
             update = Update.de_json(data, self.app.bot)
-        except (json.JSONDecodeError, TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, RecursionError):  # JSONDecodeError, bad UTF-8
             return JSONResponse({"error": "not a Telegram update"}, status_code=400)
         if not self.app.running:  # stopping: let Telegram deliver it again later
             return Response(status_code=503)
