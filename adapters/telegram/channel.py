@@ -105,7 +105,7 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.agent_chat = settings.telegram_agent_chat or None
-        self.renderer = Renderer(self.app.bot, desk.text)
+        self.renderer = Renderer(self.app.bot, desk.text, self.agent_chat)
         self.agent_desk = AgentChat(
             self.app.bot,
             desk.text,

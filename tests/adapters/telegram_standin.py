@@ -114,6 +114,13 @@ class ApiCall:
         return render_html(text) if self.params.get("parse_mode") == "HTML" else text
 
     @property
+    def pings(self) -> list[str]:
+        """What Telegram would turn into entities that act on their own in the shown text: a
+        ``@username`` mention (notifies that member) or a ``/command`` (a tap sends it).
+        Telegram finds these in every message a bot sends, whatever its parse mode."""
+        return [m.group(0) for m in _ACTIVE.finditer(self.shown_text)]
+
+    @property
     def buttons(self) -> list[dict[str, Any]]:
         """The inline keyboard's buttons, flattened in order."""
         markup = self.json("reply_markup") or {}
@@ -829,6 +836,10 @@ class Updates:
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+_ACTIVE = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9_]+|(?<![A-Za-z0-9_/:.<>])/[A-Za-z0-9_]+")
+"""Telegram's mention and bot_command detection, generously: any length, anywhere."""
 
 
 def _entities(text: str) -> list[dict[str, Any]]:

@@ -545,3 +545,34 @@ def test_a_note_for_a_deleted_topic_goes_to_the_main_chat_and_a_card_to_a_new_to
     # one try in each deleted topic: the note's (then the topic is known to be gone, and the
     # card's re-post opens a new one at once), and the card's in the second deleted topic
     assert [c.thread for c in refused] == [int(first.thread_id), int(moved.thread_id)]
+
+
+# -- customer words in the agents' group ---------------------------------------------------------
+def test_customer_words_in_the_agents_group_notify_nobody_and_run_nothing(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    """A customer's "@agent_alice" would notify that member, and "/ban_all" is a command one
+    tap sends to every bot in the group: on the card, in the thread and in an agent's
+    /status answer they arrive as plain words."""
+    mallory = TgUser(4299, "@agent_bob", language_code="en")
+    bot = bots.start()
+    subject = "@agent_alice export fails, try /ban_all"
+    reference = open_ticket(bot, mallory, subject)
+    bot.say(mallory, f"{reference} @agent_alice look at this /kick@{api.username}")
+    bot.settle()
+    bot.say(BO, f"/status {reference}", group=AGENTS)
+
+    to_agents = [
+        c
+        for c in api.calls
+        if c.method in ("sendMessage", "editMessageText") and c.chat_id == AGENTS.id
+    ]
+    [card] = cards(api)
+    assert any(c.reply_to == card.message_id and "look at this" in c.shown_text for c in notes(api))
+    assert [(c.shown_text, c.pings) for c in to_agents if c.pings] == []
+    readable = [c.shown_text.replace("\u200b", "") for c in to_agents]
+    assert subject in readable[0] and "@agent_bob" in readable[0]  # the card, as written
+    assert any(f"@agent_alice look at this /kick@{api.username}" in r for r in readable)
+    assert sum(subject in r for r in readable) >= 2  # the /status answer quotes it too
+    # only the agents' group is defused: the customer's own chat is sent as it was
+    assert all("\u200b" not in c.shown_text for c in api.sent(mallory.id))
