@@ -246,15 +246,22 @@ class SlackStandin:
     # -- test set-up --------------------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, name: str = "", locale: str = "en-US", email: str | None = None
+        self,
+        user_id: str,
+        name: str = "",
+        locale: str = "en-US",
+        email: str | None = None,
+        team: str = TEAM_ID,
     ) -> None:
+        """A person Slack knows; ``team`` is their own workspace (another company's for an
+        external member of a Slack Connect channel)."""
         name = name or f"user-{user_id.lower()}"
         profile: dict[str, Any] = {"display_name": name, "real_name": name.title()}
         if email:
             profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team,
             "name": name,
             "real_name": name.title(),
             "locale": locale,
