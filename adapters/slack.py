@@ -54,6 +54,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
+from chatdesk.adapters.slack_check import check_agent_channel
 from chatdesk.adapters.slack_directory import SlackDirectory
 from chatdesk.adapters.slack_http import malformed
 from chatdesk.adapters.slack_inbound import (
@@ -162,9 +163,12 @@ class SlackChannel:
         return [Route(EVENTS_PATH, self._http_endpoint, methods=["POST"])]
 
     async def start(self) -> None:
-        """Build the bolt app (bolt checks the token with ``auth.test``), then connect."""
+        """Build the bolt app (bolt checks the token with ``auth.test``), check that the agents'
+        channel can be posted in (``conversations.info``), then connect."""
         self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="slack")
         self.app = await asyncio.to_thread(self._build_app, self._executor)
+        if self.agent_channel is not None:
+            await asyncio.to_thread(check_agent_channel, self.client, self.agent_channel)
         if self.socket_mode:
             assert self.settings.slack_app_token is not None
             self._socket = SocketModeHandler(

@@ -60,6 +60,7 @@ from chatdesk.outbox import DeliveryFailed
 from chatdesk.settings import Settings, SettingsError
 
 from .agentchat import AgentChat
+from .agentcheck import check_agent_chat
 from .agents import AgentDirectory
 from .commands import register_commands
 from .inbound import PLATFORM, to_event
@@ -122,7 +123,8 @@ class TelegramChannel:
         return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
 
     async def start(self) -> None:
-        """getMe, the command menu, then polling or setWebhook; then updates are processed.
+        """getMe, a check that the agents' chat can be posted in, the command menu, then
+        polling or setWebhook; then updates are processed.
 
         A token the Bot API refuses stops start-up with a :class:`SettingsError` (one line for
         the operator): PTB's own InvalidToken quotes the token, so it must not travel on.
@@ -131,6 +133,8 @@ class TelegramChannel:
             await self.app.initialize()
         except InvalidToken:
             raise SettingsError(rejected_token(self.api_url, self._token)) from None
+        if self.agent_chat:
+            await check_agent_chat(self.app.bot, self.agent_chat)
         await register_commands(self.app.bot, self.desk.text)
         if self.webhook_url:
             await self.app.bot.set_webhook(

@@ -490,7 +490,8 @@ def test_polling_mode_registers_commands_and_drops_no_webhook_updates(
 ) -> None:
     bots.start()
     order = [c.method for c in api.calls if c.method != "getUpdates"]
-    assert order[:2] == ["getMe", "setMyCommands"]
+    # the agents' chat is checked (without posting) before anything else happens
+    assert order[:4] == ["getMe", "getChat", "getChatMember", "setMyCommands"]
     assert "deleteWebhook" in order and "setWebhook" not in order
     [delete] = api.calls_to("deleteWebhook")
     assert delete.params.get("drop_pending_updates") in (None, "false")
