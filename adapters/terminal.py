@@ -85,12 +85,13 @@ async def _chat(desk: Desk, user_id: str, locale: str | None) -> int:
     feed = Feed(desk, user_id, locale)
 
     async def send(text: str) -> None:
+        pressed = feed.pressed(text)  # the number or words of a question the feed showed
         event = InboundEvent(
             platform=PLATFORM,
             user_id=user_id,
             chat_id=user_id,
-            text="" if feed.pressed(text) else text,
-            choice=feed.pressed(text),
+            text="" if pressed else text,
+            choice=pressed,
             display_name=user_id,
             locale=locale,
         )
