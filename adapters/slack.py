@@ -53,7 +53,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
+from chatdesk.adapters.slack_check import check_agent_channel
 from chatdesk.adapters.slack_directory import SlackDirectory
+from chatdesk.adapters.slack_http import malformed
 from chatdesk.adapters.slack_inbound import (
     Speaker,
     from_action,
@@ -73,6 +76,7 @@ from chatdesk.adapters.slack_render import (
     mrkdwn,
 )
 from chatdesk.adapters.slack_turns import SlackTurns
+from chatdesk.db import first_line
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, InboundEvent, Posted, Reply
 from chatdesk.settings import Settings
@@ -80,8 +84,6 @@ from chatdesk.settings import Settings
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-MAX_BODY_BYTES = 1024 * 1024
-"""Slack's payloads are a few kilobytes; anything near this is not from Slack."""
 WORKERS = 8
 API_RETRIES = 3
 OUTBOX_RETRIES = 1
@@ -161,9 +163,12 @@ class SlackChannel:
         return [Route(EVENTS_PATH, self._http_endpoint, methods=["POST"])]
 
     async def start(self) -> None:
-        """Build the bolt app (bolt checks the token with ``auth.test``), then connect."""
+        """Build the bolt app (bolt checks the token with ``auth.test``), check that the agents'
+        channel can be posted in (``conversations.info``), then connect."""
         self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="slack")
         self.app = await asyncio.to_thread(self._build_app, self._executor)
+        if self.agent_channel is not None:
+            await asyncio.to_thread(check_agent_channel, self.client, self.agent_channel)
         if self.socket_mode:
             assert self.settings.slack_app_token is not None
             self._socket = SocketModeHandler(
@@ -191,19 +196,32 @@ class SlackChannel:
     # -- HTTP mode ----------------------------------------------------------------------------
 
     async def _http_endpoint(self, request: Request) -> Response:
+        """Refuse what is too large (413) or malformed (400, see :mod:`.slack_http`) with one
+        log line, then let bolt check the signature and acknowledge."""
         app = self.app
         if app is None:
             return PlainTextResponse("slack channel not started", status_code=503)
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        try:
+            body = await read_body(request, MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            log.warning("slack: request refused (413): %s", exc)
             return PlainTextResponse("payload too large", status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return PlainTextResponse("payload too large", status_code=413)
-        # dispatch verifies the signature and waits for the listener's ack; it may call auth.test
-        # once, so it runs off the event loop.
-        bolt_response = await asyncio.to_thread(app.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(bolt_response)
+        except BodyUnreadable as exc:
+            log.warning("slack: request refused (400): %s", exc)
+            return PlainTextResponse("bad request", status_code=400)
+        problem = malformed(body, request.headers)
+        if problem is None:
+            try:
+                # dispatch verifies the signature and waits for the listener's ack; it may
+                # call auth.test once, so it runs off the event loop.
+                bolt_response = await asyncio.to_thread(
+                    app.dispatch, to_bolt_request(request, body)
+                )
+                return to_starlette_response(bolt_response)
+            except Exception as exc:  # a shape bolt cannot read that the checks let through
+                problem = f"bolt could not read it ({type(exc).__name__}: {first_line(exc)})"
+        log.warning("slack: request refused (400): %s", problem)
+        return PlainTextResponse("bad request", status_code=400)
 
     # -- bolt wiring --------------------------------------------------------------------------
 

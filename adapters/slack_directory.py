@@ -77,6 +77,7 @@ class SlackDirectory:
                 or ""
             ),
             email=str(profile.get("email") or "") or None,
+            team=str(user.get("team_id") or "") or None,
         )
         with self._lock:
             self._speakers[user_id] = (now, found)

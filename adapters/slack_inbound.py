@@ -37,6 +37,8 @@ class Speaker:
     display_name: str = ""
     email: str | None = None
     """The profile's e-mail address (``users:read.email``), for organizations by domain."""
+    team: str | None = None
+    """The user's own workspace (``user.team_id``): in Slack Connect, not the app's."""
 
 
 Names = Callable[[str], str | None]
@@ -110,8 +112,33 @@ def attachments(files: Iterable[Payload] | None) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
-def _team(body: Payload) -> str | None:
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
+def user_team(body: Payload, speaker: Speaker) -> str | None:
+    """The workspace the person who acted belongs to: their organization by Slack workspace.
+
+    Not the envelope's ``team_id``: that is the workspace that installed the app, and in a
+    Slack Connect channel (``is_ext_shared_channel``) a customer from another company writes
+    through it. Slack names the author's own team in the event (``user_team``, else ``team``,
+    as bolt's ``extract_actor_team_id`` reads it), a button press in ``user.team_id``, and
+    ``users.info`` in ``user.team_id`` for anyone (the speaker). Only when none of those is
+    known, and the request is not from a shared channel, is the envelope's team the user's.
+    A workspace id (``T...``) is preferred to an Enterprise Grid id (``E...``) when Slack gives
+    both, since the organizations file lists workspaces.
+    """
+    event = body.get("event")
+    event = event if isinstance(event, dict) else {}
+    user = body.get("user")
+    user = user if isinstance(user, dict) else {}
+    own = [
+        str(found)
+        for found in (event.get("user_team"), user.get("team_id"), speaker.team, event.get("team"))
+        if found
+    ]
+    if own:  # a workspace (T...) over an Enterprise Grid org (E...), as the organizations file
+        return next((team for team in own if team.startswith("T")), own[0])
+    if body.get("is_ext_shared_channel") is True:
+        return None
+    team = body.get("team")
+    team = body.get("team_id") or (team.get("id") if isinstance(team, dict) else team)
     return str(team) if team else None
 
 
@@ -134,7 +161,7 @@ def from_message(
         email=speaker.email,
         thread_id=event.get("thread_ts"),
         private=event.get("channel_type", "im") == "im",
-        organization=_team(body),
+        organization=user_team(body, speaker),
         attachments=attachments(event.get("files") if files is None else files),
     )
 
@@ -160,7 +187,7 @@ def from_mention(
         email=speaker.email,
         thread_id=str(event.get("thread_ts") or event["ts"]),
         private=False,
-        organization=_team(body),
+        organization=user_team(body, speaker),
         attachments=attachments(files if files is not None else event.get("files")),
     )
 
@@ -188,7 +215,7 @@ def from_action(body: Payload, action: Payload, speaker: Speaker) -> InboundEven
         email=speaker.email,
         thread_id=container.get("thread_ts") or message.get("thread_ts"),
         private=is_direct_channel(channel),
-        organization=_team(body),
+        organization=user_team(body, speaker),
     )
 
 
@@ -242,7 +269,7 @@ def from_agent_message(
         email=speaker.email,
         thread_id=str(event.get("thread_ts") or event["ts"]),
         private=False,
-        organization=_team(body),
+        organization=user_team(body, speaker),
         attachments=attachments(event.get("files")),
         agent_chat=True,
         agent=agent,
@@ -265,7 +292,7 @@ def from_command(command: Payload, speaker: Speaker, dm_channel: str) -> Inbound
         locale=speaker.locale,
         email=speaker.email,
         private=True,
-        organization=_team(command),
+        organization=user_team(command, speaker),
     )
 
 

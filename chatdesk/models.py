@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -266,3 +267,19 @@ class ServiceBreach(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     target: Mapped[str] = mapped_column(String(30))  # first_response | resolution
     breached_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OpenChat(Base):
+    """A chat that fetches its own messages from the outbox (``chatdesk chat``) and is running.
+
+    ``holder`` names the process; the row is renewed while it runs and counts only until
+    ``alive_until``, so a chat that was killed stops counting by itself.
+    """
+
+    __tablename__ = "open_chats"
+    __table_args__ = (Index("ix_open_chats_chat", "platform", "chat_id"),)
+
+    holder: Mapped[str] = mapped_column(String(100), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    alive_until: Mapped[datetime] = mapped_column(UTCDateTime())

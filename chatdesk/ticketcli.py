@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from chatdesk import agent_actions, statuses, tickets
+from chatdesk import agent_actions, chatfeed, statuses, tickets
 from chatdesk.agent_actions import Agent
 from chatdesk.models import Comment, ServiceBreach, StatusChange, Ticket
 from chatdesk.settings import Settings, load_settings
@@ -54,7 +54,6 @@ MAX_LIMIT = 10_000
 """The most rows ``list --limit`` gives: more is a typo (or a job for ``--json`` and a filter)."""
 PLATFORM = "cli"
 """``Agent.platform`` of whoever acts from the command line (``cli:<name>`` as assignee id)."""
-QUEUED = "the outbox worker of `chatdesk serve` sends it"
 
 
 def utcnow() -> datetime:
@@ -585,10 +584,29 @@ def cmd_status(args: argparse.Namespace) -> int:
                 f"{reference} is {before} and cannot be set to {code}; allowed: {_allowed(ticket)}"
             )
         rating = ticket.rating_asked_at is not None and asked is None
+        sent = _sent_to_customer(session, ticket)
     print(f"{reference}: {_status_name(before)} -> {_status_name(code)} (by {_line(agent.name)}).")
     extra = " with the rating question" if rating else ""
-    print(f"The customer's notification{extra} is queued; {QUEUED}.")
+    print(f"The customer's notification{extra}: {_delivery(settings, sent)}.")
     return 0
+
+
+def _sent_to_customer(session: Session, ticket: Ticket) -> tuple[int | None, str, str]:
+    """The outbox message just written for the ticket's customer, and where it goes."""
+    item = chatfeed.newest_for(session, ticket.platform, ticket.chat_id)
+    return item, ticket.platform, ticket.chat_id
+
+
+def _delivery(settings: Settings, sent: tuple[int | None, str, str]) -> str:
+    """Whether the customer got it (a terminal customer's open chat shows it at once, and is
+    waited for) or what happens to it (:func:`chatdesk.chatfeed.delivery_report`)."""
+    from chatdesk.app import open_database
+
+    database = open_database(settings)
+    try:
+        return chatfeed.delivery_report(database, *sent, clock=clock)
+    finally:
+        database.dispose()
 
 
 # -- reply ----------------------------------------------------------------------------------
@@ -626,9 +644,10 @@ def cmd_reply(args: argparse.Namespace) -> int:
             return _unknown(args.reference)
         reference = ticket.reference
         agent_actions.reply(session, ticket, body, agent, settings, clock(), public=public)
+        sent = _sent_to_customer(session, ticket)
     if public:
-        print(f"{reference}: reply stored (by {_line(agent.name)}) and sent to the customer.")
-        print(f"The customer's message is queued; {QUEUED}.")
+        print(f"{reference}: reply stored (by {_line(agent.name)}).")
+        print(f"The customer's message: {_delivery(settings, sent)}.")
     else:
         print(
             f"{reference}: internal note stored (by {_line(agent.name)}); "
@@ -689,11 +708,12 @@ def cmd_assign(args: argparse.Namespace) -> int:
             return _fail(f"{reference} is already assigned to {_line(assignee.name)}")
         agent_actions.assign(session, ticket, assignee, by, settings, clock())
         after = ticket.status
+        sent = _sent_to_customer(session, ticket)
     was = f" (was {_line(previous)})" if previous else ""
     print(f"{reference} is now assigned to {_line(assignee.name)}{was}, by {_line(by.name)}.")
     if after != before:
         print(
             f"Status {_status_name(before)} -> {_status_name(after)}; the customer's "
-            f"notification is queued; {QUEUED}."
+            f"notification: {_delivery(settings, sent)}."
         )
     return 0

@@ -113,3 +113,106 @@ def test_an_unknown_reply_type_fails_loudly():
         render(InboundEvent("terminal", "u", "u"), "en", None)  # type: ignore[arg-type]
     card = TicketCard("SD-1", "s", "r", "normal", "new", "terminal")
     assert card.reference == "SD-1"
+
+
+# -- the terminal as a full channel ------------------------------------------------------------
+
+
+def _tickets(database_url: str, kb_dir, *args: str) -> str:
+    """``chatdesk tickets ...`` as the operator runs it, in its own process."""
+    import subprocess
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "chatdesk", "tickets", *args]
+        + (["--as", "Dana"] if args[0] != "show" else []),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _intake(child: pexpect.spawn) -> str:
+    _answer(child, "Export to Excel fails", "continue")
+    _answer(child, "None of these: continue", "describe the problem")
+    screen = _answer(child, "The export spinner never stops and no file arrives.", "steps|continue")
+    if "continue" in screen:
+        _answer(child, "continue", "steps")
+    _answer(child, "Reports > Export to Excel", "Skip")
+    _answer(child, "1", "Send ticket")
+    _answer(child, "1", "SD-1001 has been created")
+    return "SD-1001"
+
+
+def test_a_running_chat_shows_agent_replies_at_once_and_later_news_at_its_next_start(
+    terminal, database_url, kb_dir
+):
+    from chatdesk.i18n import t
+
+    child = terminal("--user", "tess")
+    reference = _intake(child)
+
+    # the chat is open: the reply appears in it, and the operator is told it was shown
+    out = _tickets(database_url, kb_dir, "reply", reference, "The fix is live, try again.")
+    assert f"{reference}: reply stored (by Dana)." in out
+    assert "The customer's message: sent: the customer's open chat showed it." in out
+    child.expect("The fix is live, try again.")
+    child.sendcontrol("d")
+    child.expect("Bye")
+    child.expect(pexpect.EOF)
+
+    # the chat is closed: nothing is "sent", the news waits for the next start
+    out = _tickets(database_url, kb_dir, "status", reference, "solved")
+    assert "with the rating question: queued for delivery: the customer sees it when their " in out
+    assert "sent" not in out.replace("`chatdesk chat`", "")
+    child = _spawn(database_url, kb_dir, "--user", "tess")
+    try:
+        child.expect("Here is what I can do")
+        child.expect(re.escape(t("status.solved.name", "en")))
+        child.expect(re.escape(t("lifecycle.rating.ask", "en", reference=reference)))
+        child.expect(re.escape("5) " + t("lifecycle.rating.label_5", "en")))
+        child.expect(PROMPT)
+        _answer(child, "5", re.escape(f"Thank you for rating {reference} 5 out of 5"))
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+    # shown once: the next start has no news
+    child = _spawn(database_url, kb_dir, "--user", "tess")
+    try:
+        child.expect("Here is what I can do")
+        child.expect(PROMPT)
+        child.sendline("my tickets")
+        child.expect(PROMPT)
+        assert "How did we do" not in ANSI.sub("", child.before)
+    finally:
+        child.close(force=True)
+
+
+def test_a_delivered_question_is_answered_by_its_number_even_in_the_middle_of_an_intake(
+    terminal, database_url, kb_dir
+):
+    """The rating question arrives while the customer is starting a new ticket: it is the
+    newest list on screen, so "4" is the rating, not the new ticket's subject."""
+    from chatdesk.i18n import t
+
+    child = terminal("--user", "tess")
+    reference = _intake(child)
+    _answer(child, "new", re.escape(t("intake.ask_subject", "en")))
+    out = _tickets(database_url, kb_dir, "status", reference, "solved")
+    assert "sent: the customer's open chat showed it" in out
+    child.expect(re.escape("4) " + t("lifecycle.rating.label_4", "en")))
+    _answer(child, "4", re.escape(f"Thank you for rating {reference} 4 out of 5"))
+    assert "Rating: 4/5" in _tickets(database_url, kb_dir, "show", reference)
+    # and the intake goes on where it was: the next line is the new ticket's subject
+    _answer(child, "Printer offline", "continue|describe")
+    _answer(child, "cancel", re.escape(t("intake.cancelled", "en")))

@@ -382,7 +382,8 @@ def test_status_change_is_queued_for_the_customer_in_their_language(
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
         f"{reference}: New -> Waiting on customer (by Dana).",
-        "The customer's notification is queued; the outbox worker of `chatdesk serve` sends it.",
+        "The customer's notification: queued for their test chat: the outbox worker of "
+        "`chatdesk serve` sends it.",
     ]
     (told,) = customer_messages(desk, "chat-ans")[-1:]
     assert t("status.waiting_customer.name", "nl") in told
@@ -398,7 +399,7 @@ def test_status_change_is_queued_for_the_customer_in_their_language(
 def test_status_solved_asks_the_customer_for_a_rating_once(new_chat, desk, tickets_cli) -> None:
     reference = new_chat().open_ticket()
     result = tickets_cli("status", reference, "solved", "--as", "Dana")
-    assert "notification with the rating question is queued" in result.out
+    assert "notification with the rating question: queued for their test chat" in result.out
     told = customer_messages(desk, "chat-ann")[-1]
     assert t("lifecycle.rating.ask", "en", reference=reference) in told
     tickets_cli("status", reference, "open", "--as", "Dana")
@@ -459,7 +460,8 @@ def test_a_public_reply_reaches_the_customer_and_counts_as_first_response(
     clock.advance(hours=1)
     result = tickets_cli("reply", reference, "We", "are", "looking", "into", "it.", "--as", "Dana")
     assert result.code == 0, result.err
-    assert f"{reference}: reply stored (by Dana) and sent to the customer." in result.out
+    assert f"{reference}: reply stored (by Dana).\nThe customer's message: queued for" in result.out
+    assert "sent to the customer" not in result.out  # nothing sent it: no serve is running
     told = customer_messages(desk, "chat-ann")[-1]
     assert "We are looking into it." in told
     assert "Dana" not in told  # customers hear from "the support desk", never an agent's name

@@ -16,7 +16,9 @@ nothing about the ticket is set aside.
 Each post reports where it landed (:class:`Posted`), so the desk can find the ticket again when
 an agent replies to any of these messages (and, for a card, where the ticket's topic now is).
 Every note starts with a plain marker of whose words these are (customer, sent to the customer,
-internal note), so nothing internal is mistaken for something the customer saw.
+internal note), so nothing internal is mistaken for something the customer saw. The words are
+defused (:func:`.formatting.defuse`): a customer's "@agent_alice" or "/ban" reaches the group as
+text, never as a mention that notifies someone or a command a tap would run.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from telegram.error import BadRequest
 from chatdesk.events import CardLocation, Posted, ThreadNote, TicketCard
 
 from .card import card_markup, card_text
-from .formatting import MAX_MESSAGE, escape, split_text, utf16_len
+from .formatting import MAX_MESSAGE, defuse, escape, split_text, utf16_len
 from .render import chat_ref, with_choices
 
 log = logging.getLogger(__name__)
@@ -174,7 +176,7 @@ class AgentChat:
             where = CardLocation(self.chat_id, "", None)
         kind = note.kind if note.kind in NOTE_KINDS else "event"
         header = self.texts(f"telegram.note.{kind}", self.lang, reference=note.reference)
-        text, markup = with_choices(note.text, note.choices)
+        text, markup = with_choices(defuse(note.text), note.choices)
         parts = split_text(text, MAX_MESSAGE - utf16_len(header) - 1)
         quiet = kind == "event" and not note.ping  # a claim or status line need not buzz anyone
         if where.thread_id and (where.chat_id, where.thread_id) in self._gone_topics:

@@ -1,9 +1,10 @@
 """The agents' card for a ticket: HTML text plus one row of the card's action buttons.
 
-The card is built from :class:`TicketCard`'s plain fields; every value is escaped and our own
-markup only wraps whole lines. The buttons are the card's ``actions`` (claim, set status,
-reply): their ids go out as callback data and come back as the pressed choice. The same text
-and keyboard serve the first post and every edit in place after a change.
+The card is built from :class:`TicketCard`'s plain fields; every value is escaped and defused
+(a ``@name`` in a subject is no mention) and our own markup only wraps whole lines. The
+buttons are the card's ``actions`` (claim, set status, reply): their ids go out as callback
+data and come back as the pressed choice. The same text and keyboard serve the first post and
+every edit in place after a change.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from chatdesk.events import TicketCard
 
-from .formatting import escape
+from .formatting import defuse, escape
 
 Texts = Callable[..., str]
 
@@ -27,18 +28,18 @@ def card_text(card: TicketCard, texts: Texts) -> str:
     lang = card.lang
     lines: list[str] = []
     if card.urgent:
-        lines.append(f"🚨 <b>{escape(texts('telegram.card.urgent', lang))}</b>")
+        lines.append(f"🚨 <b>{_shown(texts('telegram.card.urgent', lang))}</b>")
     if card.escalated:
-        lines.append(f"⚠️ <b>{escape(texts('telegram.card.escalated', lang))}</b>")
-    lines.append(f"<b>{escape(texts('telegram.card.title', lang, reference=card.reference))}</b>")
-    lines.append(escape(texts("telegram.card.subject", lang, subject=clip(card.subject))))
-    lines.append(escape(texts("telegram.card.requester", lang, requester=card.requester)))
+        lines.append(f"⚠️ <b>{_shown(texts('telegram.card.escalated', lang))}</b>")
+    lines.append(f"<b>{_shown(texts('telegram.card.title', lang, reference=card.reference))}</b>")
+    lines.append(_shown(texts("telegram.card.subject", lang, subject=clip(card.subject))))
+    lines.append(_shown(texts("telegram.card.requester", lang, requester=card.requester)))
     priority = _named(texts, f"telegram.priority.{card.priority}", lang, card.priority)
-    lines.append(escape(texts("telegram.card.priority", lang, priority=priority)))
+    lines.append(_shown(texts("telegram.card.priority", lang, priority=priority)))
     status = _named(texts, f"status.{card.status}.name", lang, card.status)
-    lines.append(escape(texts("telegram.card.status", lang, status=status)))
+    lines.append(_shown(texts("telegram.card.status", lang, status=status)))
     assignee = card.assignee or texts("telegram.card.nobody", lang)
-    lines.append(escape(texts("telegram.card.assignee", lang, assignee=assignee)))
+    lines.append(_shown(texts("telegram.card.assignee", lang, assignee=assignee)))
     return "\n".join(lines)
 
 
@@ -66,3 +67,8 @@ def _named(texts: Texts, key: str, lang: str, value: str) -> str:
         return texts(key, lang)
     except KeyError:
         return value
+
+
+def _shown(text: str) -> str:
+    """A line as HTML for the agents' group: a subject or name "@someone" notifies nobody."""
+    return escape(defuse(text))

@@ -14,7 +14,8 @@ and says where it landed, or raises :class:`chatdesk.outbox.DeliveryFailed`.
 
 Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
 ``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
-X-Telegram-Bot-Api-Secret-Token header is refused with 403 before anything is read.
+X-Telegram-Bot-Api-Secret-Token header is refused with 403 before anything is read, and a body
+over 1 MB (far more than any update) with 413 without reading it into memory.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
 from chatdesk.engine import Desk
 from chatdesk.events import (
     CardLocation,
@@ -58,6 +60,7 @@ from chatdesk.outbox import DeliveryFailed
 from chatdesk.settings import Settings, SettingsError
 
 from .agentchat import AgentChat
+from .agentcheck import check_agent_chat
 from .agents import AgentDirectory
 from .commands import register_commands
 from .inbound import PLATFORM, to_event
@@ -103,7 +106,7 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.agent_chat = settings.telegram_agent_chat or None
-        self.renderer = Renderer(self.app.bot, desk.text)
+        self.renderer = Renderer(self.app.bot, desk.text, self.agent_chat)
         self.agent_desk = AgentChat(
             self.app.bot,
             desk.text,
@@ -120,7 +123,8 @@ class TelegramChannel:
         return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
 
     async def start(self) -> None:
-        """getMe, the command menu, then polling or setWebhook; then updates are processed.
+        """getMe, a check that the agents' chat can be posted in, the command menu, then
+        polling or setWebhook; then updates are processed.
 
         A token the Bot API refuses stops start-up with a :class:`SettingsError` (one line for
         the operator): PTB's own InvalidToken quotes the token, so it must not travel on.
@@ -129,6 +133,8 @@ class TelegramChannel:
             await self.app.initialize()
         except InvalidToken:
             raise SettingsError(rejected_token(self.api_url, self._token)) from None
+        if self.agent_chat:
+            await check_agent_chat(self.app.bot, self.agent_chat)
         await register_commands(self.app.bot, self.desk.text)
         if self.webhook_url:
             await self.app.bot.set_webhook(
@@ -188,11 +194,19 @@ class TelegramChannel:
             log.warning("telegram: webhook request with a wrong secret token refused")
             return Response(status_code=403)
         try:
-            data = await request.json()
+            body = await read_body(request, MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            log.warning("telegram: webhook request refused (413): %s", exc)
+            return Response(status_code=413)
+        except BodyUnreadable as exc:
+            log.warning("telegram: webhook request refused (400): %s", exc)
+            return Response(status_code=400)
+        try:
+            data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("no update_id")
             update = Update.de_json(data, self.app.bot)
-        except (json.JSONDecodeError, TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, RecursionError):  # JSONDecodeError, bad UTF-8
             return JSONResponse({"error": "not a Telegram update"}, status_code=400)
         if not self.app.running:  # stopping: let Telegram deliver it again later
             return Response(status_code=503)

@@ -1,21 +1,35 @@
 """Plain text -> Telegram HTML: escaping and splitting under the 4096-character limit.
 
 Every text the engine hands us is plain and may hold user-written words, so the whole text is
-escaped (``&``, ``<``, ``>``) before any markup of ours is added around it. Telegram counts the
-limit after entity parsing, in UTF-16 code units, so we split the plain text and escape each
-part afterwards: an entity such as ``&amp;`` can never be cut in two.
+escaped (``&``, ``<``, ``>``) before any markup of ours is added around it. What goes to the
+agents' group is defused too (:func:`defuse`), so a customer's ``@name`` notifies nobody.
+Telegram counts the limit after entity parsing, in UTF-16 code units, so we split the plain
+text and escape each part afterwards: an entity such as ``&amp;`` can never be cut in two.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 MAX_MESSAGE = 4096
+QUIET = "\u200b"
+"""A zero-width space: invisible, and it ends what Telegram reads as a username or a command."""
+_PINGS = re.compile(r"(?:(?<![A-Za-z0-9_])@|(?<![A-Za-z0-9_/:.<>])/)(?=[A-Za-z0-9_])")
 
 
 def escape(text: str) -> str:
     """Text safe to put inside a parse_mode=HTML message; it shows exactly as typed."""
     return html.escape(text, quote=False)
+
+
+def defuse(text: str) -> str:
+    """``text`` as it reads, minus what Telegram would act on in a group: ``@name`` becomes no
+    mention (which would notify that member) and ``/command`` no command (which a tap would
+    send to every bot in the group). A zero-width space after the ``@`` or ``/`` does it; the
+    words look the same. E-mail addresses and URLs are left alone (no ``@`` or ``/`` there
+    starts a word)."""
+    return _PINGS.sub(lambda m: m.group(0) + QUIET, text)
 
 
 def utf16_len(text: str) -> int:

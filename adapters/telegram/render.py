@@ -20,7 +20,7 @@ from telegram.constants import ParseMode
 from chatdesk.events import Choice, Message, MoveToPrivate, Reply
 
 from .deeplink import start_link
-from .formatting import escape, split_text
+from .formatting import defuse, escape, split_text
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,15 @@ MAX_BUTTONS = 100  # Telegram's limit for an inline keyboard
 
 @dataclass
 class Renderer:
-    """Sends replies through ``bot``. ``texts`` is ``Desk.text`` (catalogue lookups)."""
+    """Sends replies through ``bot``. ``texts`` is ``Desk.text`` (catalogue lookups).
+
+    Answers in ``agent_chat`` (an agent's ``/status SD-1042``, the open tickets) quote
+    subjects customers wrote: they are defused there, so they notify nobody.
+    """
 
     bot: Bot
     texts: Texts
+    agent_chat: str | None = None
 
     async def render(self, reply: Reply, lang: str = "en") -> None:
         """Send one reply. ``lang`` words the few texts of our own (the private-chat button)."""
@@ -54,6 +59,8 @@ class Renderer:
         extra_markup: InlineKeyboardMarkup | None = None,
     ) -> list[TgMessage]:
         """Plain ``text`` as escaped HTML parts; choices as buttons under the last part."""
+        if self.agent_chat is not None and chat_id == self.agent_chat:
+            text = defuse(text)
         text, markup = with_choices(text, choices)
         markup = markup or extra_markup
         parts = split_text(text)

@@ -204,6 +204,8 @@ class SlackStandin:
         self.users: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.channels: set[str] = {AGENT_CHANNEL}
+        self.outside_channels: set[str] = set()  # they exist, but the app is not a member
+        self.archived: set[str] = set()
         self.members: dict[str, list[str]] = {AGENT_CHANNEL: []}
         self.members_page = 2
         """``conversations.members`` answers at most this many per page (Slack: up to 1000)."""
@@ -246,15 +248,22 @@ class SlackStandin:
     # -- test set-up --------------------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, name: str = "", locale: str = "en-US", email: str | None = None
+        self,
+        user_id: str,
+        name: str = "",
+        locale: str = "en-US",
+        email: str | None = None,
+        team: str = TEAM_ID,
     ) -> None:
+        """A person Slack knows; ``team`` is their own workspace (another company's for an
+        external member of a Slack Connect channel)."""
         name = name or f"user-{user_id.lower()}"
         profile: dict[str, Any] = {"display_name": name, "real_name": name.title()}
         if email:
             profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team,
             "name": name,
             "real_name": name.title(),
             "locale": locale,
@@ -457,6 +466,22 @@ class SlackStandin:
         """The bot's replies in the thread under message ``ts``."""
         with self._changed:
             return [p for p in self.posted if p.channel == channel and p.thread_ts == ts]
+
+    def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel the app is in (``channels``), one it was not invited to
+        (``outside_channels``) or none at all; ``archived`` ones say so."""
+        channel = str(args.get("channel", ""))
+        if channel not in self.channels | self.outside_channels:
+            raise _ApiError("channel_not_found")
+        return {
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": True,
+                "is_archived": channel in self.archived,
+                "is_member": channel in self.channels,
+            }
+        }
 
     def _api_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))

@@ -114,6 +114,13 @@ class ApiCall:
         return render_html(text) if self.params.get("parse_mode") == "HTML" else text
 
     @property
+    def pings(self) -> list[str]:
+        """What Telegram would turn into entities that act on their own in the shown text: a
+        ``@username`` mention (notifies that member) or a ``/command`` (a tap sends it).
+        Telegram finds these in every message a bot sends, whatever its parse mode."""
+        return [m.group(0) for m in _ACTIVE.finditer(self.shown_text)]
+
+    @property
     def buttons(self) -> list[dict[str, Any]]:
         """The inline keyboard's buttons, flattened in order."""
         markup = self.json("reply_markup") or {}
@@ -167,6 +174,8 @@ class BotApiStandIn:
         self.slow_chats: dict[int, float] = {}  # chat id -> seconds before sendMessage answers
         self.members: dict[int, dict[int, str]] = {}  # chat id -> user id -> member status
         self.forums: set[int] = set()  # supergroups with topics
+        self.missing_chats: set[int] = set()  # group ids Telegram answers "chat not found" for
+        self.channels: set[int] = set()  # chat ids that are channels, not groups
         self.topics: dict[int, dict[int, str]] = {}  # chat id -> topic id -> name
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, id) -> message
         self._outage: _Outage | None = None
@@ -591,12 +600,26 @@ class BotApiStandIn:
             }
         return {"message_thread_id": topic, "name": name, "icon_color": 7322096}
 
+    def _api_getChat(self, call: ApiCall) -> Any:
+        """A chat the bot can see: any group but the missing ones (and no @name or other text,
+        which real Telegram would look up by username; the tests use ids)."""
+        raw = call.params.get("chat_id", "")
+        if not raw.lstrip("-").isdigit() or int(raw) in self.missing_chats:
+            raise _ApiError(400, "Bad Request: chat not found")
+        chat = self._chat_of(int(raw))
+        if int(raw) in self.channels:
+            chat["type"] = "channel"
+        return dict(chat, title=f"Chat {raw}", accent_color_id=0, max_reaction_count=11)
+
     def _api_getChatMember(self, call: ApiCall) -> Any:
         chat_id = self._check_chat(call)
+        if chat_id in self.missing_chats:
+            raise _ApiError(400, "Bad Request: chat not found")
         user_id = int(call.params.get("user_id") or 0)
         with self._cond:
-            status = self.members.get(chat_id, {}).get(user_id, "left")
-        user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+            default = "member" if user_id == BOT_ID else "left"  # the bot is in every group
+            status = self.members.get(chat_id, {}).get(user_id, default)
+        user = {"id": user_id, "is_bot": user_id == BOT_ID, "first_name": f"User {user_id}"}
         member: dict[str, Any] = {"status": status, "user": user}
         if status == "restricted":
             member.update(
@@ -829,6 +852,10 @@ class Updates:
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+_ACTIVE = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9_]+|(?<![A-Za-z0-9_/:.<>])/[A-Za-z0-9_]+")
+"""Telegram's mention and bot_command detection, generously: any length, anywhere."""
 
 
 def _entities(text: str) -> list[dict[str, Any]]:

@@ -408,3 +408,55 @@ def test_a_reply_type_slack_cannot_render_raises(slack: Slack) -> None:
 def test_healthz_names_the_slack_channel(slack: Slack) -> None:
     health = httpx.get(slack.server.url + "/healthz")
     assert health.json() == {"status": "ok", "channels": ["slack"]}
+
+
+# -- Slack Connect ----------------------------------------------------------------------------
+
+
+def organization_of(slack: Slack, user: str) -> str | None:
+    from sqlalchemy import select
+
+    from chatdesk.models import Requester
+
+    with slack.desk.database.session() as session:
+        requester = session.scalar(select(Requester).where(Requester.platform_user_id == user))
+        assert requester is not None, f"{user} never reached the desk"
+        return requester.organization
+
+
+def test_slack_connect_counts_a_guest_in_their_own_workspace_not_the_hosts(slack: Slack) -> None:
+    """In a channel shared with another company, Slack's envelope names the workspace that
+    installed the app (ours); the guest's own workspace is in ``user_team``, in the button
+    press's ``user.team_id`` and in ``users.info``. Counting the guest in the envelope's team
+    would make them a colleague of the host's customers (organization sharing)."""
+    eve, ghost = "U0EVE", "U0GHOST"
+    slack.standin.add_user(eve, "eve", team="T0GUEST")
+    helped = t("help", "en").splitlines()[0]
+
+    def shared(user: str, **event: Any) -> None:
+        body = slack.deliveries.event_body(slack.deliveries.mention(user, GENERAL, "help", **event))
+        body["is_ext_shared_channel"] = True
+        assert slack.deliveries.post(json.dumps(body), "application/json").status_code == 200
+
+    shared(eve, user_team="T0GUEST", team="T0GUEST")
+    slack.wait_new(GENERAL, 0, helped)
+    assert organization_of(slack, eve) == "T0GUEST"
+
+    # the slash command names only the host (team_id): users.info knows better
+    before = slack.count(slack.dm_of(eve))
+    slack.deliveries.command(eve, "help", GENERAL)
+    slack.wait_new(slack.dm_of(eve), before, helped)
+    assert organization_of(slack, eve) == "T0GUEST"
+
+    # a DM whose event names the host in ``team``: users.info knows better too
+    posts = slack.say(eve, "new", until=t("intake.ask_subject", "en"))
+    assert posts and organization_of(slack, eve) == "T0GUEST"
+
+    # a guest Slack tells nothing about (users.info refuses) is in no organization, not ours
+    shared(ghost, team=None)
+    slack.wait_new(GENERAL, 1, helped)
+    assert organization_of(slack, ghost) is None
+
+    # our own people still count in our workspace
+    slack.say(ANN, "help", until=helped)
+    assert organization_of(slack, ANN) == "T0STANDIN"

@@ -195,3 +195,24 @@ def test_a_mention_moved_to_the_dm_keeps_the_profiles_email() -> None:
     follow = moved_to_private(mention, "D1", mention.text)
     assert follow.email == "ann@example.com"
     assert follow.organization == mention.organization
+
+
+def test_the_organization_is_the_actors_own_workspace_in_every_payload() -> None:
+    from chatdesk.adapters.slack_inbound import user_team
+
+    deliveries = _payloads()
+    guest = Speaker(team="T0GUEST")
+    shared = deliveries.event_body(deliveries.mention("U9", "C9", "hi", user_team="T0GUEST"))
+    shared["is_ext_shared_channel"] = True
+    assert user_team(shared, Speaker()) == "T0GUEST"  # the envelope says T0STANDIN
+    press = {"type": "block_actions", "user": {"id": "U9", "team_id": "T0GUEST"},
+             "team": {"id": "T0STANDIN"}}  # fmt: skip
+    assert user_team(press, Speaker()) == "T0GUEST"
+    command = {"team_id": "T0STANDIN", "user_id": "U9"}
+    assert user_team(command, guest) == "T0GUEST"  # users.info
+    assert user_team(command, Speaker()) == "T0STANDIN"  # nothing better known, not shared
+    grid = deliveries.event_body(deliveries.mention("U9", "C9", "hi", user_team="E0GRID"))
+    assert user_team(grid, guest) == "T0GUEST"  # a workspace over an Enterprise Grid id
+    unknown = deliveries.event_body(deliveries.mention("U9", "C9", "hi", team=None))
+    unknown["is_ext_shared_channel"] = True
+    assert user_team(unknown, Speaker()) is None  # never the host's by default

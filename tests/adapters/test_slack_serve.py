@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -116,3 +117,69 @@ def test_a_wrong_bot_token_stops_the_channel_from_starting(
     with pytest.raises(RuntimeError, match="did not start"), ChatdeskServer(channels):
         pass
     assert [c.response["error"] for c in standin.calls_to("auth.test")] == ["invalid_auth"]
+
+
+def test_an_agents_channel_that_does_not_exist_stops_chatdesk_serve_with_one_line(
+    database_url: str, standin: SlackStandin, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATDESK_")}
+    env.update(
+        CHATDESK_DATABASE_URL=database_url,
+        CHATDESK_HTTP_HOST="127.0.0.1",
+        CHATDESK_HTTP_PORT="0",
+        CHATDESK_SLACK_BOT_TOKEN=BOT_TOKEN,
+        CHATDESK_SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        CHATDESK_SLACK_API_URL=standin.base_url,
+        CHATDESK_SLACK_AGENT_CHANNEL="C0NOPE",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "chatdesk", "serve"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert output.strip().splitlines()[-1] == (
+        "chatdesk: CHATDESK_SLACK_AGENT_CHANNEL: Slack does not know the channel 'C0NOPE' "
+        "(conversations.info: channel_not_found); give the channel ID (C..., from the channel's "
+        "details) and invite the app"
+    ), output
+    assert "Traceback" not in output and BOT_TOKEN not in output
+    assert standin.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    ("state", "reason"),
+    [
+        ("outside", "the app is not a member of 'C0SOME'; invite it there"),
+        ("archived", "the channel 'C0SOME' is archived"),
+        ("member", None),
+    ],
+)
+def test_the_agents_channel_is_checked_with_conversations_info(
+    make_settings: Callable[..., Settings], standin: SlackStandin, state: str, reason: str | None
+) -> None:
+    from chatdesk.adapters.slack import web_client
+    from chatdesk.adapters.slack_check import check_agent_channel
+    from chatdesk.settings import SettingsError
+
+    channel = "C0SOME"
+    (standin.outside_channels if state == "outside" else standin.channels).add(channel)
+    if state == "archived":
+        standin.archived.add(channel)
+    settings = make_settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=standin.base_url,
+    )
+    client = web_client(settings)
+    if reason is None:
+        check_agent_channel(client, channel)
+        return
+    with pytest.raises(SettingsError) as raised:
+        check_agent_channel(client, channel)
+    assert str(raised.value).startswith("CHATDESK_SLACK_AGENT_CHANNEL: ")
+    assert reason in str(raised.value)

@@ -70,7 +70,7 @@ def test_whole_intake_by_buttons_and_typed_answers(bot: TelegramBot, api: BotApi
     assert len(card) == 1
     assert reference in card[0].shown_text
     assert "Export to Excel fails every time" in card[0].shown_text
-    assert "Ann (@ann_k)" in card[0].shown_text
+    assert "Ann (@\u200bann_k)" in card[0].shown_text
     # every button press was answered
     pressed = [c for c in api.calls_to("answerCallbackQuery")]
     assert len(pressed) >= 2
@@ -220,7 +220,7 @@ def test_agent_chat_card_marks_urgent_tickets(bots: BotRunner, api: BotApiStandI
     lines = card.shown_text.splitlines()
     assert lines[1] == t("telegram.card.title", "en", reference=reference)
     assert t("telegram.card.priority", "en", priority="urgent") in lines
-    assert t("telegram.card.requester", "en", requester="Ann (@ann_k)") in lines
+    assert t("telegram.card.requester", "en", requester="Ann (@\u200bann_k)") in lines
 
 
 def test_no_agent_chat_means_no_card(bots: BotRunner, api: BotApiStandIn) -> None:
@@ -490,7 +490,8 @@ def test_polling_mode_registers_commands_and_drops_no_webhook_updates(
 ) -> None:
     bots.start()
     order = [c.method for c in api.calls if c.method != "getUpdates"]
-    assert order[:2] == ["getMe", "setMyCommands"]
+    # the agents' chat is checked (without posting) before anything else happens
+    assert order[:4] == ["getMe", "getChat", "getChatMember", "setMyCommands"]
     assert "deleteWebhook" in order and "setWebhook" not in order
     [delete] = api.calls_to("deleteWebhook")
     assert delete.params.get("drop_pending_updates") in (None, "false")

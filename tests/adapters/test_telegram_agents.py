@@ -23,7 +23,7 @@ from chatdesk.models import Comment, Ticket
 from chatdesk.outbox import DeliveryFailed
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
-from telegram_standin import ApiCall, BotApiStandIn, TgGroup, TgUser  # isort: skip
+from telegram_standin import BOT_ID, ApiCall, BotApiStandIn, TgGroup, TgUser  # isort: skip
 from test_telegram import open_ticket  # isort: skip
 
 ANN = TgUser(4201, "Ann", language_code="en", username="ann_k")
@@ -67,6 +67,11 @@ def notes(api: BotApiStandIn) -> list[ApiCall]:
 def answers(api: BotApiStandIn) -> list[ApiCall]:
     """The bot's direct answers to agents in their group (not cards, not thread lines)."""
     return [c for c in api.sent(BotRunner.AGENT_CHAT) if c not in cards(api) + notes(api)]
+
+
+def member_lookups(api: BotApiStandIn) -> list[ApiCall]:
+    """getChatMember asked about people (not the bot's own check of the group at start)."""
+    return [c for c in api.calls_to("getChatMember") if c.params["user_id"] != str(BOT_ID)]
 
 
 def shown(sent: list[ApiCall]) -> str:
@@ -140,7 +145,7 @@ def test_someone_outside_the_agents_group_is_refused_and_nothing_changes(
     assert ticket(bot, reference).assignee is None
     assert api.calls_to("editMessageText") == []
     assert notes(api) == []
-    [lookup] = api.calls_to("getChatMember")
+    [lookup] = member_lookups(api)
     assert lookup.params["user_id"] == str(EVE.id)
 
 
@@ -152,7 +157,7 @@ def test_membership_is_asked_once_and_then_remembered(bots: BotRunner, api: BotA
     bot.press(BO, card, f"ag:claim:{reference}")
     bot.press(BO, card, f"ag:status:{reference}")
 
-    assert [c.params["user_id"] for c in api.calls_to("getChatMember")] == [str(BO.id)]
+    assert [c.params["user_id"] for c in member_lookups(api)] == [str(BO.id)]
 
 
 def test_chatter_between_agents_is_not_read(bots: BotRunner, api: BotApiStandIn) -> None:
@@ -162,7 +167,7 @@ def test_chatter_between_agents_is_not_read(bots: BotRunner, api: BotApiStandIn)
 
     assert bot.say(BO, "coffee anyone?", group=AGENTS) == []
     assert len(api.sent()) == before
-    assert api.calls_to("getChatMember") == []
+    assert member_lookups(api) == []
 
 
 def test_agents_ask_the_bot_in_their_group(bots: BotRunner, api: BotApiStandIn) -> None:
@@ -545,3 +550,34 @@ def test_a_note_for_a_deleted_topic_goes_to_the_main_chat_and_a_card_to_a_new_to
     # one try in each deleted topic: the note's (then the topic is known to be gone, and the
     # card's re-post opens a new one at once), and the card's in the second deleted topic
     assert [c.thread for c in refused] == [int(first.thread_id), int(moved.thread_id)]
+
+
+# -- customer words in the agents' group ---------------------------------------------------------
+def test_customer_words_in_the_agents_group_notify_nobody_and_run_nothing(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    """A customer's "@agent_alice" would notify that member, and "/ban_all" is a command one
+    tap sends to every bot in the group: on the card, in the thread and in an agent's
+    /status answer they arrive as plain words."""
+    mallory = TgUser(4299, "@agent_bob", language_code="en")
+    bot = bots.start()
+    subject = "@agent_alice export fails, try /ban_all"
+    reference = open_ticket(bot, mallory, subject)
+    bot.say(mallory, f"{reference} @agent_alice look at this /kick@{api.username}")
+    bot.settle()
+    bot.say(BO, f"/status {reference}", group=AGENTS)
+
+    to_agents = [
+        c
+        for c in api.calls
+        if c.method in ("sendMessage", "editMessageText") and c.chat_id == AGENTS.id
+    ]
+    [card] = cards(api)
+    assert any(c.reply_to == card.message_id and "look at this" in c.shown_text for c in notes(api))
+    assert [(c.shown_text, c.pings) for c in to_agents if c.pings] == []
+    readable = [c.shown_text.replace("\u200b", "") for c in to_agents]
+    assert subject in readable[0] and "@agent_bob" in readable[0]  # the card, as written
+    assert any(f"@agent_alice look at this /kick@{api.username}" in r for r in readable)
+    assert sum(subject in r for r in readable) >= 2  # the /status answer quotes it too
+    # only the agents' group is defused: the customer's own chat is sent as it was
+    assert all("\u200b" not in c.shown_text for c in api.sent(mallory.id))

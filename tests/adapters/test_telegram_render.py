@@ -130,12 +130,13 @@ def test_the_card_goes_to_the_agent_chat_escaped(api: BotApiStandIn) -> None:
     assert sent.shown_text.splitlines() == [
         "Ticket SD-1042",
         "Subject: Export <fails> & more",
-        "From: Ann <@here>",
+        "From: Ann <@\u200bhere>",  # defused: no mention of a member named "here"
         "Priority: normal",
         "Status: " + t("status.new.name", "en"),
         t("telegram.card.assignee", "en", assignee=t("telegram.card.nobody", "en")),
     ]
     assert sent.params["text"].startswith("<b>Ticket SD-1042</b>\n")
+    assert sent.pings == []
     assert sent.buttons == []
     assert posted == Posted(AGENTS, str(sent.result["message_id"]), None)
 
@@ -177,3 +178,15 @@ def test_an_unknown_reply_type_is_an_error_not_a_silence(api: BotApiStandIn) -> 
     with pytest.raises(TypeError, match="AgentPing"):
         render(api, lambda r: r.render(AgentPing("hello")))  # type: ignore[arg-type]
     assert api.sent() == []
+
+
+def test_defuse_breaks_mentions_and_commands_but_not_addresses_or_links() -> None:
+    from chatdesk.adapters.telegram.formatting import QUIET, defuse
+
+    assert defuse("@agent_alice, (/ban) and /kick@bot") == (
+        f"@{QUIET}agent_alice, (/{QUIET}ban) and /{QUIET}kick@bot"
+    )
+    untouched = "mail ann@example.org, see https://x.example/a/b or C:/temp, 50/50, @ and /"
+    assert defuse(untouched) == untouched
+    assert defuse("<b>x</b>") == "<b>x</b>"  # a closing tag typed as text is no command
+    assert defuse("@@bob").replace(QUIET, "") == "@@bob" and defuse("@@bob") != "@@bob"

@@ -230,3 +230,71 @@ def test_half_a_slack_configuration_stops_start_up_with_one_line(
     assert code == 2
     assert output.strip().splitlines()[-1].startswith(f"chatdesk: {missing}: must be set")
     assert "xoxb-or-secret-stand-in" not in output
+
+
+def test_an_agents_chat_that_does_not_exist_stops_start_up_with_one_line(
+    api: BotApiStandIn, database_url: str, kb_dir: Path, tmp_path: Path
+) -> None:
+    env = {
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+        "CHATDESK_HTTP_PORT": str(free_port()),
+        "CHATDESK_TELEGRAM_TOKEN": api.token,
+        "CHATDESK_TELEGRAM_API_URL": api.base_url,
+        "CHATDESK_TELEGRAM_AGENT_CHAT": "notanumber",
+    }
+    code, output = _start_up_error(env, tmp_path)
+    assert code == 2, output
+    last = output.strip().splitlines()[-1]
+    assert last.startswith(
+        "chatdesk: CHATDESK_TELEGRAM_AGENT_CHAT: the bot cannot reach the chat 'notanumber' "
+        "(Telegram: Chat not found)"
+    ), output
+    assert "Traceback" not in output
+    assert not api.calls_to("sendMessage") and not api.calls_to("getUpdates")  # nothing posted
+
+
+AGENT_CHATS = [
+    # (chat id, how the stand-in knows it, the reason in the one line)
+    ("-100404", "missing", "cannot reach the chat '-100404' (Telegram: Chat not found)"),
+    ("-100405", "left", "cannot post in '-100405': it is not a member (left)"),
+    ("-100406", "kicked", "cannot post in '-100406': it is not a member (kicked)"),
+    ("-100407", "channel member", "in a channel the bot must be an administrator"),
+    ("-100408", "member", None),
+    ("-100409", "channel administrator", None),
+]
+
+
+@pytest.mark.parametrize(("chat", "state", "reason"), AGENT_CHATS, ids=[c[1] for c in AGENT_CHATS])
+def test_the_agents_chat_is_checked_with_getchat_and_the_bots_own_membership(
+    api: BotApiStandIn, chat: str, state: str, reason: str | None
+) -> None:
+    import asyncio
+
+    from telegram import Bot
+
+    from chatdesk.adapters.telegram.agentcheck import check_agent_chat
+    from chatdesk.settings import SettingsError
+    from telegram_standin import BOT_ID  # isort: skip
+
+    if state == "missing":
+        api.missing_chats.add(int(chat))
+    elif state.startswith("channel"):
+        api.channels.add(int(chat))
+    status = state.removeprefix("channel ")
+    if status != "missing":
+        api.set_member(int(chat), BOT_ID, status)
+
+    async def check() -> None:
+        async with Bot(api.token, base_url=api.base_url) as bot:
+            await check_agent_chat(bot, chat)
+
+    if reason is None:
+        asyncio.run(check())
+        return
+    with pytest.raises(SettingsError) as raised:
+        asyncio.run(check())
+    assert str(raised.value).startswith("CHATDESK_TELEGRAM_AGENT_CHAT: ")
+    assert reason in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert not api.calls_to("sendMessage")
