@@ -69,12 +69,9 @@ def _quiet_after_broken_pipe() -> None:
 
 
 def _setup_logging(settings: Settings, quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and Telegram's URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from chatdesk import logs
+
+    logs.setup(settings, quiet)  # text or JSON lines; httpx (URLs with tokens) kept quiet
 
 
 def _user_limit() -> int:

@@ -10,6 +10,7 @@ same delivery arrives again, the unique delivery id makes the second turn a no-o
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chatdesk import agents, followup, intake, lifecycle, organizations, outbox
+from chatdesk import agents, followup, intake, lifecycle, metrics, organizations, outbox
 from chatdesk import conversation as conversations
 from chatdesk.commands import Command, bare_reference, find_reference, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
@@ -49,6 +50,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _turn_done(event: InboundEvent, started: float, outcome: str, state: str = "") -> None:
+    """The turn's metrics and its one log line: ids, duration and outcome, never its text."""
+    seconds = time.perf_counter() - started
+    metrics.TURNS.labels(event.platform, outcome).inc()
+    metrics.TURN_SECONDS.labels(event.platform).observe(seconds)
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            "turn platform=%s event=%s outcome=%s state=%s ms=%.1f",
+            event.platform,
+            event.event_id or "-",
+            outcome,
+            state or "-",
+            seconds * 1000,
+            extra={
+                "platform": event.platform,
+                "event_id": event.event_id,
+                "outcome": outcome,
+                "state": state or None,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
+
+
 class Desk:
     """Owns every rule of the conversation and the desk; knows no platform.
 
@@ -72,28 +96,34 @@ class Desk:
         A redelivered event (same platform and event_id) returns ``[]``. An unexpected error
         rolls the turn back (so a redelivery may try again) and answers with an apology.
         """
+        started = time.perf_counter()
         try:
             with self.database.session() as session:
                 if not self._first_delivery(session, event):
                     log.info("ignoring redelivered %s event %s", event.platform, event.event_id)
+                    _turn_done(event, started, "redelivered")
                     return []
                 turn = self._turn(session, event)
                 self._route(turn)
                 turn.conversation.updated_at = turn.now
                 conversations.save(session, turn.conversation)
                 queued = outbox.queued_in(session)
+            metrics.committed(session)
             if queued:
                 for listener in self.outbox_listeners:
                     listener()
+            _turn_done(event, started, "answered", turn.state)
             return turn.replies
         except IntegrityError:
             # A concurrent delivery of the same event won the race and committed first.
             if event.event_id is not None:
                 log.info("redelivered %s event %s (concurrent)", event.platform, event.event_id)
+                _turn_done(event, started, "redelivered")
                 return []
             log.exception("integrity error in %s event from %s", event.platform, event.user_id)
         except Exception:
             log.exception("error handling %s event %s", event.platform, event.event_id)
+        _turn_done(event, started, "failed")
         lang = normalize_lang(event.locale, self.settings.default_lang)
         return [
             Message(
