@@ -441,7 +441,7 @@ def _record(turn: Turn, article_ids: list[str], kind: str, ticket: Ticket | None
     """Funnel events for ``article_ids``, in one Core statement (they are write-only)."""
     if not article_ids:
         return
-    turn.session.execute(
+    turn.session.connection().execute(
         _RECORD,
         [
             {
