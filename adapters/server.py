@@ -2,8 +2,10 @@
 
 A channel is one platform connection (Telegram, Slack). It contributes HTTP routes (webhooks,
 Slack events) and may run background work (long polling, Socket Mode) between ``start`` and
-``stop``. The server always answers ``GET /healthz``. Platform libraries are imported only when
-their channel is configured, so a bot without Slack never imports slack-bolt.
+``stop``. The server always answers ``GET /healthz`` (liveness) and ``GET /readyz`` (readiness:
+:mod:`chatdesk.readiness`), and ``GET /metrics`` when CHATDESK_METRICS_ENABLED is on.
+Platform libraries are imported only when their channel is configured, so a bot without
+Slack never imports slack-bolt.
 """
 
 from __future__ import annotations
@@ -66,8 +68,10 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
     states = {channel.name: "not started" for channel in channels}
 
     async def readyz(_: Request) -> JSONResponse:
-        if desk is None:
-            return JSONResponse({"status": "ready", "channels": states})
+        if desk is None:  # no database to ask: ready once every channel started
+            ready = all(state == "started" for state in states.values())
+            body = {"status": "ready" if ready else "not ready", "channels": states}
+            return JSONResponse(body, status_code=200 if ready else 503)
         result = await readiness.check(desk.database, states)
         return JSONResponse(result.as_dict(), status_code=200 if result.ready else 503)
 

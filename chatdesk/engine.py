@@ -72,8 +72,7 @@ def utcnow() -> datetime:
 def _turn_done(event: InboundEvent, started: float, outcome: str, state: str = "") -> None:
     """The turn's metrics and its one log line: ids, duration and outcome, never its text."""
     seconds = time.perf_counter() - started
-    metrics.TURNS.labels(event.platform, outcome).inc()
-    metrics.TURN_SECONDS.labels(event.platform).observe(seconds)
+    metrics.turn(event.platform, outcome, seconds)
     if log.isEnabledFor(logging.INFO):
         log.info(
             "turn platform=%s event=%s outcome=%s state=%s ms=%.1f",
