@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import sys
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from chatdesk.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = ("asctime", "levelname", "name", "message")
+NOT_IN_JSON = ("color_message",)  # uvicorn's copy of a line with terminal colour codes
 
 
 def formatter(log_format: str) -> logging.Formatter:
@@ -26,6 +28,7 @@ def formatter(log_format: str) -> logging.Formatter:
         return JsonFormatter(
             list(JSON_FIELDS),
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            reserved_attrs=[*RESERVED_ATTRS, *NOT_IN_JSON],
             timestamp=False,
         )
     return logging.Formatter(TEXT_FORMAT)
