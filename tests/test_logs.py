@@ -47,8 +47,9 @@ def test_every_turn_logs_one_line_with_ids_outcome_and_duration_but_not_the_text
 def test_json_lines_carry_the_turn_fields(desk, make_settings, kb_dir, capsys, root_logging):
     logs.setup(make_settings(knowledge_dir=kb_dir, log_format="json"))
     desk.handle(InboundEvent("test", "ann", "ann", text=SECRET_WORDS, event_id="evt-42"))
-    # uvicorn adds a copy of its lines with terminal colours: not for a log collector
-    logging.getLogger("uvicorn.error").info("started", extra={"color_message": "\x1b[36mstarted"})
+    # uvicorn adds a copy of its lines with terminal colours: not for a log collector (a
+    # logger of our own stands in for uvicorn's, which earlier tests may have configured)
+    logging.getLogger("chatdesk.tests").info("started", extra={"color_message": "\x1b[36mstarted"})
     err = capsys.readouterr().err
     records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     turns = [r for r in records if r.get("logger") == "chatdesk.engine"]
@@ -58,7 +59,7 @@ def test_json_lines_carry_the_turn_fields(desk, make_settings, kb_dir, capsys, r
     assert (turn["platform"], turn["event_id"], turn["outcome"]) == ("test", "evt-42", "answered")
     assert isinstance(turn["duration_ms"], float)
     assert "hunter2" not in err
-    started = next(r for r in records if r.get("logger") == "uvicorn.error")
+    started = next(r for r in records if r.get("logger") == "chatdesk.tests")
     assert started["message"] == "started" and "color_message" not in started
 
 
