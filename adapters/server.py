@@ -2,8 +2,10 @@
 
 A channel is one platform connection (Telegram, Slack). It contributes HTTP routes (webhooks,
 Slack events) and may run background work (long polling, Socket Mode) between ``start`` and
-``stop``. The server always answers ``GET /healthz``. Platform libraries are imported only when
-their channel is configured, so a bot without Slack never imports slack-bolt.
+``stop``. The server always answers ``GET /healthz`` (liveness) and ``GET /readyz`` (readiness:
+:mod:`chatdesk.readiness`), and ``GET /metrics`` when CHATDESK_METRICS_ENABLED is on.
+Platform libraries are imported only when their channel is configured, so a bot without
+Slack never imports slack-bolt.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from typing import Protocol
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from chatdesk import metrics, readiness
+from chatdesk.adapters import metrics_server
 from chatdesk.db import first_line
 from chatdesk.delivery import Worker
 from chatdesk.engine import Desk
@@ -61,9 +65,20 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "channels": [c.name for c in channels]})
 
+    states = {channel.name: "not started" for channel in channels}
+
+    async def readyz(_: Request) -> JSONResponse:
+        if desk is None:  # no database to ask: ready once every channel started
+            ready = all(state == "started" for state in states.values())
+            body = {"status": "ready" if ready else "not ready", "channels": states}
+            return JSONResponse(body, status_code=200 if ready else 503)
+        result = await readiness.check(desk.database, states)
+        return JSONResponse(result.as_dict(), status_code=200 if result.ready else 503)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         started: list[Channel] = []
+        own_port: metrics_server.MetricsServer | None = None
         worker = Worker(desk, {c.name: c for c in channels}) if desk is not None else None
         try:
             for channel in channels:
@@ -81,11 +96,21 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
                     app.state.startup_error = error
                     raise error from None
                 started.append(channel)
+                states[channel.name] = "started"
                 log.info("channel %s started", channel.name)
             if worker is not None:
                 await worker.start()
+            try:
+                own_port = metrics_server.start(desk) if desk is not None else None
+            except SettingsError as exc:
+                app.state.startup_error = exc
+                raise
             yield
         finally:
+            if own_port is not None:
+                own_port.stop()
+            for name in states:
+                states[name] = "stopping"
             if worker is not None:
                 await worker.stop()
             for channel in reversed(started):
@@ -94,7 +119,18 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
                 except Exception:
                     log.exception("channel %s did not stop cleanly", channel.name)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if desk is not None and desk.settings.metrics_enabled and desk.settings.metrics_port is None:
+        exposition = metrics.Exposition(desk.database)
+
+        async def metrics_page(_: Request) -> Response:
+            body = await asyncio.to_thread(exposition.render)  # reads the outbox
+            return Response(body, media_type=exposition.content_type)
+
+        routes.append(Route("/metrics", metrics_page, methods=["GET"]))
     for channel in channels:
         routes.extend(channel.routes())
     return Starlette(routes=routes, lifespan=lifespan)
@@ -146,6 +182,8 @@ async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk
         port=settings.http_port,
         log_level=settings.log_level.lower(),
         lifespan="on",
+        # JSON lines: uvicorn's loggers go through ours instead of its own text handlers
+        **({"log_config": None} if settings.log_format == "json" else {}),
     )
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()

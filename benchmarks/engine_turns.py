@@ -41,11 +41,11 @@ SCRIPT = [
 ]
 
 
-def run_intakes(customers: int, folder: Path) -> tuple[int, float, list[float]]:
+def run_intakes(customers: int, folder: Path) -> tuple[int, float, list[float], float]:
     settings = load_settings(database_url=f"sqlite:///{folder / 'engine.db'}")
     desk = open_desk(settings)
     turns, latencies = 0, []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for n in range(customers):
         user = f"user{n}"
         for line in SCRIPT:
@@ -54,9 +54,9 @@ def run_intakes(customers: int, folder: Path) -> tuple[int, float, list[float]]:
             desk.handle(event)
             latencies.append(time.perf_counter() - t0)
             turns += 1
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     desk.database.dispose()
-    return turns, elapsed, latencies
+    return turns, elapsed, latencies, cpu
 
 
 def run_baseline(transactions: int, folder: Path) -> float:
@@ -81,9 +81,9 @@ def main() -> None:
     for _ in range(args.rounds):  # best of N: the machine is shared, noise only slows
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            turns, elapsed, latencies = run_intakes(args.customers, folder)
+            turns, elapsed, latencies, cpu = run_intakes(args.customers, folder)
             baseline = run_baseline(turns, folder)
-        runs.append((elapsed, baseline, latencies))
+        runs.append((elapsed, baseline, latencies, cpu))
     elapsed = min(r[0] for r in runs)
     baseline = min(r[1] for r in runs)
     latencies = min(runs, key=lambda r: r[0])[2]
@@ -103,9 +103,11 @@ def main() -> None:
         f"{baseline / turns * 1000:>12.2f}"
     )
     print(f"{'p95 turn latency (ms)':<34}{p95 * 1000:>12.2f}{'':>12}")
+    cpu = min(r[3] for r in runs)
+    print(f"{'CPU per turn (ms, this process)':<34}{cpu / turns * 1000:>12.2f}{'':>12}")
     print()
     print("baseline: one SQLAlchemy transaction inserting one row per turn (storage floor).")
-    print(f"target: at least 500 turns per second -> {'met' if ours >= 500 else 'NOT met'}")
+    print(f"target: at least 1000 turns per second -> {'met' if ours >= 1000 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -69,12 +69,9 @@ def _quiet_after_broken_pipe() -> None:
 
 
 def _setup_logging(settings: Settings, quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and Telegram's URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from chatdesk import logs
+
+    logs.setup(settings, quiet)  # text or JSON lines; httpx (URLs with tokens) kept quiet
 
 
 def _user_limit() -> int:
@@ -170,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="the deflection funnel per article")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
     stats.set_defaults(func=cmd_stats)
+    from chatdesk import opscli  # `stats gaps` and `report --html`
+
+    opscli.register(sub, stats)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

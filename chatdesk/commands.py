@@ -72,6 +72,8 @@ def _phrases() -> list[tuple[str, str]]:
 
 
 _PHRASES = _phrases()
+_SIZED = [(phrase, phrase + " ", name, len(phrase.split())) for phrase, name in _PHRASES]
+"""(phrase, phrase and a space, command, number of words): computed once, not per turn."""
 
 
 def bare_reference(text: str, prefix: str) -> str | None:
@@ -89,11 +91,11 @@ def parse(text: str, prefix: str) -> Command | None:
     if reference is not None:
         return Command("status", raw.strip(_AROUND), reference)
     normalised = normalise(raw)
-    for phrase, name in _PHRASES:
-        size = len(phrase.split())
-        words = raw.split(None, size)
-        starts = normalised == phrase or normalised.startswith(phrase + " ")
-        if name in _WITH_ARGUMENT and len(words) > size and starts:
+    for phrase, phrase_space, name, size in _SIZED:
+        if normalised != phrase and not normalised.startswith(phrase_space):
+            continue
+        words = raw.split(None, size) if name in _WITH_ARGUMENT else []
+        if len(words) > size:
             # the argument is the raw text after as many words as the phrase has (it may be
             # only symbols, which normalising drops: "new 🙂🙂" is new with an argument)
             argument = words[-1].strip()

@@ -63,9 +63,10 @@ _SAVE = update(TABLE).where(TABLE.c.id == bindparam("k_id"))
 def load(session: Session, event: InboundEvent, now: datetime) -> ConversationState:
     """The conversation of this platform, chat and user, created (idle) on first contact."""
     key = {"k_platform": event.platform, "k_chat_id": event.chat_id, "k_user_id": event.user_id}
-    row = session.execute(_LOAD, key).first()
+    connection = session.connection()  # Core statements: no need for the ORM's dispatch
+    row = connection.execute(_LOAD, key).first()
     if row is None:
-        session.execute(
+        connection.execute(
             _CREATE[session.get_bind().dialect.name],
             {
                 "platform": event.platform,
@@ -76,12 +77,12 @@ def load(session: Session, event: InboundEvent, now: datetime) -> ConversationSt
                 "updated_at": now,
             },
         )
-        row = session.execute(_LOAD, key).one()
+        row = connection.execute(_LOAD, key).one()
     return ConversationState(row.id, row.state, dict(row.data or {}), row.updated_at)
 
 
 def save(session: Session, conversation: ConversationState) -> None:
-    session.execute(
+    session.connection().execute(
         _SAVE,
         {
             "k_id": conversation.id,

@@ -19,12 +19,13 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from chatdesk import outbox
+from chatdesk import metrics, outbox
 from chatdesk.events import CardLocation, Posted, Reply
 
 if TYPE_CHECKING:
@@ -156,6 +157,7 @@ class Worker:
         try:
             posted = await sender.deliver(delivery.reply, delivery.card)
         except Exception as exc:
+            metrics.send_failed(delivery.platform, exc)
             due = await asyncio.to_thread(
                 outbox.failed,
                 self.desk.database,
@@ -190,10 +192,15 @@ class Worker:
         """Run every periodic job once; a failing job is logged and the others still run."""
         total = 0
         for job in self.jobs:
+            name = getattr(job, "__name__", str(job))
+            started = time.perf_counter()
             try:
                 total += await asyncio.to_thread(job, self.desk, self.clock())
+                metrics.PERIODIC_RUNS.labels(name, "ok").inc()
             except Exception:
-                log.exception("periodic job %s failed", getattr(job, "__name__", job))
+                log.exception("periodic job %s failed", name)
+                metrics.PERIODIC_RUNS.labels(name, "failed").inc()
+            metrics.PERIODIC_SECONDS.labels(name).observe(time.perf_counter() - started)
         if total:
             self.wake()
         return total

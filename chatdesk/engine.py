@@ -10,14 +10,15 @@ same delivery arrives again, the unique delivery id makes the second turn a no-o
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from chatdesk import agents, followup, intake, lifecycle, organizations, outbox
+from chatdesk import agents, followup, intake, lifecycle, metrics, organizations, outbox
 from chatdesk import conversation as conversations
 from chatdesk.commands import Command, bare_reference, find_reference, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
@@ -39,14 +40,55 @@ _RECORD_DELIVERY = {
     for dialect, statement in conversations.ignoring_conflicts(_PROCESSED).items()
 }
 _CREATE_REQUESTER = conversations.ignoring_conflicts(Requester.__table__)
-_REQUESTER = select(Requester).where(
+_REQUESTER = select(*Requester.__table__.columns).where(
     Requester.platform == bindparam("k_platform"),
     Requester.platform_user_id == bindparam("k_user_id"),
 )
 
 
+def _load_requester(session: Session, key: dict[str, str]) -> Requester | None:
+    """The requester as an ORM object, read with a Core statement.
+
+    The ORM's loading of a query cost about twice the statement itself, at every turn; the
+    row is read with Core and made the session's persistent object (its history reset, as
+    if loaded), so changes to it are still written at the commit.
+    """
+    row = session.connection().execute(_REQUESTER, key).first()
+    if row is None:
+        return None
+    known = session.identity_map.get(session.identity_key(Requester, row.id))
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    requester = Requester(**row._mapping)
+    make_transient_to_detached(requester)
+    session.add(requester)
+    return requester
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _turn_done(event: InboundEvent, started: float, outcome: str, state: str = "") -> None:
+    """The turn's metrics and its one log line: ids, duration and outcome, never its text."""
+    seconds = time.perf_counter() - started
+    metrics.turn(event.platform, outcome, seconds)
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            "turn platform=%s event=%s outcome=%s state=%s ms=%.1f",
+            event.platform,
+            event.event_id or "-",
+            outcome,
+            state or "-",
+            seconds * 1000,
+            extra={
+                "platform": event.platform,
+                "event_id": event.event_id,
+                "outcome": outcome,
+                "state": state or None,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
 
 
 class Desk:
@@ -72,28 +114,34 @@ class Desk:
         A redelivered event (same platform and event_id) returns ``[]``. An unexpected error
         rolls the turn back (so a redelivery may try again) and answers with an apology.
         """
+        started = time.perf_counter()
         try:
             with self.database.session() as session:
                 if not self._first_delivery(session, event):
                     log.info("ignoring redelivered %s event %s", event.platform, event.event_id)
+                    _turn_done(event, started, "redelivered")
                     return []
                 turn = self._turn(session, event)
                 self._route(turn)
                 turn.conversation.updated_at = turn.now
                 conversations.save(session, turn.conversation)
                 queued = outbox.queued_in(session)
+            metrics.committed(session)
             if queued:
                 for listener in self.outbox_listeners:
                     listener()
+            _turn_done(event, started, "answered", turn.state)
             return turn.replies
         except IntegrityError:
             # A concurrent delivery of the same event won the race and committed first.
             if event.event_id is not None:
                 log.info("redelivered %s event %s (concurrent)", event.platform, event.event_id)
+                _turn_done(event, started, "redelivered")
                 return []
             log.exception("integrity error in %s event from %s", event.platform, event.user_id)
         except Exception:
             log.exception("error handling %s event %s", event.platform, event.event_id)
+        _turn_done(event, started, "failed")
         lang = normalize_lang(event.locale, self.settings.default_lang)
         return [
             Message(
@@ -133,7 +181,7 @@ class Desk:
             "event_id": event.event_id,
             "processed_at": self.clock(),
         }
-        return session.execute(statement, values).scalar() is not None
+        return session.connection().execute(statement, values).scalar() is not None
 
     def _turn(self, session: Session, event: InboundEvent) -> Turn:
         now = self.clock()
@@ -150,13 +198,13 @@ class Desk:
 
     def _requester(self, session: Session, event: InboundEvent, now: datetime) -> Requester:
         key = {"k_platform": event.platform, "k_user_id": event.user_id}
-        requester = session.scalar(_REQUESTER, key)
+        requester = _load_requester(session, key)
         stored = requester.organization if requester is not None else None
         organization = organizations.organization_of(self.settings, event, stored)
         if requester is None:
             # INSERT .. ON CONFLICT DO NOTHING: when a concurrent turn created this requester
             # meanwhile (PostgreSQL waits for it), its row is the one read back.
-            session.execute(
+            session.connection().execute(
                 _CREATE_REQUESTER[session.get_bind().dialect.name],
                 {
                     "platform": event.platform,
@@ -167,7 +215,7 @@ class Desk:
                     "created_at": now,
                 },
             )
-            requester = session.scalar(_REQUESTER, key)
+            requester = _load_requester(session, key)
             assert requester is not None
         if event.display_name and requester.display_name != event.display_name[:200]:
             requester.display_name = event.display_name[:200]

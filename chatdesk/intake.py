@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 
-from chatdesk import lexicon, notify, organizations, service, tickets, validation
+from chatdesk import lexicon, metrics, notify, organizations, service, tickets, validation
 from chatdesk.events import Attachment
 from chatdesk.lexicon import is_urgent
 from chatdesk.models import SuggestionEvent, Ticket
@@ -224,9 +224,10 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
     """Offer matching articles not shown before; otherwise go straight to ``then``."""
     draft = _draft(turn)
     shown: list[str] = draft.setdefault("shown", [])
-    matches = turn.desk.knowledge.search(
-        query, lang=turn.lang, limit=turn.desk.settings.suggestion_limit + len(shown)
-    )
+    with metrics.SUGGESTION_SECONDS.time():
+        matches = turn.desk.knowledge.search(
+            query, lang=turn.lang, limit=turn.desk.settings.suggestion_limit + len(shown)
+        )
     fresh = [m.article.id for m in matches if m.article.id not in shown]
     fresh = fresh[: turn.desk.settings.suggestion_limit]
     turn.data["after_suggest"] = then
@@ -236,6 +237,7 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
     shown.extend(fresh)
     turn.data["offer"] = fresh
     _record(turn, fresh, "shown")
+    metrics.suggestions_shown(turn.session, turn.lang, len(fresh))
     ask(turn, "suggest")
 
 
@@ -295,6 +297,7 @@ def on_article(turn: Turn, text: str, choice: str | None) -> None:
         return
     if choice == "solved":
         _record(turn, [turn.data.get("article", "")], "solved")
+        metrics.deflected(turn.session, turn.lang)
         turn.reset()
         turn.say("intake.deflected")
         return
@@ -422,6 +425,7 @@ def _submit(turn: Turn) -> None:
         attachments=[Attachment(**a) for a in draft.get("attachments", [])],
     )
     _record(turn, draft.get("shown", []), "ticket_anyway", ticket)
+    metrics.ticket_opened(turn.session, ticket.priority)
     turn.reset()
     if organizations.hold_for_approval(turn, ticket):
         return  # the card waits until a contact person of the organization approves
@@ -437,7 +441,7 @@ def _record(turn: Turn, article_ids: list[str], kind: str, ticket: Ticket | None
     """Funnel events for ``article_ids``, in one Core statement (they are write-only)."""
     if not article_ids:
         return
-    turn.session.execute(
+    turn.session.connection().execute(
         _RECORD,
         [
             {

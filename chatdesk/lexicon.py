@@ -111,7 +111,12 @@ _PUNCT = re.compile(r"[^\w?]+", re.UNICODE)
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents folded, runs of punctuation and space to one space."""
+    """Lower case, accents folded, runs of punctuation and space to one space.
+
+    Plain ASCII (most input, every choice label resolved at every turn) takes a short cut:
+    it has no accents to fold, and its ``casefold`` is its ``lower``."""
+    if text.isascii():
+        return _PUNCT.sub(" ", text.lower()).strip()
     folded = unicodedata.normalize("NFKD", text.casefold())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _PUNCT.sub(" ", folded).strip()

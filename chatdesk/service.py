@@ -33,7 +33,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from chatdesk import notify, statuses
+from chatdesk import metrics, notify, statuses
 from chatdesk.conversation import dialect_insert
 from chatdesk.delivery import PERIODIC_JOBS
 from chatdesk.hours import AROUND_THE_CLOCK, Calendar
@@ -361,6 +361,7 @@ def check_targets(desk: Desk, now: datetime) -> int:
                 text = escalation_text(ticket, breach, lang)
                 notify.thread(session, ticket, text, now, kind="escalation", ping=True)
             pinged += len(new)
+    metrics.ESCALATIONS.inc(pinged)  # counted once committed
     return pinged
 
 

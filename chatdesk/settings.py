@@ -93,6 +93,16 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
 
+    # Operating it: metrics and log lines (README "Operating it")
+    metrics_enabled: bool = False
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # unset: on the HTTP server
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _metrics_port_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     # Telegram
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
