@@ -44,9 +44,13 @@ from pathlib import Path
 
 from chatdesk.knowledge import Article, KnowledgeBase, scan
 from chatdesk.search import DEFAULT_TUNING, SearchIndex, Tuning
+from chatdesk.search.embedding import MODELS, USE_MULTILINGUAL, Embedder, load_embedder
+from chatdesk.search.meaning import MeaningIndex
+from chatdesk.search.vectors import VectorCache
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
+DEFAULT_CACHE_DIR = REPO_ROOT / ".cache" / "benchmark-vectors"
 Ranker = Callable[[str], list[str]]
 
 # -- quality --------------------------------------------------------------------------------
@@ -149,7 +153,24 @@ def load_sets(eval_dir: Path) -> list[tuple[str, list[Article], list[dict]]]:
     return sets
 
 
-def quality(eval_dir: Path, tuning: Tuning) -> None:
+@dataclass
+class Meaning:
+    """The model under test and where its article vectors are cached between runs."""
+
+    embedder: Embedder | None
+    cache_dir: Path
+
+    def index(self, articles: Sequence[Article], tuning: Tuning) -> MeaningIndex | None:
+        if self.embedder is None:
+            return None
+        cache = VectorCache(self.cache_dir)
+        try:
+            return MeaningIndex.build(articles, self.embedder, cache, tuning.meaning_passages)
+        finally:
+            cache.close()
+
+
+def quality(eval_dir: Path, tuning: Tuning, meaning: Meaning) -> None:
     if not eval_dir.is_dir():
         print(f"no eval folder at {eval_dir.name} (use --eval-dir); quality skipped")
         return
@@ -163,11 +184,33 @@ def quality(eval_dir: Path, tuning: Tuning) -> None:
         bm25 = Bm25Baseline(articles)
         difl = DifflibBaseline(articles)
         methods: list[tuple[str, Ranker]] = [
-            ("chatdesk", lambda q, kb=kb: [m.article.id for m in kb.search(q, limit=10)]),
+            ("chatdesk, words", lambda q, kb=kb: [m.article.id for m in kb.search(q, limit=10)]),
             (
-                "chatdesk, no gate",
+                "chatdesk, words, no gate",
                 lambda q, kb=ungated: [m.article.id for m in kb.search(q, limit=10)],
             ),
+        ]
+        if meaning.embedder is not None:
+            kb_m = KnowledgeBase(
+                articles, tuning, embedder=meaning.embedder, cache_dir=meaning.cache_dir
+            )
+            ungated_m = KnowledgeBase(
+                articles,
+                dataclasses.replace(tuning, threshold=0.0),
+                embedder=meaning.embedder,
+                cache_dir=meaning.cache_dir,
+            )
+            methods += [
+                (
+                    f"chatdesk, words + {meaning.embedder.name}",
+                    lambda q, kb=kb_m: [m.article.id for m in kb.search(q, limit=10)],
+                ),
+                (
+                    "chatdesk, words + meaning, no gate",
+                    lambda q, kb=ungated_m: [m.article.id for m in kb.search(q, limit=10)],
+                ),
+            ]
+        methods += [
             ("BM25 (FTS5)", bm25.rank),
             ("difflib titles", difl.rank),
         ]
@@ -181,7 +224,9 @@ def quality(eval_dir: Path, tuning: Tuning) -> None:
     print()
 
 
-def gate_sweep(eval_dir: Path, tuning: Tuning, thresholds: Sequence[float]) -> None:
+def gate_sweep(
+    eval_dir: Path, tuning: Tuning, thresholds: Sequence[float], meaning: Meaning
+) -> None:
     """What each gate threshold keeps and silences: recall@3 (against BM25's in the same
     run) and the share of out-of-scope questions silenced, per set, from one ungated
     ranking per question. A row marked "yes" meets both targets on every set."""
@@ -190,7 +235,7 @@ def gate_sweep(eval_dir: Path, tuning: Tuning, thresholds: Sequence[float]) -> N
     print("## Gate trade-off (recall@3 / out-of-scope silenced per set; BM25 recall@3 first)\n")
     sets = []
     for name, articles, queries in load_sets(eval_dir):
-        index = SearchIndex(articles, tuning)
+        index = SearchIndex(articles, tuning, meaning.index(articles, tuning))
         bm25 = evaluate(Bm25Baseline(articles).rank, queries)
         asked = []
         for item in queries:
@@ -512,6 +557,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE")
     parser.add_argument(
+        "--model",
+        choices=MODELS,
+        default=USE_MULTILINGUAL,
+        help="the meaning model measured beside the lexical search (none: words alone)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE_DIR,
+        help="where article vectors are cached between runs (the 100k base's too)",
+    )
+    parser.add_argument(
         "--sweep",
         action="store_true",
         help="also print the gate trade-off: recall@3 and silence per threshold",
@@ -519,11 +576,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tuning = parse_tuning(args.set)
     print(f"python {sys.version.split()[0]}; tuning: {tuning}\n")
+    start = time.perf_counter()
+    embedder = load_embedder(args.model)
+    if embedder is not None:
+        print(f"model {embedder.name} loaded in {time.perf_counter() - start:.1f} s\n")
+    meaning = Meaning(embedder, args.cache_dir)
     if not args.skip_quality:
-        quality(args.eval_dir, tuning)
+        quality(args.eval_dir, tuning, meaning)
         if args.sweep:
             steps = [30 + 0.5 * i for i in range(21)]
-            gate_sweep(args.eval_dir, tuning, sorted({*steps, tuning.threshold}))
+            gate_sweep(args.eval_dir, tuning, sorted({*steps, tuning.threshold}), meaning)
     if not args.skip_scale:
         scale([int(s) for s in args.sizes.split(",")], args.queries, tuning)
     return 0

@@ -51,6 +51,17 @@ class Tuning:
     gate_passage_wratio: float = 0.5
     gate_passage_jaccard: float = 0.5
     threshold: float = 33.5  # gate below which nothing is suggested
+    # The meaning signal (a sentence-embedding model; ignored without one). Cosines are
+    # rescaled to 0..1 above meaning_floor; each article is embedded as its label and at
+    # most meaning_passages lines or sentences of its body.
+    meaning_passages: int = 24
+    meaning_candidates: int = 10  # articles nearest in meaning joining the lexical ones
+    meaning_alone: float = 0.6  # unit cosine at which an article needs no shared word
+    meaning_floor: float = 0.2
+    rank_meaning_unit: float = 0.5
+    rank_meaning_mean: float = 0.3
+    gate_meaning_unit: float = 0.5
+    gate_meaning_mean: float = 0.3
 
 
 DEFAULT_TUNING = Tuning()
