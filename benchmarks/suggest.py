@@ -196,7 +196,7 @@ def quality(eval_dir: Path, tuning: Tuning, meaning: Meaning) -> None:
             )
             ungated_m = KnowledgeBase(
                 articles,
-                dataclasses.replace(tuning, threshold=0.0),
+                dataclasses.replace(tuning, threshold=0.0, meaning_threshold=0.0),
                 embedder=meaning.embedder,
                 cache_dir=meaning.cache_dir,
             )
@@ -234,6 +234,7 @@ def gate_sweep(
         return
     print("## Gate trade-off (recall@3 / out-of-scope silenced per set; BM25 recall@3 first)\n")
     sets = []
+    default = tuning.threshold if meaning.embedder is None else tuning.meaning_threshold
     for name, articles, queries in load_sets(eval_dir):
         index = SearchIndex(articles, tuning, meaning.index(articles, tuning))
         bm25 = evaluate(Bm25Baseline(articles).rank, queries)
@@ -259,7 +260,7 @@ def gate_sweep(
                 cells.append(f"{recall3:.3f} / {sum(silent) / len(silent):.2f}")
             else:
                 cells.append(f"{recall3:.3f}")
-        mark = " (default)" if threshold == tuning.threshold else ""
+        mark = " (default)" if threshold == default else ""
         print(f"| {threshold:g}{mark} | " + " | ".join(cells) + f" | {'yes' if meets else 'no'} |")
     print()
 
@@ -584,8 +585,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_quality:
         quality(args.eval_dir, tuning, meaning)
         if args.sweep:
-            steps = [30 + 0.5 * i for i in range(21)]
-            gate_sweep(args.eval_dir, tuning, sorted({*steps, tuning.threshold}), meaning)
+            center = tuning.threshold if embedder is None else tuning.meaning_threshold
+            steps = [round(center) - 4 + 0.5 * i for i in range(21)]
+            gate_sweep(args.eval_dir, tuning, sorted({*steps, center}), meaning)
     if not args.skip_scale:
         scale([int(s) for s in args.sizes.split(",")], args.queries, tuning)
     return 0

