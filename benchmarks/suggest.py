@@ -409,18 +409,52 @@ def measure_memory(build: Callable[[], object]) -> tuple[object, float]:
 
 
 def print_rows(
-    label: str, rows: Sequence[tuple[str, float, float, str]], ours_timed: int, theirs_timed: int
+    label: str,
+    rows: Sequence[tuple[str, float, float | None, float, str]],
+    timed: tuple[int, int, int],
 ) -> None:
-    """One table row per measure (ours, difflib's, the ratio for times and sizes), then how
-    many queries each side was timed on."""
-    for name, mine, theirs, fmt in rows:
+    """One table row per measure: words alone, words + meaning, difflib's, and the ratios
+    (difflib / words; words + meaning / words) for times and sizes; then how many queries
+    each was timed on. A cell that does not apply is "-"."""
+    for name, mine, fused, theirs, fmt in rows:
         plain = "hit" in name or "silenced" in name
         ratio = f"{theirs / mine:.1f}x" if mine > 0 and theirs > 0 and not plain else ""
-        print(f"| {label} | {name} | {fmt.format(mine)} | {fmt.format(theirs)} | {ratio} |")
-    print(f"| {label} | queries timed | {ours_timed} | {theirs_timed} | |", flush=True)
+        cost = f"{fused / mine:.1f}x" if fused and mine > 0 and not plain else ""
+        shown = "-" if fused is None else fmt.format(fused)
+        print(
+            f"| {label} | {name} | {fmt.format(mine)} | {shown} | {fmt.format(theirs)}"
+            f" | {ratio} | {cost} |"
+        )
+    print(f"| {label} | queries timed | {timed[0]} | {timed[1]} | {timed[2]} | | |", flush=True)
 
 
-def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
+def build_meaning(
+    articles: Sequence[Article], tuning: Tuning, meaning: Meaning
+) -> tuple[MeaningIndex | None, float, int]:
+    """The meaning index over ``articles``, its build time (s) and how many articles had to
+    be embedded (0: every vector came from the cache, as at a restart)."""
+    if meaning.embedder is None:
+        return None, 0.0, 0
+    gc.collect()
+    start = time.perf_counter()
+    built = meaning.index(articles, tuning)
+    assert built is not None
+    return built, time.perf_counter() - start, built.embedded
+
+
+def model_cost(meaning: MeaningIndex | None, queries: Sequence[str]) -> list[float]:
+    """Milliseconds the model alone takes to embed each question (the rest is numpy)."""
+    if meaning is None:
+        return []
+    latencies = []
+    for query in queries:
+        start = time.perf_counter()
+        meaning.encode(query)
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def measure_size(size: int, queries_per_size: int, tuning: Tuning, meaning: Meaning) -> None:
     """Print the speed rows for one generated base of ``size`` articles."""
     articles = generate_articles(size)
     queries = generate_queries(articles, queries_per_size)
@@ -432,12 +466,29 @@ def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
     built, index_mib = measure_memory(lambda: SearchIndex(articles, tuning))
     assert isinstance(built, SearchIndex)
     index: SearchIndex = built
+    vectors, vectors_s, embedded = build_meaning(articles, tuning, meaning)
+    restart_s = vectors_mib = 0.0
+    if vectors is not None:  # a second build reads every vector back: a restart
+        _, restart_s, _ = build_meaning(articles, tuning, meaning)
+        held, vectors_mib = measure_memory(lambda: meaning.index(articles, tuning))
+        del held
+    fused = SearchIndex(articles, tuning, vectors) if vectors is not None else None
 
     def ours(query: str) -> list[str]:
         return [ids[pos] for pos, _ in index.search(query, limit=3)]
 
+    def ours_fused(query: str) -> list[str]:
+        assert fused is not None
+        return [ids[pos] for pos, _ in fused.search(query, limit=3)]
+
     ours(queries[0][0])  # warm up once
     our_ms, our_hits = timed_queries(ours, queries)
+    fused_ms: list[float] = []
+    fused_hits = 0.0
+    if fused is not None:
+        ours_fused(queries[0][0])
+        fused_ms, fused_hits = timed_queries(ours_fused, queries)
+    encode_ms = model_cost(vectors, [q for q, _ in queries])
 
     start = time.perf_counter()
     baseline = DifflibBaseline(articles, cutoff=0.0)
@@ -446,14 +497,36 @@ def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
     few = queries[: max(5, min(len(queries), 50_000 // size))]
     base_ms, base_hits = timed_queries(lambda q: baseline.rank(q, 3), few)
 
-    rows = [
-        ("index build (s)", build_s, base_build_s, "{:.3f}"),
-        ("index memory (MiB)", index_mib, base_mib, "{:.1f}"),
-        ("latency median (ms)", statistics.median(our_ms), statistics.median(base_ms), "{:.2f}"),
-        ("latency p95 (ms)", p95(our_ms), p95(base_ms), "{:.2f}"),
-        ("top-3 hit rate", our_hits, base_hits, "{:.2f}"),
+    def with_fused(value: float) -> float | None:
+        return value if fused is not None else None
+
+    rows: list[tuple[str, float, float | None, float, str]] = [
+        ("index build (s)", build_s, with_fused(build_s + vectors_s), base_build_s, "{:.3f}"),
+        ("index memory (MiB)", index_mib, with_fused(index_mib + vectors_mib), base_mib, "{:.1f}"),
+        (
+            "latency median (ms)",
+            statistics.median(our_ms),
+            with_fused(statistics.median(fused_ms or [0])),
+            statistics.median(base_ms),
+            "{:.2f}",
+        ),
+        ("latency p95 (ms)", p95(our_ms), with_fused(p95(fused_ms or [0])), p95(base_ms), "{:.2f}"),
+        ("top-3 hit rate", our_hits, with_fused(fused_hits), base_hits, "{:.2f}"),
     ]
-    print_rows(f"{size:,}", rows, len(queries), len(few))
+    if vectors is not None:
+        rows += [
+            (
+                "model: embed a question, median (ms)",
+                0.0,
+                statistics.median(encode_ms),
+                0.0,
+                "{:.2f}",
+            ),
+            ("model: embed a question, p95 (ms)", 0.0, p95(encode_ms), 0.0, "{:.2f}"),
+            (f"vectors: articles embedded (of {size:,})", 0.0, float(embedded), 0.0, "{:.0f}"),
+            ("vectors: restart, all from the cache (s)", 0.0, restart_s, 0.0, "{:.2f}"),
+        ]
+    print_rows(f"{size:,}", rows, (len(queries), len(queries) if fused else 0, len(few)))
 
 
 BUNDLED_QUESTIONS = [
@@ -487,7 +560,7 @@ BUNDLED_QUESTIONS = [
 ]
 
 
-def measure_bundled(folder: Path, tuning: Tuning, rounds: int = 25) -> None:
+def measure_bundled(folder: Path, tuning: Tuning, meaning: Meaning, rounds: int = 25) -> None:
     """Speed rows for the bundled knowledge base: what the bot searches by default, with
     questions in English and Dutch, each asked in its language as the bot asks; a hit is the
     right topic in either language, and an off-topic question should get no suggestion
@@ -497,6 +570,13 @@ def measure_bundled(folder: Path, tuning: Tuning, rounds: int = 25) -> None:
     start = time.perf_counter()
     kb = KnowledgeBase(articles, tuning)
     build_s = time.perf_counter() - start
+    start = time.perf_counter()
+    kb_m = (
+        KnowledgeBase(articles, tuning, embedder=meaning.embedder, cache_dir=meaning.cache_dir)
+        if meaning.embedder is not None
+        else None
+    )
+    build_m = time.perf_counter() - start
     baseline = DifflibBaseline(articles, cutoff=0.0)
     lang_of = {question: lang for question, lang, _ in BUNDLED_QUESTIONS}
     questions = [(question, target) for question, _, target in BUNDLED_QUESTIONS] * rounds
@@ -504,37 +584,61 @@ def measure_bundled(folder: Path, tuning: Tuning, rounds: int = 25) -> None:
     def topics(ranked: list[str]) -> list[str]:
         return [ident.partition("/")[2] for ident in ranked]
 
-    def ours(query: str) -> list[str]:
-        return topics([m.article.id for m in kb.search(query, lang=lang_of[query], limit=3)])
+    def searcher(base: KnowledgeBase) -> Ranker:
+        def ours(query: str) -> list[str]:
+            return topics([m.article.id for m in base.search(query, lang=lang_of[query], limit=3)])
 
-    ours(questions[0][0])  # warm up once
+        ours(questions[0][0])  # warm up once
+        return ours
+
+    ours = searcher(kb)
     our_ms, our_hits = timed_queries(ours, questions)
     base_ms, base_hits = timed_queries(lambda q: topics(baseline.rank(q, 3)), questions)
     off_topic = [question for question, _, target in BUNDLED_QUESTIONS if target is None]
     our_silent = sum(not ours(q) for q in off_topic) / len(off_topic)
     base_silent = sum(not baseline.rank(q, 3) for q in off_topic) / len(off_topic)
+    fused: tuple[list[float], float, float] | None = None
+    if kb_m is not None:
+        fused_search = searcher(kb_m)
+        fused_ms, fused_hits = timed_queries(fused_search, questions)
+        fused = (fused_ms, fused_hits, sum(not fused_search(q) for q in off_topic) / len(off_topic))
+
+    def pick(index: int, measure: Callable[[list[float]], float] | None = None) -> float | None:
+        if fused is None:
+            return None
+        value = fused[index]
+        return measure(value) if measure is not None else value  # type: ignore[arg-type]
+
     label = f"{len(articles)} (bundled)"
-    rows = [
-        ("index build (s)", build_s, 0.0, "{:.3f}"),
-        ("latency median (ms)", statistics.median(our_ms), statistics.median(base_ms), "{:.2f}"),
-        ("latency p95 (ms)", p95(our_ms), p95(base_ms), "{:.2f}"),
-        ("top-3 hit rate", our_hits, base_hits, "{:.2f}"),
-        (f"off-topic silenced (of {len(off_topic)})", our_silent, base_silent, "{:.2f}"),
+    rows: list[tuple[str, float, float | None, float, str]] = [
+        ("index build (s)", build_s, build_m if fused else None, 0.0, "{:.3f}"),
+        (
+            "latency median (ms)",
+            statistics.median(our_ms),
+            pick(0, statistics.median),
+            statistics.median(base_ms),
+            "{:.2f}",
+        ),
+        ("latency p95 (ms)", p95(our_ms), pick(0, p95), p95(base_ms), "{:.2f}"),
+        ("top-3 hit rate", our_hits, pick(1), base_hits, "{:.2f}"),
+        (f"off-topic silenced (of {len(off_topic)})", our_silent, pick(2), base_silent, "{:.2f}"),
     ]
-    print_rows(label, rows, len(questions), len(questions))
+    print_rows(label, rows, (len(questions), len(questions) if fused else 0, len(questions)))
 
 
-def scale(sizes: Sequence[int], queries_per_size: int, tuning: Tuning) -> None:
+def scale(sizes: Sequence[int], queries_per_size: int, tuning: Tuning, meaning: Meaning) -> None:
     print("## Speed at scale (generated English bases, one core)\n")
+    model = meaning.embedder.name if meaning.embedder is not None else "none"
     print(
-        "| articles | measure | chatdesk | difflib titles | ratio (difflib / chatdesk) |\n"
-        "| ---: | --- | ---: | ---: | ---: |"
+        f"| articles | measure | chatdesk, words | chatdesk, words + {model} | difflib titles"
+        " | ratio (difflib / words) | ratio (words + meaning / words) |\n"
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
     )
     bundled = REPO_ROOT / "knowledge"
     if bundled.is_dir():
-        measure_bundled(bundled, tuning)
+        measure_bundled(bundled, tuning, meaning)
     for size in sizes:
-        measure_size(size, queries_per_size, tuning)
+        measure_size(size, queries_per_size, tuning, meaning)
     print()
 
 
@@ -589,7 +693,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             steps = [round(center) - 4 + 0.5 * i for i in range(21)]
             gate_sweep(args.eval_dir, tuning, sorted({*steps, center}), meaning)
     if not args.skip_scale:
-        scale([int(s) for s in args.sizes.split(",")], args.queries, tuning)
+        scale([int(s) for s in args.sizes.split(",")], args.queries, tuning, meaning)
     return 0
 
 

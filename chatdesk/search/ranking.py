@@ -83,13 +83,17 @@ class SearchIndex:
                     scored.append((lexical, covered, doc))
         scored.sort(reverse=True)
         chosen = [(lexical, covered, doc) for lexical, covered, doc in scored[: t.candidates]]
-        chosen += self._meaning_only(question, near, {doc for _, _, doc in chosen}, vector)
+        best: dict[int, float] = {}
+        if self.meaning is not None and vector is not None:
+            best = self.meaning.best_units([doc for *_, doc in chosen] + near, vector)
+            chosen += self._meaning_only(question, near, {doc for *_, doc in chosen}, best)
         folded = " ".join(words(query))
         max_lexical = max(question.total * (t.k1 + 1), 1e-9)
         result = []
         for lexical, covered, doc in chosen:
             cover, jaccard = overlap(question, self._passages.terms(doc))
-            cosine, unit, mean = self._cosines(doc, vector)
+            cosine = best.get(doc, 0.0)
+            mean = self.meaning.mean_cosine(doc, vector) if best and vector is not None else 0.0
             result.append(
                 Candidate(
                     position=doc,
@@ -100,8 +104,8 @@ class SearchIndex:
                     passage_cover=cover,
                     passage_jaccard=jaccard,
                     same_lang=lang is None or self._terms.langs[doc] == lang,
-                    meaning_unit=unit,
-                    meaning_mean=mean,
+                    meaning_unit=_rescale(cosine, t.meaning_floor),
+                    meaning_mean=_rescale(mean, t.meaning_floor),
                     meaning_cosine=cosine,
                 )
             )
@@ -117,17 +121,12 @@ class SearchIndex:
         return vector, self.meaning.nearest(cosines, self.tuning.meaning_candidates)
 
     def _meaning_only(
-        self,
-        question: Question,
-        near: dict[int, float],
-        chosen: set[int],
-        vector: np.ndarray | None,
+        self, question: Question, near: list[int], chosen: set[int], best: dict[int, float]
     ) -> list[tuple[float, float, int]]:
         """Articles near in meaning that the lexical pass did not choose: each with its
         exact lexical score, kept when it shares a content word with the question or when
-        one of its units is close enough in meaning to stand alone."""
-        if self.meaning is None:
-            return []
+        one of its units (``best``: the highest cosine per article) is close enough in
+        meaning to stand alone."""
         found = []
         for doc in near:
             if doc in chosen:
@@ -135,22 +134,9 @@ class SearchIndex:
             lexical, covered = (
                 self._terms.score(doc, question) if question.strong_weight > 0 else (0.0, 0.0)
             )
-            alone = vector is not None and (
-                self.meaning.best_unit(doc, vector) >= self.tuning.meaning_alone
-            )
-            if covered or alone:
+            if covered or best[doc] >= self.tuning.meaning_alone:
                 found.append((lexical, covered, doc))
         return found
-
-    def _cosines(self, doc: int, vector: np.ndarray | None) -> tuple[float, float, float]:
-        """``doc``'s best-unit cosine to the question, and it and the mean-vector cosine
-        rescaled to 0..1."""
-        if self.meaning is None or vector is None:
-            return 0.0, 0.0, 0.0
-        floor = self.tuning.meaning_floor
-        unit = self.meaning.best_unit(doc, vector)
-        mean = self.meaning.mean_cosine(doc, vector)
-        return unit, _rescale(unit, floor), _rescale(mean, floor)
 
     def rank_score(self, candidate: Candidate) -> float:
         """0..1: how good an answer this article is, relative to the other candidates."""
