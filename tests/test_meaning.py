@@ -196,3 +196,15 @@ def test_kb_index_with_search_model_none_says_there_is_nothing_to_do(
     monkeypatch.setenv("CHATDESK_SEARCH_MODEL", "none")
     assert main(["kb", "index", str(write_base(tmp_path / "kb", ARTICLES))]) == 0
     assert "nothing to index" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["\ud800 screen black", "\x00\x01", "<script>alert(1)</script>", "zwart scherm " * 400],
+)
+def test_hostile_questions_get_an_answer_not_a_traceback(
+    tmp_path: Path, model, question: str
+) -> None:  # type: ignore[no-untyped-def]
+    kb = KnowledgeBase(ARTICLES, embedder=model, cache_dir=tmp_path)
+    found = kb.search(question, "nl")
+    assert all(match.article.id in {a.id for a in ARTICLES} for match in found)

@@ -24,6 +24,7 @@ import numpy as np
 NO_MODEL = "none"
 USE_MULTILINGUAL = "use-multilingual-v3"
 MODELS = (USE_MULTILINGUAL, NO_MODEL)
+MAX_CHARS = 600  # characters of one text the model reads (a question, a description)
 
 
 class Embedder(Protocol):
@@ -63,12 +64,21 @@ class UseMultilingual:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        clean = [_model_text(text) for text in texts]
         with self._lock:
-            return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+            return np.asarray(self._model.encode(clean), dtype=np.float32)
 
     def warm(self) -> None:
         """Load the tokenizer and weights now rather than at the first question."""
         self.encode(["warm up"])
+
+
+def _model_text(text: str) -> str:
+    """``text`` as the tokenizer can take it: a lone surrogate (which UTF-8 cannot encode,
+    and a platform may deliver) becomes U+FFFD, and only the first ``MAX_CHARS`` characters
+    count (a pasted log's meaning is in its start; the cost grows with the length)."""
+    text = text[:MAX_CHARS]
+    return text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
 
 
 class EmbeddingError(Exception):
