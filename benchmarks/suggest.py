@@ -42,11 +42,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from chatdesk.knowledge import Article, KnowledgeBase, scan
 from chatdesk.search import DEFAULT_TUNING, SearchIndex, Tuning
+from chatdesk.search.embedding import MODELS, USE_MULTILINGUAL, Embedder, load_embedder
+from chatdesk.search.meaning import MeaningIndex
+from chatdesk.search.vectors import VectorCache, embed_articles
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
+DEFAULT_CACHE_DIR = REPO_ROOT / ".cache" / "benchmark-vectors"
 Ranker = Callable[[str], list[str]]
 
 # -- quality --------------------------------------------------------------------------------
@@ -149,7 +155,58 @@ def load_sets(eval_dir: Path) -> list[tuple[str, list[Article], list[dict]]]:
     return sets
 
 
-def quality(eval_dir: Path, tuning: Tuning) -> None:
+class StandIn:
+    """Random unit vectors in place of the model's, for the article side of bases too large
+    to embed within a benchmark run: their speed, memory and restart are real (same shapes,
+    same cache), their ranking quality is meaningless. Questions still go through the model."""
+
+    name = "stand-in-random"
+    dim = 512
+
+    def __init__(self) -> None:
+        self._rng = np.random.default_rng(5)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._rng.standard_normal((len(texts), self.dim), dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def warm(self) -> None:
+        pass
+
+
+@dataclass
+class Meaning:
+    """The model under test, where its article vectors are cached between runs, and the
+    base size from which article vectors are stand-ins (``--stand-in-from``)."""
+
+    embedder: Embedder | None
+    cache_dir: Path
+    stand_in_from: int = 0
+
+    def index(self, articles: Sequence[Article], tuning: Tuning) -> MeaningIndex | None:
+        if self.embedder is None:
+            return None
+        stand_in = 0 < self.stand_in_from <= len(articles)
+        cache = VectorCache(self.cache_dir)
+        try:
+            vectors = embed_articles(
+                articles,
+                StandIn() if stand_in else self.embedder,
+                cache,
+                tuning.meaning_passages,
+                progress=_progress if len(articles) >= 5000 else None,
+            )
+            return MeaningIndex(self.embedder, vectors)
+        finally:
+            cache.close()
+
+
+def _progress(done: int, total: int) -> None:
+    if done == total or done % 5120 < 64:
+        print(f"(embedded {done} of {total} articles)", file=sys.stderr, flush=True)
+
+
+def quality(eval_dir: Path, tuning: Tuning, meaning: Meaning) -> None:
     if not eval_dir.is_dir():
         print(f"no eval folder at {eval_dir.name} (use --eval-dir); quality skipped")
         return
@@ -163,11 +220,33 @@ def quality(eval_dir: Path, tuning: Tuning) -> None:
         bm25 = Bm25Baseline(articles)
         difl = DifflibBaseline(articles)
         methods: list[tuple[str, Ranker]] = [
-            ("chatdesk", lambda q, kb=kb: [m.article.id for m in kb.search(q, limit=10)]),
+            ("chatdesk, words", lambda q, kb=kb: [m.article.id for m in kb.search(q, limit=10)]),
             (
-                "chatdesk, no gate",
+                "chatdesk, words, no gate",
                 lambda q, kb=ungated: [m.article.id for m in kb.search(q, limit=10)],
             ),
+        ]
+        if meaning.embedder is not None:
+            kb_m = KnowledgeBase(
+                articles, tuning, embedder=meaning.embedder, cache_dir=meaning.cache_dir
+            )
+            ungated_m = KnowledgeBase(
+                articles,
+                dataclasses.replace(tuning, threshold=0.0, meaning_threshold=0.0),
+                embedder=meaning.embedder,
+                cache_dir=meaning.cache_dir,
+            )
+            methods += [
+                (
+                    f"chatdesk, words + {meaning.embedder.name}",
+                    lambda q, kb=kb_m: [m.article.id for m in kb.search(q, limit=10)],
+                ),
+                (
+                    "chatdesk, words + meaning, no gate",
+                    lambda q, kb=ungated_m: [m.article.id for m in kb.search(q, limit=10)],
+                ),
+            ]
+        methods += [
             ("BM25 (FTS5)", bm25.rank),
             ("difflib titles", difl.rank),
         ]
@@ -181,7 +260,9 @@ def quality(eval_dir: Path, tuning: Tuning) -> None:
     print()
 
 
-def gate_sweep(eval_dir: Path, tuning: Tuning, thresholds: Sequence[float]) -> None:
+def gate_sweep(
+    eval_dir: Path, tuning: Tuning, thresholds: Sequence[float], meaning: Meaning
+) -> None:
     """What each gate threshold keeps and silences: recall@3 (against BM25's in the same
     run) and the share of out-of-scope questions silenced, per set, from one ungated
     ranking per question. A row marked "yes" meets both targets on every set."""
@@ -189,8 +270,9 @@ def gate_sweep(eval_dir: Path, tuning: Tuning, thresholds: Sequence[float]) -> N
         return
     print("## Gate trade-off (recall@3 / out-of-scope silenced per set; BM25 recall@3 first)\n")
     sets = []
+    default = tuning.threshold if meaning.embedder is None else tuning.meaning_threshold
     for name, articles, queries in load_sets(eval_dir):
-        index = SearchIndex(articles, tuning)
+        index = SearchIndex(articles, tuning, meaning.index(articles, tuning))
         bm25 = evaluate(Bm25Baseline(articles).rank, queries)
         asked = []
         for item in queries:
@@ -214,7 +296,7 @@ def gate_sweep(eval_dir: Path, tuning: Tuning, thresholds: Sequence[float]) -> N
                 cells.append(f"{recall3:.3f} / {sum(silent) / len(silent):.2f}")
             else:
                 cells.append(f"{recall3:.3f}")
-        mark = " (default)" if threshold == tuning.threshold else ""
+        mark = " (default)" if threshold == default else ""
         print(f"| {threshold:g}{mark} | " + " | ".join(cells) + f" | {'yes' if meets else 'no'} |")
     print()
 
@@ -363,18 +445,52 @@ def measure_memory(build: Callable[[], object]) -> tuple[object, float]:
 
 
 def print_rows(
-    label: str, rows: Sequence[tuple[str, float, float, str]], ours_timed: int, theirs_timed: int
+    label: str,
+    rows: Sequence[tuple[str, float, float | None, float, str]],
+    timed: tuple[int, int, int],
 ) -> None:
-    """One table row per measure (ours, difflib's, the ratio for times and sizes), then how
-    many queries each side was timed on."""
-    for name, mine, theirs, fmt in rows:
+    """One table row per measure: words alone, words + meaning, difflib's, and the ratios
+    (difflib / words; words + meaning / words) for times and sizes; then how many queries
+    each was timed on. A cell that does not apply is "-"."""
+    for name, mine, fused, theirs, fmt in rows:
         plain = "hit" in name or "silenced" in name
         ratio = f"{theirs / mine:.1f}x" if mine > 0 and theirs > 0 and not plain else ""
-        print(f"| {label} | {name} | {fmt.format(mine)} | {fmt.format(theirs)} | {ratio} |")
-    print(f"| {label} | queries timed | {ours_timed} | {theirs_timed} | |", flush=True)
+        cost = f"{fused / mine:.1f}x" if fused and mine > 0 and not plain else ""
+        shown = "-" if fused is None else fmt.format(fused)
+        print(
+            f"| {label} | {name} | {fmt.format(mine)} | {shown} | {fmt.format(theirs)}"
+            f" | {ratio} | {cost} |"
+        )
+    print(f"| {label} | queries timed | {timed[0]} | {timed[1]} | {timed[2]} | | |", flush=True)
 
 
-def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
+def build_meaning(
+    articles: Sequence[Article], tuning: Tuning, meaning: Meaning
+) -> tuple[MeaningIndex | None, float, int]:
+    """The meaning index over ``articles``, its build time (s) and how many articles had to
+    be embedded (0: every vector came from the cache, as at a restart)."""
+    if meaning.embedder is None:
+        return None, 0.0, 0
+    gc.collect()
+    start = time.perf_counter()
+    built = meaning.index(articles, tuning)
+    assert built is not None
+    return built, time.perf_counter() - start, built.embedded
+
+
+def model_cost(meaning: MeaningIndex | None, queries: Sequence[str]) -> list[float]:
+    """Milliseconds the model alone takes to embed each question (the rest is numpy)."""
+    if meaning is None:
+        return []
+    latencies = []
+    for query in queries:
+        start = time.perf_counter()
+        meaning.encode(query)
+        latencies.append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def measure_size(size: int, queries_per_size: int, tuning: Tuning, meaning: Meaning) -> None:
     """Print the speed rows for one generated base of ``size`` articles."""
     articles = generate_articles(size)
     queries = generate_queries(articles, queries_per_size)
@@ -386,12 +502,29 @@ def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
     built, index_mib = measure_memory(lambda: SearchIndex(articles, tuning))
     assert isinstance(built, SearchIndex)
     index: SearchIndex = built
+    vectors, vectors_s, embedded = build_meaning(articles, tuning, meaning)
+    restart_s = vectors_mib = 0.0
+    if vectors is not None:  # a second build reads every vector back: a restart
+        _, restart_s, _ = build_meaning(articles, tuning, meaning)
+        held, vectors_mib = measure_memory(lambda: meaning.index(articles, tuning))
+        del held
+    fused = SearchIndex(articles, tuning, vectors) if vectors is not None else None
 
     def ours(query: str) -> list[str]:
         return [ids[pos] for pos, _ in index.search(query, limit=3)]
 
+    def ours_fused(query: str) -> list[str]:
+        assert fused is not None
+        return [ids[pos] for pos, _ in fused.search(query, limit=3)]
+
     ours(queries[0][0])  # warm up once
     our_ms, our_hits = timed_queries(ours, queries)
+    fused_ms: list[float] = []
+    fused_hits = 0.0
+    if fused is not None:
+        ours_fused(queries[0][0])
+        fused_ms, fused_hits = timed_queries(ours_fused, queries)
+    encode_ms = model_cost(vectors, [q for q, _ in queries])
 
     start = time.perf_counter()
     baseline = DifflibBaseline(articles, cutoff=0.0)
@@ -400,14 +533,38 @@ def measure_size(size: int, queries_per_size: int, tuning: Tuning) -> None:
     few = queries[: max(5, min(len(queries), 50_000 // size))]
     base_ms, base_hits = timed_queries(lambda q: baseline.rank(q, 3), few)
 
-    rows = [
-        ("index build (s)", build_s, base_build_s, "{:.3f}"),
-        ("index memory (MiB)", index_mib, base_mib, "{:.1f}"),
-        ("latency median (ms)", statistics.median(our_ms), statistics.median(base_ms), "{:.2f}"),
-        ("latency p95 (ms)", p95(our_ms), p95(base_ms), "{:.2f}"),
-        ("top-3 hit rate", our_hits, base_hits, "{:.2f}"),
+    def with_fused(value: float) -> float | None:
+        return value if fused is not None else None
+
+    rows: list[tuple[str, float, float | None, float, str]] = [
+        ("index build (s)", build_s, with_fused(build_s + vectors_s), base_build_s, "{:.3f}"),
+        ("index memory (MiB)", index_mib, with_fused(index_mib + vectors_mib), base_mib, "{:.1f}"),
+        (
+            "latency median (ms)",
+            statistics.median(our_ms),
+            with_fused(statistics.median(fused_ms or [0])),
+            statistics.median(base_ms),
+            "{:.2f}",
+        ),
+        ("latency p95 (ms)", p95(our_ms), with_fused(p95(fused_ms or [0])), p95(base_ms), "{:.2f}"),
+        ("top-3 hit rate", our_hits, with_fused(fused_hits), base_hits, "{:.2f}"),
     ]
-    print_rows(f"{size:,}", rows, len(queries), len(few))
+    if vectors is not None:
+        rows += [
+            (
+                "model: embed a question, median (ms)",
+                0.0,
+                statistics.median(encode_ms),
+                0.0,
+                "{:.2f}",
+            ),
+            ("model: embed a question, p95 (ms)", 0.0, p95(encode_ms), 0.0, "{:.2f}"),
+            (f"vectors: articles embedded (of {size:,})", 0.0, float(embedded), 0.0, "{:.0f}"),
+            ("vectors: restart, all from the cache (s)", 0.0, restart_s, 0.0, "{:.2f}"),
+        ]
+    stand_in = fused is not None and 0 < meaning.stand_in_from <= size
+    label = f"{size:,} (random article vectors)" if stand_in else f"{size:,}"
+    print_rows(label, rows, (len(queries), len(queries) if fused else 0, len(few)))
 
 
 BUNDLED_QUESTIONS = [
@@ -441,7 +598,7 @@ BUNDLED_QUESTIONS = [
 ]
 
 
-def measure_bundled(folder: Path, tuning: Tuning, rounds: int = 25) -> None:
+def measure_bundled(folder: Path, tuning: Tuning, meaning: Meaning, rounds: int = 25) -> None:
     """Speed rows for the bundled knowledge base: what the bot searches by default, with
     questions in English and Dutch, each asked in its language as the bot asks; a hit is the
     right topic in either language, and an off-topic question should get no suggestion
@@ -451,6 +608,13 @@ def measure_bundled(folder: Path, tuning: Tuning, rounds: int = 25) -> None:
     start = time.perf_counter()
     kb = KnowledgeBase(articles, tuning)
     build_s = time.perf_counter() - start
+    start = time.perf_counter()
+    kb_m = (
+        KnowledgeBase(articles, tuning, embedder=meaning.embedder, cache_dir=meaning.cache_dir)
+        if meaning.embedder is not None
+        else None
+    )
+    build_m = time.perf_counter() - start
     baseline = DifflibBaseline(articles, cutoff=0.0)
     lang_of = {question: lang for question, lang, _ in BUNDLED_QUESTIONS}
     questions = [(question, target) for question, _, target in BUNDLED_QUESTIONS] * rounds
@@ -458,37 +622,61 @@ def measure_bundled(folder: Path, tuning: Tuning, rounds: int = 25) -> None:
     def topics(ranked: list[str]) -> list[str]:
         return [ident.partition("/")[2] for ident in ranked]
 
-    def ours(query: str) -> list[str]:
-        return topics([m.article.id for m in kb.search(query, lang=lang_of[query], limit=3)])
+    def searcher(base: KnowledgeBase) -> Ranker:
+        def ours(query: str) -> list[str]:
+            return topics([m.article.id for m in base.search(query, lang=lang_of[query], limit=3)])
 
-    ours(questions[0][0])  # warm up once
+        ours(questions[0][0])  # warm up once
+        return ours
+
+    ours = searcher(kb)
     our_ms, our_hits = timed_queries(ours, questions)
     base_ms, base_hits = timed_queries(lambda q: topics(baseline.rank(q, 3)), questions)
     off_topic = [question for question, _, target in BUNDLED_QUESTIONS if target is None]
     our_silent = sum(not ours(q) for q in off_topic) / len(off_topic)
     base_silent = sum(not baseline.rank(q, 3) for q in off_topic) / len(off_topic)
+    fused: tuple[list[float], float, float] | None = None
+    if kb_m is not None:
+        fused_search = searcher(kb_m)
+        fused_ms, fused_hits = timed_queries(fused_search, questions)
+        fused = (fused_ms, fused_hits, sum(not fused_search(q) for q in off_topic) / len(off_topic))
+
+    def pick(index: int, measure: Callable[[list[float]], float] | None = None) -> float | None:
+        if fused is None:
+            return None
+        value = fused[index]
+        return measure(value) if measure is not None else value  # type: ignore[arg-type]
+
     label = f"{len(articles)} (bundled)"
-    rows = [
-        ("index build (s)", build_s, 0.0, "{:.3f}"),
-        ("latency median (ms)", statistics.median(our_ms), statistics.median(base_ms), "{:.2f}"),
-        ("latency p95 (ms)", p95(our_ms), p95(base_ms), "{:.2f}"),
-        ("top-3 hit rate", our_hits, base_hits, "{:.2f}"),
-        (f"off-topic silenced (of {len(off_topic)})", our_silent, base_silent, "{:.2f}"),
+    rows: list[tuple[str, float, float | None, float, str]] = [
+        ("index build (s)", build_s, build_m if fused else None, 0.0, "{:.3f}"),
+        (
+            "latency median (ms)",
+            statistics.median(our_ms),
+            pick(0, statistics.median),
+            statistics.median(base_ms),
+            "{:.2f}",
+        ),
+        ("latency p95 (ms)", p95(our_ms), pick(0, p95), p95(base_ms), "{:.2f}"),
+        ("top-3 hit rate", our_hits, pick(1), base_hits, "{:.2f}"),
+        (f"off-topic silenced (of {len(off_topic)})", our_silent, pick(2), base_silent, "{:.2f}"),
     ]
-    print_rows(label, rows, len(questions), len(questions))
+    print_rows(label, rows, (len(questions), len(questions) if fused else 0, len(questions)))
 
 
-def scale(sizes: Sequence[int], queries_per_size: int, tuning: Tuning) -> None:
+def scale(sizes: Sequence[int], queries_per_size: int, tuning: Tuning, meaning: Meaning) -> None:
     print("## Speed at scale (generated English bases, one core)\n")
+    model = meaning.embedder.name if meaning.embedder is not None else "none"
     print(
-        "| articles | measure | chatdesk | difflib titles | ratio (difflib / chatdesk) |\n"
-        "| ---: | --- | ---: | ---: | ---: |"
+        f"| articles | measure | chatdesk, words | chatdesk, words + {model} | difflib titles"
+        " | ratio (difflib / words) | ratio (words + meaning / words) |\n"
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
     )
     bundled = REPO_ROOT / "knowledge"
     if bundled.is_dir():
-        measure_bundled(bundled, tuning)
+        measure_bundled(bundled, tuning, meaning)
     for size in sizes:
-        measure_size(size, queries_per_size, tuning)
+        measure_size(size, queries_per_size, tuning, meaning)
     print()
 
 
@@ -512,6 +700,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE")
     parser.add_argument(
+        "--model",
+        choices=MODELS,
+        default=USE_MULTILINGUAL,
+        help="the meaning model measured beside the lexical search (none: words alone)",
+    )
+    parser.add_argument(
+        "--stand-in-from",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="bases of N articles or more get random article vectors (speed only; 0: never)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE_DIR,
+        help="where article vectors are cached between runs (the 100k base's too)",
+    )
+    parser.add_argument(
         "--sweep",
         action="store_true",
         help="also print the gate trade-off: recall@3 and silence per threshold",
@@ -519,13 +726,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tuning = parse_tuning(args.set)
     print(f"python {sys.version.split()[0]}; tuning: {tuning}\n")
+    start = time.perf_counter()
+    embedder = load_embedder(args.model)
+    if embedder is not None:
+        print(f"model {embedder.name} loaded in {time.perf_counter() - start:.1f} s\n")
+    meaning = Meaning(embedder, args.cache_dir, args.stand_in_from)
     if not args.skip_quality:
-        quality(args.eval_dir, tuning)
+        quality(args.eval_dir, tuning, meaning)
         if args.sweep:
-            steps = [30 + 0.5 * i for i in range(21)]
-            gate_sweep(args.eval_dir, tuning, sorted({*steps, tuning.threshold}))
+            center = tuning.threshold if embedder is None else tuning.meaning_threshold
+            steps = [round(center) - 4 + 0.5 * i for i in range(21)]
+            gate_sweep(args.eval_dir, tuning, sorted({*steps, center}), meaning)
     if not args.skip_scale:
-        scale([int(s) for s in args.sizes.split(",")], args.queries, tuning)
+        scale([int(s) for s in args.sizes.split(",")], args.queries, tuning, meaning)
     return 0
 
 

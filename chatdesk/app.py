@@ -9,6 +9,7 @@ from chatdesk import service  # noqa: F401  (registers the service-target job)
 from chatdesk.db import Database
 from chatdesk.engine import Desk, utcnow
 from chatdesk.knowledge import KnowledgeBase
+from chatdesk.search.embedding import load_embedder
 from chatdesk.settings import Settings
 
 
@@ -22,5 +23,17 @@ def open_database(settings: Settings) -> Database:
 def open_desk(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Desk:
     """A ready desk: migrations applied, the knowledge index built once."""
     database = open_database(settings)
-    knowledge = KnowledgeBase.load(settings.knowledge_dir)
-    return Desk(settings, database, knowledge, clock=clock)
+    return Desk(settings, database, load_knowledge(settings), clock=clock)
+
+
+def load_knowledge(settings: Settings) -> KnowledgeBase:
+    """The knowledge base with the configured search: the model is loaded once per process,
+    here, before the first turn (a first search that loaded it would hold that turn's
+    transaction for seconds), and the article vectors come from the cache where the
+    articles have not changed."""
+    embedder = load_embedder(settings.search_model)
+    if embedder is not None:
+        embedder.warm()
+    return KnowledgeBase.load(
+        settings.knowledge_dir, embedder=embedder, cache_dir=settings.search_cache_dir
+    )

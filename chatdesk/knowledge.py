@@ -24,6 +24,9 @@ from pathlib import Path
 import yaml
 
 from chatdesk.search import DEFAULT_TUNING, SearchIndex, Tuning
+from chatdesk.search.embedding import Embedder
+from chatdesk.search.meaning import MeaningIndex
+from chatdesk.search.vectors import BATCH, Progress, VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -274,15 +277,42 @@ def scan(folder: Path) -> ScanResult:
 
 
 class KnowledgeBase:
-    """The loaded articles and their search index (built once, at load)."""
+    """The loaded articles and their search index (built once, at load).
 
-    def __init__(self, articles: Iterable[Article], tuning: Tuning = DEFAULT_TUNING) -> None:
+    With an ``embedder`` the search also ranks by meaning: every article's vectors are read
+    from the cache in ``cache_dir`` or computed (and written there), so a restart embeds only
+    what changed. Without one, the search is the lexical one alone.
+    """
+
+    def __init__(
+        self,
+        articles: Iterable[Article],
+        tuning: Tuning = DEFAULT_TUNING,
+        embedder: Embedder | None = None,
+        cache_dir: Path | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.articles: tuple[Article, ...] = tuple(articles)
         self._by_id = {article.id: article for article in self.articles}
-        self.index = SearchIndex(self.articles, tuning)
+        meaning = None
+        if embedder is not None:
+            cache = VectorCache(cache_dir)
+            try:
+                meaning = MeaningIndex.build(
+                    self.articles, embedder, cache, tuning.meaning_passages, progress or _logged
+                )
+            finally:
+                cache.close()
+        self.index = SearchIndex(self.articles, tuning, meaning)
 
     @classmethod
-    def load(cls, folder: Path) -> KnowledgeBase:
+    def load(
+        cls,
+        folder: Path,
+        embedder: Embedder | None = None,
+        cache_dir: Path | None = None,
+        progress: Progress | None = None,
+    ) -> KnowledgeBase:
         """Load every valid article under ``folder``; broken files are skipped with a warning.
 
         Raises :class:`KnowledgeError` if the folder does not exist.
@@ -290,7 +320,7 @@ class KnowledgeBase:
         result = scan(Path(folder))
         for problem in result.problems:
             log.warning("knowledge article skipped: %s", problem)
-        return cls(result.articles)
+        return cls(result.articles, embedder=embedder, cache_dir=cache_dir, progress=progress)
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -317,3 +347,10 @@ class KnowledgeBase:
             if len(matches) == limit:
                 break
         return matches
+
+
+def _logged(done: int, total: int) -> None:
+    """Progress of a first embedding as log lines: about every tenth, and the end."""
+    step = max(total // 10, 1)
+    if done == total or done // step != (done - BATCH) // step:
+        log.info("search vectors: %d of %d articles embedded", done, total)

@@ -9,6 +9,7 @@ one line naming the variable and what is wrong: :func:`load_settings` raises
 from __future__ import annotations
 
 import math
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,16 @@ BUNDLED_KNOWLEDGE_DIR = next(
     ),
     _PACKAGE.parent / "knowledge",
 )
+# Article vectors of the search by meaning: the user's cache folder (XDG), rebuilt if lost.
+DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chatdesk"
+SearchModel = Literal["use-multilingual-v3", "none"]  # chatdesk.search.embedding.MODELS
+
+
+def cache_dir_or_default(value: object) -> object:
+    """An empty CHATDESK_SEARCH_CACHE_DIR means the default cache folder."""
+    return DEFAULT_CACHE_DIR if value in ("", None) else value
+
+
 PREFIX_PATTERN = re.compile(r"[A-Z][A-Z0-9]{1,9}")
 ENV_PREFIX = "CHATDESK_"
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -64,6 +75,10 @@ class Settings(BaseSettings):
     draft_ttl_minutes: int = Field(default=1440, ge=1, le=525600)  # at most a year
     max_text_length: int = Field(default=4000, ge=100, le=40000)
     suggestion_limit: int = Field(default=3, ge=1, le=10)
+    # Search by meaning (README: "Search by meaning"): the embedding model, or none for the
+    # lexical search alone, and the folder of its cached article vectors.
+    search_model: SearchModel = "use-multilingual-v3"
+    search_cache_dir: Path = DEFAULT_CACHE_DIR
     attachment_max_mb: float = Field(default=10.0, gt=0, le=2000, allow_inf_nan=False)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     timezone: str = "Europe/Amsterdam"
@@ -137,6 +152,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("is not a known time zone (for example Europe/Amsterdam)") from None
         return value
+
+    @field_validator("search_cache_dir", mode="before")
+    @classmethod
+    def _cache_default(cls, value: object) -> object:
+        return cache_dir_or_default(value)
 
     @field_validator("knowledge_dir", mode="before")
     @classmethod

@@ -43,11 +43,19 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests see no CHATDESK_ variable and no .env of the developer's."""
+def _clean_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests see no CHATDESK_ variable and no .env of the developer's. The search's article
+    vectors are cached in one folder for the whole run (never the developer's cache, also
+    for a child process that is given no CHATDESK_ variable), so a knowledge base that many
+    tests load is embedded once."""
     for name in list(os.environ):
         if name.startswith("CHATDESK_") and name != "CHATDESK_TEST_DATABASE_URL":
             monkeypatch.delenv(name)
+    cache = tmp_path_factory.getbasetemp() / "cache"
+    monkeypatch.setenv("CHATDESK_SEARCH_CACHE_DIR", str(cache / "chatdesk"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))  # the default, in child processes
     monkeypatch.chdir(tmp_path)
 
 

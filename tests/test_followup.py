@@ -216,7 +216,11 @@ def test_a_pleasantry_gets_a_hint_not_suggestions(chat, text):
 )
 def test_a_greeting_with_a_problem_in_it_is_a_problem(chat, text):
     chat.say(text)
-    assert "articles" in chat.text.lower()
+    # Intake starts: with suggestions, or, when no article is close enough in meaning
+    # ("takes a long time" is not "fails"), straight with the description; small talk
+    # would get a hint instead.
+    reply = chat.text.lower()
+    assert "articles" in reply or "describe the problem" in reply
 
 
 def test_a_redelivered_event_is_handled_once(chat, desk):

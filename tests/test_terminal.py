@@ -20,6 +20,7 @@ def _spawn(database_url: str, kb_dir, *args: str) -> pexpect.spawn:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
+        "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],  # the run's vector cache (conftest)
         "TERM": "xterm-256color",
         "PROMPT_TOOLKIT_NO_CPR": "1",
         "CHATDESK_DATABASE_URL": database_url,
@@ -31,7 +32,7 @@ def _spawn(database_url: str, kb_dir, *args: str) -> pexpect.spawn:
         ["-m", "chatdesk", "chat", *args],
         env=env,
         encoding="utf-8",
-        timeout=30,
+        timeout=60,  # the first prompt waits for the search model to load (seconds)
         dimensions=(50, 160),
     )
     return child

@@ -13,6 +13,15 @@ typo tolerance. So the index combines them, built once when the knowledge base l
 - :mod:`~chatdesk.search.ranking`: :class:`SearchIndex`, which ranks the candidates and
   gates the answer ("suggest nothing" for small talk and out-of-scope questions);
 - :mod:`~chatdesk.search.tuning`: every knob, so the benchmark can report and vary them.
+
+And by meaning, where words fail ("display remains dark" for "screen stays black"), behind a
+setting (``CHATDESK_SEARCH_MODEL``; ``none`` leaves the lexical search exactly as it is):
+
+- :mod:`~chatdesk.search.embedding`: the sentence-embedding models by name, loaded once per
+  process from the files their package installed;
+- :mod:`~chatdesk.search.vectors`: every article's vectors (its label and lines), cached in a
+  SQLite file of their own by text hash and model name;
+- :mod:`~chatdesk.search.meaning`: the cosines the ranking and the gate fuse with the words.
 """
 
 from chatdesk.search.ranking import Candidate, SearchIndex

@@ -51,6 +51,23 @@ class Tuning:
     gate_passage_wratio: float = 0.5
     gate_passage_jaccard: float = 0.5
     threshold: float = 33.5  # gate below which nothing is suggested
+    # The meaning signal (a sentence-embedding model; ignored without one). Cosines are
+    # rescaled to 0..1 above meaning_floor; each article is embedded as its label and at
+    # most meaning_passages lines or sentences of its body. Tuned on the dev split with a
+    # grid over these weights and the threshold (benchmarks/README.md): the best cosine to
+    # one line ranks and gates, the cosine to the article's mean vector only ranks (in the
+    # gate it cost more answered questions than it silenced).
+    meaning_passages: int = 24
+    meaning_candidates: int = 20  # articles nearest in meaning joining the lexical ones
+    # A unit cosine at which an article is a candidate without a shared word, and passes
+    # the gate on meaning alone.
+    meaning_alone: float = 0.55
+    meaning_floor: float = 0.2
+    rank_meaning_unit: float = 0.6
+    rank_meaning_mean: float = 0.6
+    gate_meaning_unit: float = 0.5
+    gate_meaning_mean: float = 0.0
+    meaning_threshold: float = 33.0  # the gate's threshold when the meaning signal is on
 
 
 DEFAULT_TUNING = Tuning()

@@ -48,7 +48,8 @@ def serve(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     )
 
 
-def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30) -> dict:
+def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 90) -> dict:
+    # Start-up loads the search model (seconds of CPU): on a busy machine that took 30 s.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
