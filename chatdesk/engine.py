@@ -18,7 +18,17 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from chatdesk import agents, followup, intake, lifecycle, metrics, organizations, outbox
+from chatdesk import (
+    agents,
+    followup,
+    intake,
+    intents,
+    lifecycle,
+    metrics,
+    organizations,
+    outbox,
+    questions,
+)
 from chatdesk import conversation as conversations
 from chatdesk.commands import Command, bare_reference, find_reference, parse
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
@@ -29,8 +39,8 @@ from chatdesk.turn import Turn
 
 log = logging.getLogger(__name__)
 
-PROMPTS = {**intake.PROMPTS, **followup.PROMPTS, **lifecycle.PROMPTS}
-HANDLERS = {**intake.HANDLERS, **followup.HANDLERS, **lifecycle.HANDLERS}
+PROMPTS = {**intake.PROMPTS, **followup.PROMPTS, **lifecycle.PROMPTS, **questions.PROMPTS}
+HANDLERS = {**intake.HANDLERS, **followup.HANDLERS, **lifecycle.HANDLERS, **questions.HANDLERS}
 
 
 # Statements of every turn, built once with bound parameters (see conversation.py).
@@ -241,6 +251,7 @@ class Desk:
             organizations.on_choice(turn, event.choice)
             self._reprompt(turn)
             return
+        text = self._references(turn, text)
         choice = self._choice(turn, text)
         if choice is False:
             return
@@ -267,6 +278,8 @@ class Desk:
         ):
             turn.reset()  # a message about a ticket ("SD-1042 it fails again"), not a remark
             followup.problem_text(turn, text, [])
+        elif choice is None and self._question(turn, text):
+            pass  # a status, the list, or a person: answered, and the open question repeated
         elif turn.state in HANDLERS:
             HANDLERS[turn.state](turn, text, choice)
         elif not text or (is_small_talk(text) and not lifecycle.waiting_on(turn)):
@@ -274,6 +287,39 @@ class Desk:
             turn.say("hint")
         else:
             followup.problem_text(turn, text, [])
+
+    def _references(self, turn: Turn, text: str) -> str:
+        """``text`` with loosely written references in their one form ("sd1001", "SD 1001"
+        are SD-1001); "#1001" only when the customer can see SD-1001 (else it may be an
+        order number or a position in a list)."""
+        prefix = self.settings.ticket_prefix
+        text = intents.canonical_references(text, prefix)
+        for number in intents.hash_numbers(text):
+            reference = f"{prefix.upper()}-{int(number)}"
+            if followup.find(turn, reference) is not None:
+                text = intents.with_hash_reference(text, number, reference)
+        return text
+
+    def _question(self, turn: Turn, text: str) -> bool:
+        """Answer a question about a person, the list or a status; False when it is none.
+
+        In the middle of a flow the answer comes first and the open question is asked
+        again after it, so its options stay the only numbered ones on screen."""
+        in_flow = turn.state in PROMPTS
+        reference = find_reference(text, self.settings.ticket_prefix)
+        if intents.asks_person(text):
+            questions.person(turn, in_flow)
+        elif intents.asks_list(text):
+            followup.my_tickets(turn, numbered=not in_flow)
+        elif intents.asks_status(text) and reference:
+            followup.status(turn, reference)
+        elif intents.asks_status(text):
+            questions.status_question(turn, in_flow)
+        else:
+            return False
+        if in_flow and turn.state in PROMPTS:
+            self._reprompt(turn)
+        return True
 
     def _choice(self, turn: Turn, text: str) -> str | bool | None:
         """The choice this input makes; False when a stale button was pressed (answered)."""
@@ -335,10 +381,12 @@ class Desk:
             turn.say("help")
         elif name == "lang":
             self._lang(turn, command.argument)
+        elif name == "status" and command.reference is None:
+            questions.status_question(turn, in_flow)  # "status", "status of my ticket"
         elif name == "status":
             followup.status(turn, command.reference)
         elif name == "my_tickets":
-            followup.my_tickets(turn)
+            followup.my_tickets(turn, numbered=not in_flow)
         elif name == "org_tickets":
             organizations.organization_tickets(turn)
         elif name in ("close", "reopen") and turn.state in intake.INTAKE_STATES:

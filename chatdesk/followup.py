@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from chatdesk import intake, lifecycle, organizations, statuses, tickets
 from chatdesk.commands import find_reference
 from chatdesk.events import Attachment
+from chatdesk.intents import asks_status, is_question
 from chatdesk.lexicon import STATUS_QUESTION, normalise
 from chatdesk.models import Ticket
 from chatdesk.turn import Turn
@@ -25,7 +26,7 @@ def _when(turn: Turn, ticket_time) -> str:  # type: ignore[no-untyped-def]
     return ticket_time.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _find(turn: Turn, reference: str) -> Ticket | None:
+def find(turn: Turn, reference: str) -> Ticket | None:
     sharing = organizations.shares(turn.desk.settings, turn.requester.organization)
     # locked: a comment, close or reopen must see what auto-close or an agent just did
     return tickets.find_visible(turn.session, reference, turn.requester, sharing, lock=True)
@@ -40,7 +41,7 @@ def _lookup(turn: Turn, reference: str | None, usage_key: str) -> Ticket | None:
     if not reference:
         turn.say(usage_key)
         return None
-    ticket = _find(turn, reference)
+    ticket = find(turn, reference)
     if ticket is None:
         _not_found(turn, reference)
     return ticket
@@ -79,7 +80,9 @@ def status(turn: Turn, reference: str | None) -> None:
     turn.say_text("\n".join(lines))
 
 
-def my_tickets(turn: Turn) -> None:
+def my_tickets(turn: Turn, numbered: bool = True) -> None:
+    """The open tickets; ``numbered=False`` while another question is open, so that a typed
+    number only ever answers the newest list on screen."""
     mine = tickets.open_tickets(turn.session, turn.requester)
     if not mine:
         turn.say("mine.none")
@@ -99,7 +102,7 @@ def my_tickets(turn: Turn) -> None:
         turn.choice(f"st:{t.reference}", "choice.status_of", reference=t.reference)
         for t in mine[:10]
     ]
-    turn.say_text("\n".join(lines), choices)
+    turn.say_text("\n".join(lines), choices if numbered else [])
 
 
 # -- adding information --------------------------------------------------------------
@@ -134,17 +137,27 @@ def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
     """Free text (or files) outside any flow: a comment on a ticket, or a new problem."""
     reference = find_reference(text, turn.desk.settings.ticket_prefix)
     if reference:
-        ticket = _find(turn, reference)
+        ticket = find(turn, reference)
         if ticket is None:
             _not_found(turn, reference)
             return
         rest = _without_reference(text, reference)
-        if not attachments and _asks_status(text, reference):
+        if not attachments and (_asks_status(text, reference) or asks_status(rest)):
             status(turn, reference)  # "what about SD-1042?" asks; it adds nothing
+            return
+        if not attachments and is_question(rest):
+            from chatdesk import questions  # (it builds on this module)
+
+            questions.confirm_add(turn, reference, rest)  # a question is stored only if meant
             return
         add_information(turn, ticket, rest, attachments)
         return
     waiting = lifecycle.waiting_on(turn)
+    if len(waiting) == 1 and not attachments and is_question(text):
+        from chatdesk import questions  # (it builds on this module)
+
+        questions.confirm_add(turn, waiting[0].reference or "", text)  # a question back
+        return
     if len(waiting) == 1:  # the desk asked this customer something: this is the answer
         add_information(turn, waiting[0], text, attachments)
         return
@@ -161,7 +174,7 @@ def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
             "action": "comment",
         },
     )
-    _prompt_pick(turn)
+    prompt_pick(turn)
 
 
 def _asks_status(text: str, reference: str) -> bool:
@@ -180,7 +193,7 @@ def _without_reference(text: str, reference: str) -> str:
     return stripped
 
 
-def _prompt_pick(turn: Turn) -> None:
+def prompt_pick(turn: Turn) -> None:
     mine = tickets.open_tickets(turn.session, turn.requester)
     action = turn.data.get("pending", {}).get("action", "comment")
     choices = [
@@ -195,6 +208,8 @@ def _prompt_pick(turn: Turn) -> None:
     if action == "comment":
         choices.append(turn.choice("newp", "choice.new_problem"))
         turn.say("pick.which_comment", choices=choices)
+    elif action == "status":
+        turn.say("pick.which_status", choices=choices)
     else:
         choices.append(turn.choice("cancel", "choice.cancel"))
         turn.say("pick.which_close", choices=choices)
@@ -214,15 +229,18 @@ def on_pick(turn: Turn, text: str, choice: str | None) -> None:
         return
     if not reference:
         turn.say("intake.choose_option")
-        _prompt_pick(turn)
+        prompt_pick(turn)
         return
-    ticket = _find(turn, reference)
+    ticket = find(turn, reference)
     if ticket is None:
         _not_found(turn, reference)
-        _prompt_pick(turn)
+        prompt_pick(turn)
         return
     if pending.get("action") == "close":
         ask_close(turn, ticket)
+    elif pending.get("action") == "status":
+        turn.reset()
+        status(turn, ticket.reference)
     else:
         add_information(turn, ticket, pending.get("text", ""), attachments)
 
@@ -236,9 +254,9 @@ def close(turn: Turn, reference: str | None) -> None:
             return
         turn.reset()
         turn.goto("pick_ticket", pending={"action": "close"})
-        _prompt_pick(turn)
+        prompt_pick(turn)
         return
-    ticket = _find(turn, reference)
+    ticket = find(turn, reference)
     if ticket is None:
         _not_found(turn, reference)
         return
@@ -277,7 +295,7 @@ def on_confirm_close(turn: Turn, text: str, choice: str | None) -> None:
         turn.say("intake.choose_option")
         _prompt_close(turn)
         return
-    ticket = _find(turn, reference)
+    ticket = find(turn, reference)
     turn.reset()
     if ticket is None or statuses.get(ticket.status).final:
         _not_found(turn, reference)
@@ -345,7 +363,7 @@ def on_offer_followup(turn: Turn, text: str, choice: str | None) -> None:
 
 
 PROMPTS = {
-    "pick_ticket": _prompt_pick,
+    "pick_ticket": prompt_pick,
     "confirm_close": _prompt_close,
     "offer_followup": _prompt_followup,
 }

@@ -17,7 +17,17 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 
-from chatdesk import lexicon, metrics, notify, organizations, service, tickets, validation
+from chatdesk import (
+    answers,
+    lexicon,
+    metrics,
+    notify,
+    organizations,
+    pasted,
+    service,
+    tickets,
+    validation,
+)
 from chatdesk.events import Attachment
 from chatdesk.lexicon import is_urgent
 from chatdesk.models import SuggestionEvent, Ticket
@@ -40,10 +50,6 @@ EXCERPT_CHARS = 900
 _RECORD = insert(SuggestionEvent.__table__)  # built once: a turn only binds its values
 
 
-def _draft(turn: Turn) -> dict:
-    return turn.data.setdefault("draft", {})
-
-
 # -- starting -------------------------------------------------------------------------
 def start(
     turn: Turn,
@@ -53,28 +59,48 @@ def start(
 ) -> None:
     """Begin an intake; ``text`` (what the customer already said) becomes the first answer."""
     turn.reset()
-    draft = _draft(turn)
+    draft = answers.draft(turn)
     draft.update({"attachments": attachments or [], "shown": [], "follows_up": follows_up})
     if follows_up:
         turn.say("intake.follow_up_of", reference=follows_up)
     text = text.strip()
-    limit = validation.max_length("subject", turn.desk.settings.max_text_length)
-    if (
-        text
-        and len(text) > limit
-        and not validation.problem("description", text, turn.desk.settings.max_text_length)
-    ):
-        # A long first message is a description: keep it and ask for a short subject.
-        draft["description"] = text
-        turn.say("intake.kept_as_description")
-        ask(turn, "subject")
-    elif text and not validation.problem("subject", text, turn.desk.settings.max_text_length):
-        on_subject(turn, text)
+    max_text = turn.desk.settings.max_text_length
+    fields = pasted.split(text, max_text) if text else None
+    if text and is_urgent(text):
+        start_urgent(turn, text)
+    elif fields:
+        # A full report pasted at once: take its fields, ask only for what is missing.
+        draft.update(fields)
+        turn.say("intake.report_split")
+        _suggest_or(turn, f"{fields['subject']}\n{fields['description']}", _next_missing(turn))
     elif text:
         turn.goto("subject")
-        on_subject(turn, text)  # says what is wrong with it, keeps it, and asks again
+        on_subject(turn, text)  # a long text is kept as the description; a bad one is refused
     else:
         ask(turn, "subject")
+
+
+def start_urgent(turn: Turn, text: str) -> None:
+    """An outage: no reading list, no questions; a short urgent summary to send at once."""
+    draft = answers.draft(turn)
+    max_text = turn.desk.settings.max_text_length
+    fields = pasted.split(text, max_text) or {}
+    draft["urgent"] = True
+    first_line = next(line for line in text.splitlines() if line.strip()).strip()
+    draft["subject"] = fields.get("subject") or answers.clip(turn, "subject", first_line)
+    draft["description"] = fields.get("description") or answers.clip(turn, "description", text)
+    draft.setdefault("steps", fields.get("steps", ""))
+    draft.setdefault("error_message", fields.get("error_message"))
+    ask(turn, "confirm")
+
+
+def _next_missing(turn: Turn) -> str:
+    """The next question to ask: the first field without an answer, then the summary."""
+    draft = answers.draft(turn)
+    for field in ("description", "steps"):
+        if not draft.get(field):
+            return field
+    return "confirm" if "error_message" in draft else "error"
 
 
 # -- questions ----------------------------------------------------------------------
@@ -101,6 +127,7 @@ def _prompt_error(turn: Turn) -> None:
 
 
 def _prompt_suggest(turn: Turn) -> None:
+    """The articles, shown with the next question: pick one, or simply answer it."""
     articles = [turn.desk.knowledge.get(i) for i in turn.data.get("offer", [])]
     lines = [turn.text("intake.suggest_intro")]
     choices = []
@@ -112,7 +139,12 @@ def _prompt_suggest(turn: Turn) -> None:
             + (f"\n   {article.url}" if article.url else "")
         )
         choices.append(turn.choice(f"art{n + 1}", "choice.read", title=_short(article.title)))
-    lines.append(turn.text("intake.suggest_outro"))
+    after = turn.data.get("after_suggest", "description")
+    if after in ("description", "steps"):
+        lines.append(turn.text("intake.suggest_or_answer"))
+        lines.append(turn.text(f"intake.ask_{after}"))
+    else:
+        lines.append(turn.text("intake.suggest_outro"))
     choices.append(turn.choice("continue", "choice.continue"))
     turn.say_text("\n".join(lines), choices)
 
@@ -135,7 +167,19 @@ def _prompt_article(turn: Turn) -> None:
 
 
 def _prompt_confirm(turn: Turn) -> None:
-    draft = _draft(turn)
+    draft = answers.draft(turn)
+    if draft.get("urgent") and not draft.get("edited"):
+        turn.say(
+            "intake.urgent_summary",
+            choices=[
+                turn.choice("confirm", "choice.send_urgent"),
+                turn.choice("edit", "choice.edit"),
+                turn.choice("cancel", "choice.cancel"),
+            ],
+            subject=draft.get("subject", ""),
+            description=draft.get("description", ""),
+        )
+        return
     none = turn.text("intake.none")
     text = turn.text(
         "intake.summary",
@@ -164,10 +208,11 @@ def _prompt_edit(turn: Turn) -> None:
 
 def _prompt_edit_value(turn: Turn) -> None:
     field = turn.data.get("editing", "subject")
-    current = _draft(turn).get(field) or turn.text("intake.none")
+    current = answers.draft(turn).get(field) or turn.text("intake.none")
     choices = [turn.choice("skip", "choice.no_error")] if field == "error_message" else []
+    choices.append(turn.choice("keep", "choice.keep"))
     turn.say(
-        "intake.ask_new_value", choices=choices, field=turn.text(f"field.{field}"), current=current
+        "intake.ask_new_value", choices=choices, current=current, **answers.field_names(turn, field)
     )
 
 
@@ -194,42 +239,35 @@ def handle(turn: Turn, text: str, choice: str | None) -> None:
     HANDLERS[turn.state](turn, text, choice)
 
 
-def _accept(turn: Turn, field: str, text: str) -> bool:
-    """Store ``text`` as ``field`` if it is a good answer; otherwise say why and keep it."""
-    reason = validation.problem(field, text, turn.desk.settings.max_text_length)
-    if reason is None:
-        _draft(turn)[field] = text.strip()
-        turn.data.pop("rejected", None)
-        return True
-    turn.data["rejected"] = {"field": field, "text": text}
-    limit = validation.max_length(field, turn.desk.settings.max_text_length)
-    turn.say(
-        f"invalid.{reason}",
-        field=turn.text(f"field.{field}"),
-        limit=limit,
-        length=len(text.strip()),
-        minimum=validation.RULES[field].min_length,
-    )
-    return False
-
-
 def on_subject(turn: Turn, text: str, choice: str | None = None) -> None:
-    if not _accept(turn, "subject", text):
+    if is_urgent(text) and not answers.draft(turn).get("urgent"):
+        start_urgent(turn, text)
+        return
+    if not answers.accept(turn, "subject", text):
         reprompt(turn)
         return
-    _suggest_or(turn, _draft(turn)["subject"], then="description")
+    draft = answers.draft(turn)
+    query = "\n".join(draft[f] for f in ("subject", "description") if draft.get(f))
+    _suggest_or(turn, query, then=_next_missing(turn))
 
 
 def _suggest_or(turn: Turn, query: str, then: str) -> None:
-    """Offer matching articles not shown before; otherwise go straight to ``then``."""
-    draft = _draft(turn)
+    """Offer matching articles not shown before, beside the question of ``then``;
+    otherwise, or when ``then`` is no typed answer (the error's Skip, the summary), go
+    straight to ``then``: articles never cost a turn of their own."""
+    if then not in ("description", "steps"):
+        ask(turn, then)
+        return
+    draft = answers.draft(turn)
     shown: list[str] = draft.setdefault("shown", [])
+    limit = turn.desk.settings.suggestion_limit
+    knowledge = turn.desk.knowledge
     with metrics.SUGGESTION_SECONDS.time():
-        matches = turn.desk.knowledge.search(
-            query, lang=turn.lang, limit=turn.desk.settings.suggestion_limit + len(shown)
-        )
-    fresh = [m.article.id for m in matches if m.article.id not in shown]
-    fresh = fresh[: turn.desk.settings.suggestion_limit]
+        if shown:  # a second round: only articles that pass the gate on their own
+            matches = knowledge.search_fresh(query, shown, lang=turn.lang, limit=limit)
+        else:
+            matches = knowledge.search(query, lang=turn.lang, limit=limit)
+    fresh = [m.article.id for m in matches if m.article.id not in shown][:limit]
     turn.data["after_suggest"] = then
     if not fresh:
         _next_after_suggest(turn)
@@ -242,22 +280,14 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
 
 
 def _next_after_suggest(turn: Turn) -> None:
-    target = turn.data.get("after_suggest", "description")
-    if target == "description" and _draft(turn).get("description"):
-        # The description came with the first message; search with it too.
-        _suggest_or(turn, _draft(turn)["description"], then="steps")
-        return
-    ask(turn, target)
+    ask(turn, turn.data.get("after_suggest", "description"))
 
 
 def _continue_with(turn: Turn, text: str) -> None:
     """Leave the suggestions; typed text is the answer to the next question, not lost (and
     that question is not shown first: it was answered before it was asked)."""
     target = turn.data.get("after_suggest", "description")
-    answers_next = target in ("description", "steps") and not (
-        target == "description" and _draft(turn).get("description")
-    )
-    if text.strip() and answers_next:
+    if text.strip() and target in ("description", "steps"):
         turn.goto(target)
         handle(turn, text, None)
         return
@@ -305,23 +335,23 @@ def on_article(turn: Turn, text: str, choice: str | None) -> None:
 
 
 def on_description(turn: Turn, text: str, choice: str | None) -> None:
-    if not _accept(turn, "description", text):
+    if not answers.accept(turn, "description", text):
         reprompt(turn)
         return
-    _suggest_or(turn, _draft(turn)["description"], then="steps")
+    _suggest_or(turn, answers.draft(turn)["description"], then=_next_missing(turn))
 
 
 def on_steps(turn: Turn, text: str, choice: str | None) -> None:
-    if not _accept(turn, "steps", text):
+    if not answers.accept(turn, "steps", text):
         reprompt(turn)
         return
-    ask(turn, "error")
+    ask(turn, _next_missing(turn))
 
 
 def on_error(turn: Turn, text: str, choice: str | None) -> None:
     if choice == "skip":
-        _draft(turn)["error_message"] = None
-    elif not _accept(turn, "error_message", text):
+        answers.draft(turn)["error_message"] = None
+    elif not answers.accept(turn, "error_message", text):
         reprompt(turn)
         return
     ask(turn, "confirm")
@@ -335,7 +365,7 @@ def on_confirm(turn: Turn, text: str, choice: str | None) -> None:
     elif choice == "cancel":
         cancel(turn)
     elif choice == "urgent" or (choice is None and is_urgent(text)):
-        _draft(turn)["urgent"] = True  # "site down": sent at once, as urgent
+        answers.draft(turn)["urgent"] = True  # "site down": sent at once, as urgent
         _submit(turn)
     else:
         turn.say("intake.choose_option")
@@ -355,12 +385,15 @@ def on_edit(turn: Turn, text: str, choice: str | None) -> None:
 
 def on_edit_value(turn: Turn, text: str, choice: str | None) -> None:
     field = turn.data.get("editing", "subject")
-    if field == "error_message" and choice == "skip":
-        _draft(turn)["error_message"] = None
-    elif not _accept(turn, field, text):
+    if choice == "keep":
+        pass  # "keep as it is", "back", "laat maar": nothing changes
+    elif field == "error_message" and choice == "skip":
+        answers.draft(turn)["error_message"] = None
+    elif not answers.accept(turn, field, text):
         reprompt(turn)
         return
     turn.data.pop("editing", None)
+    answers.draft(turn)["edited"] = True  # from now on the full summary, whatever the priority
     ask(turn, "confirm")
 
 
@@ -384,7 +417,7 @@ def cancel(turn: Turn) -> None:
 
 
 def add_attachment(turn: Turn, attachment: Attachment) -> None:
-    _draft(turn).setdefault("attachments", []).append(attachment_to_dict(attachment))
+    answers.draft(turn).setdefault("attachments", []).append(attachment_to_dict(attachment))
     turn.say("attachment.added_to_draft", name=attachment.name)
 
 
@@ -398,7 +431,7 @@ def attachment_to_dict(attachment: Attachment) -> dict:
 
 
 def _submit(turn: Turn) -> None:
-    draft = _draft(turn)
+    draft = answers.draft(turn)
     settings = turn.desk.settings
     words = " ".join(str(draft.get(f) or "") for f in validation.FIELDS)
     urgent = bool(draft.get("urgent")) or is_urgent(words)
@@ -424,6 +457,7 @@ def _submit(turn: Turn) -> None:
         now=turn.now,
         attachments=[Attachment(**a) for a in draft.get("attachments", [])],
     )
+    answers.keep_overflow(turn, ticket, draft.get("overflow", {}))
     _record(turn, draft.get("shown", []), "ticket_anyway", ticket)
     metrics.ticket_opened(turn.session, ticket.priority)
     turn.reset()

@@ -294,6 +294,9 @@ class KnowledgeBase:
     ) -> None:
         self.articles: tuple[Article, ...] = tuple(articles)
         self._by_id = {article.id: article for article in self.articles}
+        self._by_topic: dict[str, list[int]] = {}
+        for position, article in enumerate(self.articles):
+            self._by_topic.setdefault(topic_of(article.id), []).append(position)
         meaning = None
         if embedder is not None:
             cache = VectorCache(cache_dir)
@@ -327,6 +330,23 @@ class KnowledgeBase:
 
     def get(self, article_id: str) -> Article | None:
         return self._by_id.get(article_id)
+
+    def search_fresh(
+        self, query: str, shown: list[str], lang: str | None = None, limit: int = 3
+    ) -> list[Match]:
+        """Articles for ``query`` that were not ``shown`` (nor their translations), each of
+        which passes the no-suggestion gate on its own: a second round offers those or
+        nothing."""
+        topics = {topic_of(article_id) for article_id in shown}
+        exclude = frozenset(p for topic in topics for p in self._by_topic.get(topic, ()))
+        matches: list[Match] = []
+        seen: set[str] = set()
+        for position, score in self.index.each_gated(query, lang, limit * 2, exclude):
+            article = self.articles[position]
+            if topic_of(article.id) not in seen:
+                seen.add(topic_of(article.id))
+                matches.append(Match(article, score))
+        return matches[:limit]
 
     def search(self, query: str, lang: str | None = None, limit: int = 3) -> list[Match]:
         """The best articles for ``query``, best first; ``[]`` when nothing is a good match.

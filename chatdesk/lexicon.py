@@ -55,23 +55,6 @@ def language_code(word: str) -> str | None:
     return next((code for code, names in LANGUAGE_WORDS.items() if folded in names), None)
 
 
-TYPED_CHOICES: dict[str, frozenset[str]] = {
-    choice_id: frozenset(phrases.split(","))
-    for choice_id, phrases in {
-        "yes": "yes,y,yep,yeah,sure,ok,okay,please,yes please,ja,jazeker,jawel,oke,graag,ja graag",
-        "no": "no,n,nope,no thanks,not now,nee,neen,nee dank je,nee bedankt,liever niet",
-        "skip": "skip,none,no,no error,there is none,overslaan,sla over,geen,nee,geen foutmelding",
-        "continue": "continue,go on,next,none of these,no,not really,still need help,verder,"
-        "ga verder,volgende,geen van deze,nee,niet echt",
-        # "it worked", "opgelost" and the like: says_solved, which also hears negations
-        "solved": "yes,ja,yes thanks,ja dank je,ja bedankt",
-        "cancel": "cancel,annuleer,annuleren,stop",
-        "confirm": "confirm,send,send it,yes,ja,versturen,verstuur,bevestig,bevestigen",
-    }.items()
-}
-"""What a customer may type, in either language, for a button with this id: "ja" answers
-Yes, "overslaan" skips. Numbers and the button's own label work too (``Turn.resolve_typed``)."""
-
 SOLVED_WORDS = frozenset("solved worked works fixed helped opgelost werkt werkte geholpen".split())
 NEGATIONS = frozenset(
     "not no nope still didnt doesnt isnt dont niet nee nog geen steeds helaas but maar".split()
@@ -105,6 +88,12 @@ URGENT_PHRASES = (
     "ligt plat",
     "site ligt eruit",
     "werkt helemaal niets",
+    "nobody can work",
+    "no one can work",
+    "nobody can log in",
+    "niemand kan werken",
+    "niemand kan inloggen",
+    "alles ligt stil",
 )
 
 _PUNCT = re.compile(r"[^\w?]+", re.UNICODE)

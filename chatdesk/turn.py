@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from chatdesk import options
 from chatdesk.conversation import ConversationState
 from chatdesk.events import Choice, InboundEvent, Message, Reply
 from chatdesk.i18n import normalize_lang, t
-from chatdesk.lexicon import TYPED_CHOICES, normalise
 from chatdesk.models import Requester
 
 if TYPE_CHECKING:
@@ -107,18 +107,6 @@ class Turn:
         return [(str(i), str(label)) for i, label in self.data.get("offered", [])]
 
     def resolve_typed(self, text: str) -> str | None:
-        """The id of the offered choice that ``text`` names (its number, label or id)."""
-        offered = self.offered()
-        if not offered:
-            return None
-        typed = normalise(text)
-        if typed.isdigit() and 1 <= int(typed) <= len(offered):
-            return offered[int(typed) - 1][0]
-        for choice_id, label in offered:
-            if typed and typed in (normalise(label), normalise(choice_id)):
-                return choice_id
-        bare = typed.replace("?", "").strip()
-        for choice_id, _ in offered:
-            if bare in TYPED_CHOICES.get(choice_id, ()):
-                return choice_id  # "ja" for Yes, "overslaan" for Skip, in either language
-        return None
+        """The id of the offered choice that ``text`` names: its number or ordinal, its
+        label or a paraphrase, in either language, typos included (chatdesk.options)."""
+        return options.match(text, self.offered())

@@ -192,8 +192,6 @@ def test_small_talk_gets_a_hint_not_a_ticket(chat):
         "hoe gaat het?",
         "Is anyone there?",
         "Hallo, is er iemand?",
-        "Are you a bot?",
-        "Ben jij een echt mens?",
         "tell me a joke",
         "Vertel een mop",
         "What time is it?",

@@ -92,14 +92,10 @@ def test_each_bad_answer_is_explained_and_earlier_answers_are_kept(chat, desk):
     assert "needs words" in chat.text
     chat.say("ab")
     assert "too short" in chat.text
-    chat.say("x" * 151)
-    assert "151 characters" in chat.text and "150" in chat.text
     chat.say("Printing invoices fails")
     chat.press("continue") if "continue" in chat.choices else None
     chat.say("too short")
     assert "too short" in chat.text
-    chat.say("y" * (desk.settings.max_text_length + 1))
-    assert "limit is 4000" in chat.text
     chat.say("The PDF of every invoice comes out blank.")
     chat.press("continue") if "continue" in chat.choices else None
     chat.say("Invoices > select all > Print")
@@ -294,12 +290,10 @@ def test_a_number_that_is_no_option_is_refused_not_taken_as_the_description(chat
     assert "too short" not in chat.text
 
 
-@pytest.mark.parametrize("first", ["new VPN", "new 🙂🙂", "new " + "x" * 5000])
+@pytest.mark.parametrize("first", ["new VPN", "new 🙂🙂"])
 def test_a_first_message_that_fails_the_checks_says_why(chat, first):
     chat.say(first)
-    assert "subject" in chat.text and (
-        "too short" in chat.text or "needs words" in chat.text or "limit" in chat.text
-    )
+    assert "subject" in chat.text and ("too short" in chat.text or "needs words" in chat.text)
 
 
 def test_the_words_sent_with_a_refused_file_are_kept(chat, desk):
@@ -308,7 +302,7 @@ def test_the_words_sent_with_a_refused_file_are_kept(chat, desk):
     big = Attachment("dump.zip", "application/zip", 50 * 1024 * 1024, "f1")
     chat.say("My export to Excel fails every single time, see the dump", attachments=(big,))
     assert "at most 10 MB" in chat.text
-    assert "continue with your ticket" in chat.text  # the words started the intake
+    assert "simply answer" in chat.text  # the words started the intake
 
 
 def test_cancel_sent_with_a_file_during_an_intake_cancels(chat, desk):

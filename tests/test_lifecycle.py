@@ -106,7 +106,7 @@ def test_dutch_customer_is_asked_and_told_in_dutch(desk, room, bob, clock):  # t
     bob.press(f"ag:set:{reference}:solved")
     (question,) = room.to_chat(room.deliver(), "chat-anne")
     assert "de status is nu Opgelost" in question.text
-    assert "Hoe hebben we" in question.text
+    assert "Hoe vond je de afhandeling" in question.text
     assert question.choices[4].label == "5 – uitstekend"
     anne.press(f"rate:{reference}:5")
     assert "Geen opmerking" in [c.label for r in anne.replies for c in r.choices]

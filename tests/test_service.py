@@ -335,7 +335,7 @@ def test_the_ping_is_in_the_agents_language(make_desk, clock):
     service.check_targets(desk, at(24, 10))  # due Monday 17:00; Tuesday from 08:30
     [ping] = pings(desk)
     assert ping.text == (
-        f"⏰ {reference} heeft de streeftijd voor eerste reactie (8 u in supporturen) "
+        f"⏰ {reference} heeft de streeftijd voor eerste reactie (8 u binnen de supporturen) "
         "met 1 u 30 min overschreden. Prioriteit: normaal."
     )
 

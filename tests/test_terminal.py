@@ -82,6 +82,19 @@ def test_a_full_intake_in_the_terminal(terminal):
     assert child.exitstatus == 0
 
 
+def test_the_terminal_reads_what_people_mean(terminal):
+    """Issue 12 in the terminal: a person on request, "no thanks" to the offer, and "nah
+    none of them" at the articles, which are shown with the question they stand beside."""
+    child = terminal("--user", "tia")
+    screen = _answer(child, "can i talk to a human", "Start a ticket")
+    assert "08:30" in screen and "support team" in screen
+    _answer(child, "no thanks", "Message me any time")
+    screen = _answer(child, "Export to Excel fails", "None of these")
+    assert "describe the problem" in screen
+    _answer(child, "nah none of them", "describe the problem")
+    _answer(child, "The export spinner never stops and no file arrives.", "steps")
+
+
 def test_dutch_and_ctrl_c_leave_cleanly(terminal):
     child = terminal("--user", "nina", "--lang", "nl")
     _answer(child, "mijn tickets", "geen openstaande tickets")

@@ -218,6 +218,30 @@ class SearchIndex:
         t = self.tuning
         return t.threshold if self.meaning is None else t.meaning_threshold
 
+    def each_gated(
+        self, query: str, lang: str | None, limit: int, exclude: frozenset[int] = frozenset()
+    ) -> list[tuple[int, float]]:
+        """The best articles not in ``exclude`` that each pass the (second round's) gate on
+        their own.
+
+        For a second round of suggestions: there the best candidates are usually the ones
+        already shown, and under :meth:`search` a weak leftover rides on their gate value.
+        """
+        ranked = sorted(
+            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
+        found: list[tuple[int, float]] = []
+        for score, _, candidate in ranked:
+            if len(found) == limit:
+                break
+            if candidate.position in exclude:
+                continue
+            if self.gate_score(candidate, query) >= self.tuning.second_round_threshold:
+                found.append((candidate.position, round(100 * score, 1)))
+        return found
+
 
 def _weighted_mean(*pairs: tuple[float, float]) -> float:
     """The mean of the values, each counted with its weight (0 when no weight is set)."""

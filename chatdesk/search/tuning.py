@@ -68,6 +68,11 @@ class Tuning:
     gate_meaning_unit: float = 0.5
     gate_meaning_mean: float = 0.0
     meaning_threshold: float = 33.0  # the gate's threshold when the meaning signal is on
+    # A second round (after the description) holds each article to its own gate value, and
+    # to a stricter threshold: a description of a few sentences shares some words with
+    # nearly every article, so on the bundled base unrelated ones score 35-39 against it,
+    # while an article that answers it scores 42 and up.
+    second_round_threshold: float = 41.0
 
 
 DEFAULT_TUNING = Tuning()

@@ -44,11 +44,12 @@ ANN_INTAKE = [
 ]
 BOB_INTAKE = [
     "/new",
-    "Site down: dashboard widgets stay grey",
+    "Dashboard widgets stay grey",
     "The sales widgets on the dashboard stay grey and never show numbers.",
     "Log in as a sales manager and open the dashboard.",
     "The widget says: data source unavailable",
-    "confirm",
+    "send as urgent",  # the summary's "Site down" option (a report that starts urgent
+    # goes straight to a short summary instead of these questions)
 ]
 
 

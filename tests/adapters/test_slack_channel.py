@@ -37,6 +37,7 @@ from chatdesk.app import open_desk
 from chatdesk.engine import Desk
 from chatdesk.events import InboundEvent, Message
 from chatdesk.i18n import t
+from chatdesk.lexicon import is_urgent
 from chatdesk.settings import Settings
 
 REFERENCE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
@@ -118,8 +119,13 @@ class Slack:
         return self.say(user, label, until=until)
 
     def open_ticket(self, user: str, subject: str, lang: str = "en") -> tuple[str, list[Posted]]:
-        """A whole intake typed in the DM; the new reference and the final posts."""
+        """A whole intake typed in the DM; the new reference and the final posts (an
+        urgent subject goes straight to its short summary, sent by typing 1)."""
         self.say(user, "new", until=t("intake.ask_subject", lang))
+        if is_urgent(subject):
+            self.say(user, subject, until=lambda p: bool(p.buttons))
+            done = self.say(user, "1", until=lambda p: bool(REFERENCE.search(p.shown)))
+            return REFERENCE.search(done[-1].shown).group(0), done  # type: ignore[union-attr]
         self.answer(user, subject, until=t("intake.ask_description", lang), lang=lang)
         self.answer(user, "Nothing happens when I press it.", t("intake.ask_steps", lang), lang)
         self.say(user, "Open the page, press Export.", until=t("intake.ask_error", lang))

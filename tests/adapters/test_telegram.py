@@ -15,6 +15,7 @@ import pytest
 
 from chatdesk.adapters.telegram.deeplink import encode_payload
 from chatdesk.i18n import t
+from chatdesk.lexicon import is_urgent
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
 from telegram_standin import BotApiStandIn, TgGroup, TgUser  # isort: skip
@@ -173,8 +174,12 @@ def test_the_attachment_limit_is_a_setting(bots: BotRunner) -> None:
 
 
 def finish_intake(bot: TelegramBot, user: TgUser, subject: str) -> str:
-    """Answer the intake's questions after /new (and any attachments) and confirm."""
+    """Answer the intake's questions after /new (and any attachments) and confirm (an
+    urgent subject goes straight to its short summary)."""
     sent = bot.say(user, subject)
+    if is_urgent(subject):
+        sent = bot.press(user, last_with_buttons(sent), "confirm")
+        return REFERENCE.search(shown(sent)).group(0)  # type: ignore[union-attr]
     if sent[-1].buttons:
         sent = bot.press(user, sent[-1], button_for(sent[-1], "continue", "verder", "geen"))
     sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
