@@ -22,9 +22,9 @@ import socket
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from chatdesk import outbox
+from chatdesk import inbox, outbox
 from chatdesk.events import CardLocation, Posted, Reply
 
 if TYPE_CHECKING:
@@ -47,6 +47,14 @@ class Sender(Protocol):
     name: str
 
     async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None: ...
+
+
+@runtime_checkable
+class Replayer(Protocol):
+    """An adapter that stores its deliveries in the inbox (:mod:`chatdesk.inbox`) offers this:
+    handle once more a stored delivery whose process died before its turn was done."""
+
+    async def replay(self, payload: dict[str, Any]) -> None: ...
 
 
 PeriodicJob = Callable[["Desk", datetime], int]
@@ -88,12 +96,14 @@ class Worker:
         loop = asyncio.get_running_loop()
         self._wake_from_thread = lambda: loop.call_soon_threadsafe(self._wake.set)
         self.desk.outbox_listeners.append(self._wake_from_thread)
+        self.desk.outbox_platforms.update(self.senders)  # answers now go through us too
         self._tasks = [
             asyncio.create_task(self._outbox_loop(), name="chatdesk-outbox"),
             asyncio.create_task(self._periodic_loop(), name="chatdesk-periodic"),
         ]
 
     async def stop(self) -> None:
+        self.desk.outbox_platforms.difference_update(self.senders)
         if self._wake_from_thread in self.desk.outbox_listeners:
             self.desk.outbox_listeners.remove(self._wake_from_thread)
         for task in self._tasks:
@@ -109,8 +119,13 @@ class Worker:
 
     # -- the outbox -----------------------------------------------------------------------
     async def _outbox_loop(self) -> None:
+        next_recovery = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             try:
+                if loop.time() >= next_recovery:  # at most once a poll interval
+                    next_recovery = loop.time() + self.settings.outbox_poll_seconds
+                    await self.recover()
                 handled = await self.drain()
             except Exception:
                 log.exception("outbox: a round failed; trying again shortly")
@@ -143,6 +158,30 @@ class Worker:
 
         await asyncio.gather(*(one(d) for d in deliveries))
         return len(deliveries)
+
+    async def recover(self) -> int:
+        """Replay the inbox's deliveries whose process died before their turn was done; the
+        number replayed. Each goes back to its adapter, which runs it like a new delivery."""
+        replayers = {n: s for n, s in self.senders.items() if isinstance(s, Replayer)}
+        if not replayers:
+            return 0
+        stale = await asyncio.to_thread(
+            inbox.claim_stale,
+            self.desk.database,
+            self.name,
+            replayers,
+            self.clock(),
+            timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
+        for item in stale:
+            log.warning("inbox: replaying %s event %s", item.platform, item.event_id)
+            try:
+                await replayers[item.platform].replay(item.payload)
+            except Exception:
+                log.exception(
+                    "inbox: %s event %s could not be replayed", item.platform, item.event_id
+                )
+        return len(stale)
 
     async def _send(self, delivery: outbox.Delivery) -> None:
         sender = self.senders[delivery.platform]
