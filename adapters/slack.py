@@ -279,7 +279,8 @@ class SlackChannel:
             self.turns.apologise(where[0], where[1], self.settings.default_lang)
             return
         if event is not None:
-            self.turns.run(event)
+            # The delivery leaves the inbox once its turn ran, which may be on another thread.
+            self.turns.run(event, after=self.durable.hand_off())
 
     @property
     def agent_channel(self) -> str | None:

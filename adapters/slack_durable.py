@@ -9,13 +9,15 @@ store it, the listener fails, bolt answers 500, and Slack delivers it again.
 
 The work runs from the stored payload alone (the body and the app's bot user id), so a
 delivery whose process died is replayed the same way by any process (:meth:`replay`). The
-row is removed when the work is done; a replay of a delivery whose turn had committed is
-answered with nothing by the engine (it dedupes on the delivery id).
+row is removed when the work is done, or, when the turn waits in its chat's queue behind
+earlier ones, once that turn has run (:meth:`hand_off`). A replay of a delivery whose turn
+had committed is answered with nothing by the engine (it dedupes on the delivery id).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from datetime import datetime
@@ -56,6 +58,7 @@ class DurableDeliveries:
         self.clock = clock
         self.work = dict(work)
         self.executor = executor
+        self._running = threading.local()
 
     def listener(self, kind: str) -> Callable[..., None]:
         """The bolt listener for ``kind`` (one of the keys of ``work``)."""
@@ -83,11 +86,32 @@ class DurableDeliveries:
             return
         executor.submit(self._run, payload)
 
+    def hand_off(self) -> Callable[[], None]:
+        """For work that queues its turn behind the chat's earlier ones (the chat queues of
+        :mod:`.slack_turns`): the delivery stays in the inbox until the callback returned here
+        is called, after the turn. Called from the work's own thread, while it runs."""
+        current: _Running | None = getattr(self._running, "delivery", None)
+        if current is None:
+            return lambda: None
+        current.handed_off = True
+        return lambda: self.inbox.done(current.key)
+
     def _run(self, payload: dict[str, Any]) -> None:
-        key = str(payload.get("key"))
+        running = _Running(str(payload.get("key")))
+        self._running.delivery = running
         try:
             self.work[str(payload["kind"])](payload["body"], payload.get("bot"))
         except Exception:
-            log.exception("slack delivery %s failed", key)
+            log.exception("slack delivery %s failed", running.key)
         finally:
-            self.inbox.done(key)
+            self._running.delivery = None
+            if not running.handed_off:  # skipped, or failed before its turn: done with it
+                self.inbox.done(running.key)
+
+
+class _Running:
+    """The delivery a pool thread is working on, and whether its turn was queued."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.handed_off = False

@@ -3,8 +3,8 @@ burst, then started again on the same database.
 
 20 customers send 5 messages each ("status SD-9xyz", answered with one message that names the
 reference, so every answer says which message it answers). The process is killed in the middle
-of the burst (the moment Telegram's poller confirms its offset; 0.3 s into the burst of
-webhook or Events API deliveries), while most turns have not run and most answers have not
+of the burst (the moment Telegram's poller confirms its offset; once 30 webhook or Events API
+deliveries had their 200), while most turns have not run and most answers have not
 been sent, but Telegram or Slack was told the messages were received. What the
 platform was not told it received it delivers again to the new process, as the platforms do.
 After the restart every message is answered, and exactly once: the one window the guarantee
@@ -40,7 +40,8 @@ from test_telegram_serve import free_port, serve, wait_healthy  # isort: skip
 
 CUSTOMERS = 20
 MESSAGES = 5
-KILL_AFTER = 0.3
+KILL_AT = 30
+"""Webhook and Events API: the process is killed once this many deliveries had their 200."""
 REFERENCE = re.compile(r"SD-9\d{3}")
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 
@@ -143,17 +144,25 @@ def _check_exactly_once(
     assert twice <= in_flight, f"{twice} answers sent twice; {in_flight} were in flight"
 
 
-def _post_in_threads(posts: list[list[Callable[[], int]]]) -> list[bool]:
+def _post_in_threads(posts: list[list[Callable[[], int]]], kill: Callable[[], None]) -> list[bool]:
     """Run each list of posts in its own thread (a chat's messages one after another, as the
-    platforms deliver them); which ones were acknowledged (answered 200)."""
+    platforms deliver them), and ``kill`` the server once :data:`KILL_AT` were acknowledged
+    (answered 200); which ones were acknowledged."""
     results: dict[tuple[int, int], bool] = {}
+    guard = threading.Lock()
+    acknowledged = [0]
 
     def run(index: int, chat: list[Callable[[], int]]) -> None:
         for position, post in enumerate(chat):
             try:
-                results[index, position] = post() == 200
+                ok = post() == 200
             except httpx.HTTPError:
-                results[index, position] = False
+                ok = False
+            results[index, position] = ok
+            with guard:
+                acknowledged[0] += ok
+                if ok and acknowledged[0] == KILL_AT:
+                    kill()
 
     threads = [threading.Thread(target=run, args=(i, chat)) for i, chat in enumerate(posts)]
     for thread in threads:
@@ -211,10 +220,7 @@ def test_telegram_answers_every_acknowledged_message_once_after_a_kill(
                 url = server.url + "/telegram/webhook"
                 return lambda: httpx.post(url, json=update, headers=HEADERS, timeout=10).status_code
 
-            killer = threading.Timer(KILL_AFTER, server.kill)
-            killer.start()
-            acked = _post_in_threads([[poster(u) for u in chat] for chat in burst])
-            killer.join()
+            acked = _post_in_threads([[poster(u) for u in chat] for chat in burst], server.kill)
             flat = [u for chat in burst for u in chat]
             acknowledged = sum(acked)
             unacknowledged = [u for u, ok in zip(flat, acked, strict=True) if not ok]
@@ -232,6 +238,7 @@ def test_telegram_answers_every_acknowledged_message_once_after_a_kill(
         _check_exactly_once(answers, database_url, in_flight)
     finally:
         output = server.stop()
+        print(output[-20000:])  # shown when the test fails
     assert "Traceback" not in output, output
 
 
@@ -272,10 +279,7 @@ def test_slack_events_api_answers_every_acknowledged_message_once_after_a_kill(
                 deliveries.event(body["event"], event_id=body["event_id"], retry=retry).status_code
             )
 
-        killer = threading.Timer(KILL_AFTER, server.kill)
-        killer.start()
-        acked = _post_in_threads([[poster(b) for b in chat] for chat in bodies])
-        killer.join()
+        acked = _post_in_threads([[poster(b) for b in chat] for chat in bodies], server.kill)
         answered_at_kill = len(_answered(answers()))
         in_flight = _in_flight(database_url)
         assert sum(acked) > answered_at_kill, "the kill came after the burst was answered"
@@ -289,4 +293,5 @@ def test_slack_events_api_answers_every_acknowledged_message_once_after_a_kill(
         _check_exactly_once(answers, database_url, in_flight)
     finally:
         output = server.stop()
+        print(output[-20000:])  # shown when the test fails
     assert "Traceback" not in output, output
