@@ -33,7 +33,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 """Replays of one event before it is given up (an event that fails its turn every time)."""
 EVENT_ID_LIMIT = 200  # the column's length
-_RECEIVE = ignoring_conflicts(InboxItem.__table__)
+_RECEIVE = {
+    dialect: statement.returning(InboxItem.__table__.c.id)
+    for dialect, statement in ignoring_conflicts(InboxItem.__table__).items()
+}  # the new row's id; nothing when the delivery was stored already
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def receive(
                 "attempts": 1,
             },
         )
-        return bool(result.rowcount)
+        return result.scalar() is not None
 
 
 def done(database: Database, platform: str, event_id: str) -> None:
