@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 20
 CONCURRENCY = 8
+STOP_GRACE = 10.0
+"""Seconds a stopping worker waits for its sends under way."""
 
 
 class Sender(Protocol):
@@ -85,6 +87,7 @@ class Worker:
         self.name = worker_name()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._sending: set[asyncio.Task[None]] = set()
         self._wake_from_thread: Callable[[], None] = self.wake
 
     @property
@@ -112,6 +115,11 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self._sending:  # let sends under way finish (briefly), so none goes out twice
+            _, late = await asyncio.wait(set(self._sending), timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     def wake(self) -> None:
         """Look at the outbox now instead of at the next poll (after a turn enqueued)."""
@@ -119,22 +127,57 @@ class Worker:
 
     # -- the outbox -----------------------------------------------------------------------
     async def _outbox_loop(self) -> None:
+        """Claim what is due and send it in the background, up to :data:`BATCH` items at a
+        time, :data:`CONCURRENCY` sends at once. A new answer is claimed as soon as its turn
+        wakes the loop, not after the sends already running (one slow chat, a platform taking
+        its time, must not hold up every other customer's answer); a send that ends wakes the
+        loop too, since the next item of its chat may go now."""
         next_recovery = 0.0
         loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(CONCURRENCY)
         while True:
+            self._wake.clear()
+            claimed = 0
             try:
                 if loop.time() >= next_recovery:  # at most once a poll interval
                     next_recovery = loop.time() + self.settings.outbox_poll_seconds
                     await self.recover()
-                handled = await self.drain()
+                claimed = await self._launch(gate)
             except Exception:
                 log.exception("outbox: a round failed; trying again shortly")
-                handled = 0
-            if handled:
+            if claimed:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
+
+    async def _launch(self, gate: asyncio.Semaphore) -> int:
+        """Claim due items (as many as there is room for) and start sending each."""
+        room = BATCH - len(self._sending)
+        if room <= 0:
+            return 0
+        deliveries = await asyncio.to_thread(
+            outbox.claim,
+            self.desk.database,
+            self.name,
+            self.senders,
+            self.clock(),
+            limit=room,
+            lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
+        for delivery in deliveries:
+            task = asyncio.create_task(self._send_then_wake(delivery, gate))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return len(deliveries)
+
+    async def _send_then_wake(self, delivery: outbox.Delivery, gate: asyncio.Semaphore) -> None:
+        try:
+            async with gate:
+                await self._send(delivery)
+        except Exception:
+            log.exception("outbox: item %s could not be handled", delivery.id)
+        finally:
+            self.wake()
 
     async def drain(self) -> int:
         """Claim one batch and send it; the number of items attempted."""
