@@ -2,16 +2,16 @@
 
 HTTP mode (the default): Slack posts events, button presses and the slash command to
 ``POST /slack/events`` on the one HTTP server; bolt checks the signature and its 5-minute
-window (401 otherwise), acknowledges at once, and our listener does the work afterwards on
-bolt's thread pool, well inside Slack's 3 seconds. Socket Mode (when
+window (401 otherwise); our listener stores the delivery in the inbox and acknowledges, well
+inside Slack's 3 seconds, and the work runs afterwards on a thread pool
+(:mod:`chatdesk.adapters.slack_durable`). Socket Mode (when
 ``CHATDESK_SLACK_APP_TOKEN`` is set): the same listeners, fed over a WebSocket that bolt's
 built-in client opens, and no HTTP route at all.
 
 bolt holds no dialogue: every listener turns the payload into one ``InboundEvent`` and hands it
 to :class:`~chatdesk.adapters.slack_turns.SlackTurns`. Slack's retried deliveries carry the same
 ``event_id``, which the engine records with the turn, so a retry is acknowledged and answered
-once. The Web API client retries a 429 after ``Retry-After`` (and a 5xx), so a reply is
-delayed, not lost.
+once. The turn's answers are outbox rows, sent by the worker like the notifications.
 
 Where people speak:
 
@@ -26,9 +26,9 @@ With ``message.channels`` subscribed, a mention in a thread arrives twice (``app
 ``message``, with different event ids): in the agents' channel the ``message`` copy is the one
 handled; outside it only ``app_mention`` counts, since other channels' messages are ignored.
 
-Notifications (cards, thread notes, messages to customers) come from the outbox worker through
-:meth:`SlackChannel.deliver` (:mod:`chatdesk.adapters.slack_outbound`), on a client of their
-own whose retries are few and short: the outbox does the long waiting.
+Answers and notifications (cards, thread notes, messages to customers) come from the outbox
+worker through :meth:`SlackChannel.deliver` (:mod:`chatdesk.adapters.slack_outbound`), on a
+client of their own whose retries are few and short: the outbox does the long waiting.
 """
 
 from __future__ import annotations
@@ -38,11 +38,13 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -56,6 +58,7 @@ from starlette.routing import BaseRoute, Route
 from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
 from chatdesk.adapters.slack_check import check_agent_channel
 from chatdesk.adapters.slack_directory import SlackDirectory
+from chatdesk.adapters.slack_durable import DurableDeliveries
 from chatdesk.adapters.slack_http import malformed
 from chatdesk.adapters.slack_inbound import (
     Speaker,
@@ -77,8 +80,10 @@ from chatdesk.adapters.slack_render import (
 )
 from chatdesk.adapters.slack_turns import SlackTurns
 from chatdesk.db import first_line
+from chatdesk.delivery import worker_name
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, InboundEvent, Posted, Reply
+from chatdesk.inbox import Inbox
 from chatdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -153,6 +158,18 @@ class SlackChannel:
         )
         self.app: App | None = None
         self._executor: ThreadPoolExecutor | None = None
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self.durable = DurableDeliveries(
+            Inbox(desk.database, "slack", worker_name(), lease),
+            desk.clock,
+            {
+                "message": self._on_message,
+                "app_mention": self._on_mention,
+                "action": self._on_choice,
+                "command": self._on_command,
+            },
+            lambda: self._executor,
+        )
         self._socket: SocketModeHandler | None = None
 
     # -- Channel protocol ---------------------------------------------------------------------
@@ -192,6 +209,10 @@ class SlackChannel:
     async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
         """Send one outbox item (see :mod:`chatdesk.adapters.slack_outbound`)."""
         return await asyncio.to_thread(self.outbound.deliver, reply, card)
+
+    async def replay(self, payload: dict[str, Any]) -> None:
+        """Handle a stored delivery again whose process died (see :mod:`.slack_durable`)."""
+        self.durable.replay(payload)
 
     # -- HTTP mode ----------------------------------------------------------------------------
 
@@ -233,12 +254,14 @@ class SlackChannel:
             listener_executor=executor,
             logger=logging.getLogger("chatdesk.adapters.slack.bolt"),
             name="chatdesk",
+            # Acknowledge only once the listener stored the delivery (see slack_durable).
+            process_before_response=True,
         )
-        app.event("message")(self._on_message)
-        app.event("app_mention")(self._on_mention)
+        app.event("message")(self.durable.listener("message"))
+        app.event("app_mention")(self.durable.listener("app_mention"))
         buttons = "|".join(re.escape(p) for p in (CHOICE_ACTION_PREFIX, CARD_ACTION_PREFIX))
-        app.action(re.compile(f"^({buttons})"))(self._on_choice)
-        app.command(SLASH_COMMAND)(self._on_command)
+        app.action(re.compile(f"^({buttons})"))(self.durable.listener("action"))
+        app.command(SLASH_COMMAND)(self.durable.listener("command"))
         # Bolt answers 404 to an event without a listener and Slack then retries it: any other
         # subscribed event is acknowledged and ignored.
         app.event(re.compile(".*"))(self._on_other_event)
@@ -256,7 +279,8 @@ class SlackChannel:
             self.turns.apologise(where[0], where[1], self.settings.default_lang)
             return
         if event is not None:
-            self.turns.run(event)
+            # The delivery leaves the inbox once its turn ran, which may be on another thread.
+            self.turns.run(event, after=self.durable.hand_off())
 
     @property
     def agent_channel(self) -> str | None:
@@ -274,16 +298,15 @@ class SlackChannel:
         delivery = body.get("event_id")
         log.debug("slack delivery %s skipped: %s", delivery, why, extra={"delivery": delivery})
 
-    def _on_message(
-        self, body: Mapping[str, Any], event: Mapping[str, Any], context: BoltContext
-    ) -> None:
+    def _on_message(self, body: Mapping[str, Any], bot_user_id: str | None) -> None:
+        event = body["event"]
         if not is_person_message(event):
             self._skip(body, "not a person's message")
             return
         if event.get("channel_type") == "im":
             self._on_direct_message(body, event)
         elif self._is_agent_thread_reply(event):
-            self._on_agent_message(body, event, context)
+            self._on_agent_message(body, event, bot_user_id)
         else:
             self._skip(body, "not a DM, nor a reply in a thread of the agents' channel")
 
@@ -307,7 +330,7 @@ class SlackChannel:
         self._guarded(str(body.get("event_id")), (channel, event.get("thread_ts")), build)
 
     def _on_agent_message(
-        self, body: Mapping[str, Any], event: Mapping[str, Any], context: BoltContext
+        self, body: Mapping[str, Any], event: Mapping[str, Any], bot_user_id: str | None
     ) -> None:
         """A reply in a thread of the agents' channel, or a mention of the app there."""
         user = str(event["user"])
@@ -316,15 +339,12 @@ class SlackChannel:
         def build() -> InboundEvent:
             speaker = self.directory.speaker(user)
             agent = self._is_agent(user)
-            return from_agent_message(
-                body, speaker, context.bot_user_id, agent=agent, names=self._name_of
-            )
+            return from_agent_message(body, speaker, bot_user_id, agent=agent, names=self._name_of)
 
         self._guarded(str(body.get("event_id")), (str(event["channel"]), thread), build)
 
-    def _on_mention(
-        self, body: Mapping[str, Any], event: Mapping[str, Any], context: BoltContext
-    ) -> None:
+    def _on_mention(self, body: Mapping[str, Any], bot_user_id: str | None) -> None:
+        event = body["event"]
         if not is_person_message(event):
             self._skip(body, "not a person")
             return
@@ -333,21 +353,19 @@ class SlackChannel:
                 # Its copy as a ``message`` event (message.channels) is the one handled.
                 self._skip(body, "a mention in a thread of the agents' channel")
                 return
-            self._on_agent_message(body, event, context)
+            self._on_agent_message(body, event, bot_user_id)
             return
         user = str(event["user"])
         thread = str(event.get("thread_ts") or event.get("ts"))
 
         def build() -> InboundEvent:
             files = self.directory.complete_files(list(event.get("files") or ()))
-            return from_mention(body, self.directory.speaker(user), context.bot_user_id, files)
+            return from_mention(body, self.directory.speaker(user), bot_user_id, files)
 
         self._guarded(str(body.get("event_id")), (str(event["channel"]), thread), build)
 
-    def _on_choice(
-        self, ack: Callable[..., None], body: Mapping[str, Any], action: Mapping[str, Any]
-    ) -> None:
-        ack()
+    def _on_choice(self, body: Mapping[str, Any], _: str | None) -> None:
+        action = (body.get("actions") or [{}])[0]
         user = str(body["user"]["id"])
         channel = str((body.get("channel") or {}).get("id") or "")
         container = body.get("container") or {}
@@ -387,10 +405,8 @@ class SlackChannel:
         except Exception:
             log.warning("slack could not mark the choice on message %s", message.get("ts"))
 
-    def _on_command(
-        self, ack: Callable[..., None], command: Mapping[str, Any], respond: Callable[..., Any]
-    ) -> None:
-        ack()
+    def _on_command(self, command: Mapping[str, Any], _: str | None) -> None:
+        respond = Respond(response_url=command.get("response_url"))
         user = str(command["user_id"])
         state: dict[str, str] = {}
 

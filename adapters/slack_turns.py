@@ -85,11 +85,20 @@ class SlackTurns:
             log.warning("slack could not look up the language of %s", user_id)
             return normalize_lang(locale, self.settings.default_lang)
 
-    def run(self, event: InboundEvent) -> None:
+    def run(self, event: InboundEvent, after: Callable[[], None] | None = None) -> None:
         """Handle ``event`` and post the replies, after the chat's earlier events (now, or on
-        the thread already working on that chat); never raises (the user gets an apology)."""
+        the thread already working on that chat); never raises (the user gets an apology).
+        ``after`` is called once the turn is over (the delivery leaves the inbox)."""
         key = f"{event.chat_id}:{event.thread_id}" if event.agent_chat else event.chat_id
-        self._queues.run(key, lambda: self._turn(event))
+
+        def task() -> None:
+            try:
+                self._turn(event)
+            finally:
+                if after is not None:
+                    after()
+
+        self._queues.run(key, task)
 
     def _turn(self, event: InboundEvent) -> None:
         try:

@@ -23,9 +23,9 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from chatdesk import metrics, outbox
+from chatdesk import inbox, metrics, outbox
 from chatdesk.events import CardLocation, Posted, Reply
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 20
 CONCURRENCY = 8
+STOP_GRACE = 10.0
+"""Seconds a stopping worker waits for its sends under way."""
 
 
 class Sender(Protocol):
@@ -48,6 +50,14 @@ class Sender(Protocol):
     name: str
 
     async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None: ...
+
+
+@runtime_checkable
+class Replayer(Protocol):
+    """An adapter that stores its deliveries in the inbox (:mod:`chatdesk.inbox`) offers this:
+    handle once more a stored delivery whose process died before its turn was done."""
+
+    async def replay(self, payload: dict[str, Any]) -> None: ...
 
 
 PeriodicJob = Callable[["Desk", datetime], int]
@@ -78,6 +88,7 @@ class Worker:
         self.name = worker_name()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._sending: set[asyncio.Task[None]] = set()
         self._wake_from_thread: Callable[[], None] = self.wake
 
     @property
@@ -89,12 +100,14 @@ class Worker:
         loop = asyncio.get_running_loop()
         self._wake_from_thread = lambda: loop.call_soon_threadsafe(self._wake.set)
         self.desk.outbox_listeners.append(self._wake_from_thread)
+        self.desk.outbox_platforms.update(self.senders)  # answers now go through us too
         self._tasks = [
             asyncio.create_task(self._outbox_loop(), name="chatdesk-outbox"),
             asyncio.create_task(self._periodic_loop(), name="chatdesk-periodic"),
         ]
 
     async def stop(self) -> None:
+        self.desk.outbox_platforms.difference_update(self.senders)
         if self._wake_from_thread in self.desk.outbox_listeners:
             self.desk.outbox_listeners.remove(self._wake_from_thread)
         for task in self._tasks:
@@ -103,6 +116,11 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self._sending:  # let sends under way finish (briefly), so none goes out twice
+            _, late = await asyncio.wait(set(self._sending), timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     def wake(self) -> None:
         """Look at the outbox now instead of at the next poll (after a turn enqueued)."""
@@ -110,17 +128,57 @@ class Worker:
 
     # -- the outbox -----------------------------------------------------------------------
     async def _outbox_loop(self) -> None:
+        """Claim what is due and send it in the background, up to :data:`BATCH` items at a
+        time, :data:`CONCURRENCY` sends at once. A new answer is claimed as soon as its turn
+        wakes the loop, not after the sends already running (one slow chat, a platform taking
+        its time, must not hold up every other customer's answer); a send that ends wakes the
+        loop too, since the next item of its chat may go now."""
+        next_recovery = 0.0
+        loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(CONCURRENCY)
         while True:
+            self._wake.clear()
+            claimed = 0
             try:
-                handled = await self.drain()
+                if loop.time() >= next_recovery:  # at most once a poll interval
+                    next_recovery = loop.time() + self.settings.outbox_poll_seconds
+                    await self.recover()
+                claimed = await self._launch(gate)
             except Exception:
                 log.exception("outbox: a round failed; trying again shortly")
-                handled = 0
-            if handled:
+            if claimed:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
+
+    async def _launch(self, gate: asyncio.Semaphore) -> int:
+        """Claim due items (as many as there is room for) and start sending each."""
+        room = BATCH - len(self._sending)
+        if room <= 0:
+            return 0
+        deliveries = await asyncio.to_thread(
+            outbox.claim,
+            self.desk.database,
+            self.name,
+            self.senders,
+            self.clock(),
+            limit=room,
+            lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
+        for delivery in deliveries:
+            task = asyncio.create_task(self._send_then_wake(delivery, gate))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return len(deliveries)
+
+    async def _send_then_wake(self, delivery: outbox.Delivery, gate: asyncio.Semaphore) -> None:
+        try:
+            async with gate:
+                await self._send(delivery)
+        except Exception:
+            log.exception("outbox: item %s could not be handled", delivery.id)
+        finally:
+            self.wake()
 
     async def drain(self) -> int:
         """Claim one batch and send it; the number of items attempted."""
@@ -144,6 +202,30 @@ class Worker:
 
         await asyncio.gather(*(one(d) for d in deliveries))
         return len(deliveries)
+
+    async def recover(self) -> int:
+        """Replay the inbox's deliveries whose process died before their turn was done; the
+        number replayed. Each goes back to its adapter, which runs it like a new delivery."""
+        replayers = {n: s for n, s in self.senders.items() if isinstance(s, Replayer)}
+        if not replayers:
+            return 0
+        stale = await asyncio.to_thread(
+            inbox.claim_stale,
+            self.desk.database,
+            self.name,
+            replayers,
+            self.clock(),
+            timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
+        for item in stale:
+            log.warning("inbox: replaying %s event %s", item.platform, item.event_id)
+            try:
+                await replayers[item.platform].replay(item.payload)
+            except Exception:
+                log.exception(
+                    "inbox: %s event %s could not be replayed", item.platform, item.event_id
+                )
+        return len(stale)
 
     async def _send(self, delivery: outbox.Delivery) -> None:
         sender = self.senders[delivery.platform]

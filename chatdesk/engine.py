@@ -116,13 +116,22 @@ class Desk:
         self.outbox_listeners: list[Callable[[], None]] = []
         """Called (from the turn's thread) after a turn committed notifications: the outbox
         worker of ``chatdesk serve`` wakes up instead of waiting for its next poll."""
+        self.outbox_platforms: set[str] = set()
+        """Platforms whose answers go through the outbox: the ones an outbox worker sends for
+        (``chatdesk serve`` registers them). A turn there writes its answers in its own
+        transaction, so an answer is never lost to a platform outage or a crash after the
+        commit; the worker, woken by the commit, sends them at once, in order per chat. Other
+        platforms (the terminal) get their answers back from :meth:`handle`."""
 
     # -- the entry point ------------------------------------------------------------
     def handle(self, event: InboundEvent) -> list[Reply]:
         """Process one inbound event and return the replies to send, in order.
 
-        A redelivered event (same platform and event_id) returns ``[]``. An unexpected error
-        rolls the turn back (so a redelivery may try again) and answers with an apology.
+        On a platform in :attr:`outbox_platforms` the answers (``Message``) are written to the
+        outbox with the turn instead, and only what must be said in the turn itself
+        (``MoveToPrivate``) comes back. A redelivered event (same platform and event_id)
+        returns ``[]``. An unexpected error rolls the turn back (so a redelivery may try
+        again) and answers with an apology.
         """
         started = time.perf_counter()
         try:
@@ -135,13 +144,14 @@ class Desk:
                 self._route(turn)
                 turn.conversation.updated_at = turn.now
                 conversations.save(session, turn.conversation)
+                replies = self._direct(session, turn)
                 queued = outbox.queued_in(session)
             metrics.committed(session)
             if queued:
                 for listener in self.outbox_listeners:
                     listener()
             _turn_done(event, started, "answered", turn.state)
-            return turn.replies
+            return replies
         except IntegrityError:
             # A concurrent delivery of the same event won the race and committed first.
             if event.event_id is not None:
@@ -175,6 +185,20 @@ class Desk:
                 return requester.lang
             stored = requester.locale if requester is not None else None
         return normalize_lang(locale or stored, self.settings.default_lang)
+
+    def _direct(self, session: Session, turn: Turn) -> list[Reply]:
+        """The replies the adapter must send itself; the answers of an outbox platform are
+        enqueued here, in the turn's transaction (topic: the customer's chat, shared with
+        the notifications to it, so answers and news arrive in the order they were written)."""
+        if turn.event.platform not in self.outbox_platforms:
+            return turn.replies
+        direct: list[Reply] = []
+        for reply in turn.replies:
+            if isinstance(reply, Message):
+                outbox.enqueue(session, reply, turn.now)
+            else:
+                direct.append(reply)
+        return direct
 
     # -- loading ----------------------------------------------------------------------
     def _first_delivery(self, session: Session, event: InboundEvent) -> bool:

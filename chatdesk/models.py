@@ -236,6 +236,29 @@ class OutboxItem(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class InboxItem(Base):
+    """A platform delivery stored before the platform was told "received", until its turn ran.
+
+    ``chatdesk serve`` writes the raw event here and only then answers the webhook (HTTP 200),
+    lets the poller confirm its offset, or acknowledges over Socket Mode. The process that
+    wrote it holds it (``claimed_by``, ``claimed_until``) and deletes it once the turn is done;
+    if that process dies, any process replays it when the lease has run out. The turn itself
+    is deduplicated on the event id (``processed_events``), so a replay is answered once.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class TicketPost(Base):
     """A message the bot posted about a ticket in an agents' chat: the card, or a thread line.
 

@@ -231,6 +231,9 @@ def test_a_turn_that_queued_notifications_wakes_the_worker_at_once(
     async def scenario() -> None:
         worker = Worker(desk, {"test": platform}, jobs=[])
         await worker.start()
+        # The answers come back from the turn here, so that Chat can read the reference; only
+        # the notification (the card) goes through the worker.
+        desk.outbox_platforms.discard("test")
         try:
             await asyncio.sleep(0.2)  # the worker's first look found nothing; it sleeps now
             await asyncio.to_thread(Chat(desk).open_ticket)
@@ -246,3 +249,67 @@ def test_a_turn_that_queued_notifications_wakes_the_worker_at_once(
     finally:
         desk.database.dispose()
     assert [type(reply) for reply, _ in platform.delivered] == [TicketCard]
+
+
+# -- the answers of a turn ------------------------------------------------------------------
+
+
+def test_on_an_outbox_platform_a_turns_answers_are_outbox_rows_of_its_transaction(
+    desk, worker, platform, clock
+):
+    """Answers wait out an outage like notifications: the question after "new" is not lost,
+    nobody is apologised to, and what the customer types next answers that question."""
+    from conftest import Chat  # isort: skip
+
+    from chatdesk.i18n import t
+
+    desk.outbox_platforms.add("test")
+    ann = Chat(desk)
+    assert ann.say("new") == []  # nothing for the adapter to send itself
+    platform.outage = 5
+    for _ in range(5):
+        assert _drain(worker) == 1
+        clock.advance(seconds=worker.settings.outbox_max_backoff_seconds)
+    while _drain(worker):
+        pass
+    [question] = platform.texts
+    assert question == t("intake.ask_subject", "en")
+    assert ann.say("Payroll export has wrong totals") == []
+    while _drain(worker):
+        pass
+    assert "apolog" not in " ".join(platform.texts).lower()
+    assert platform.texts[1] != question  # the subject was taken: the next question came
+    with desk.database.session() as session:
+        assert outbox.pending_count(session) == 0
+
+
+def test_answers_and_notifications_to_one_chat_share_its_order(desk, worker, platform):
+    from conftest import Chat  # isort: skip
+
+    desk.outbox_platforms.add("test")
+    _enqueue(desk, _message("news written first", "chat-ann"))
+    Chat(desk).say("help")
+    while _drain(worker):
+        pass
+    assert platform.texts[0] == "news written first"
+    assert len(platform.texts) == 2
+
+
+def test_a_turn_that_fails_rolls_its_answers_back_with_it(desk, worker, platform, monkeypatch):
+    """An error inside the turn: no answer is left in the outbox; the adapter gets the
+    apology to send itself (the turn failed, not a delivery)."""
+    from chatdesk import engine
+    from chatdesk.i18n import t
+
+    from conftest import Chat  # isort: skip
+
+    desk.outbox_platforms.add("test")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(engine.conversations, "save", broken)
+    [apology] = Chat(desk).say("help")
+    assert apology.text == t("error.apology", "en")
+    with desk.database.session() as session:
+        assert outbox.pending_count(session) == 0

@@ -3,14 +3,16 @@
 One catch-all handler turns each update into an event (:mod:`.inbound`), asks the desk in a
 worker thread, and renders the replies (:mod:`.render`). PTB holds no dialogue state; the
 engine dedupes on update_id in its database, so an update delivered twice (a webhook retry, a
-restart before the poller confirmed its offset) is answered once. An error in one update is
-logged with its update id and the customer gets an apology; the bot carries on. Updates of
-one chat are handled in order, different chats side by side (:mod:`.ordering`).
+restart before the poller confirmed its offset) is answered once. Every update is stored in
+the inbox before Telegram hears it was received (:mod:`.inbox`), and replayed if this process
+dies before its turn is done. An error in one update is logged with its update id and the
+customer gets an apology; the bot carries on. Updates of one chat are handled in order,
+different chats side by side (:mod:`.ordering`).
 
-Notifications (a customer told about a status change, the agents' card and the lines in a
-ticket's thread) do not go out from the turn: the desk writes them to the outbox, and the
-worker of ``chatdesk serve`` hands each to :meth:`TelegramChannel.deliver`, which sends it once
-and says where it landed, or raises :class:`chatdesk.outbox.DeliveryFailed`.
+Answers and notifications (a customer told about a status change, the agents' card and the
+lines in a ticket's thread) do not go out from the turn: the desk writes them to the outbox,
+and the worker of ``chatdesk serve`` hands each to :meth:`TelegramChannel.deliver`, which sends
+it once and says where it landed, or raises :class:`chatdesk.outbox.DeliveryFailed`.
 
 Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
 ``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
@@ -28,6 +30,8 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -44,6 +48,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
+from chatdesk.delivery import worker_name
 from chatdesk.engine import Desk
 from chatdesk.events import (
     CardLocation,
@@ -56,6 +61,7 @@ from chatdesk.events import (
     TicketCard,
 )
 from chatdesk.i18n import normalize_lang
+from chatdesk.inbox import Inbox
 from chatdesk.outbox import DeliveryFailed
 from chatdesk.settings import Settings, SettingsError
 
@@ -64,6 +70,7 @@ from .agentcheck import check_agent_chat
 from .agents import AgentDirectory
 from .commands import register_commands
 from .inbound import PLATFORM, to_event
+from .inbox import InboxQueue
 from .limiter import RetryingRateLimiter, retry_seconds, single_attempt
 from .ordering import PerChatUpdateProcessor
 from .redaction import MASK, TokenRedactor
@@ -92,6 +99,9 @@ class TelegramChannel:
         self._token = settings.telegram_token.get_secret_value()
         self._secret = _webhook_secret(settings)
         self._redactor = TokenRedactor(self._token).install()  # before PTB logs its URL
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self.inbox = Inbox(desk.database, PLATFORM, worker_name(), lease)
+        self.queue = InboxQueue(self.inbox, desk.clock)
         builder = (
             ApplicationBuilder()
             .token(self._token)
@@ -99,6 +109,7 @@ class TelegramChannel:
             .base_file_url(file_url(settings.telegram_api_url))
             .rate_limiter(RetryingRateLimiter())
             .concurrent_updates(PerChatUpdateProcessor())  # in order per chat
+            .update_queue(self.queue)  # stored before Telegram hears "received"
         )
         if self.webhook_url:
             builder = builder.updater(None)
@@ -187,6 +198,11 @@ class TelegramChannel:
                 raise DeliveryFailed(str(exc), permanent=True) from exc
         raise DeliveryFailed(f"telegram cannot send {type(reply).__name__}", permanent=True)
 
+    async def replay(self, payload: dict[str, Any]) -> None:
+        """Handle an update again that a process stored in the inbox and did not finish."""
+        update = Update.de_json(payload, self.app.bot)
+        await self.queue.replay(update)
+
     # -- webhook ---------------------------------------------------------------------------
     async def _webhook(self, request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -215,6 +231,12 @@ class TelegramChannel:
 
     # -- updates ---------------------------------------------------------------------------
     async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self._handle_update(update)
+        finally:
+            await asyncio.to_thread(self.inbox.done, str(update.update_id))
+
+    async def _handle_update(self, update: Update) -> None:
         query = update.callback_query
         if query is not None:
             await self._answer(update)

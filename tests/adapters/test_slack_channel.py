@@ -392,10 +392,26 @@ def test_a_server_error_is_retried(slack: Slack) -> None:
     assert [c.status for c in slack.standin.calls_to("chat.postMessage")] == [503, 200]
 
 
-def test_an_error_in_one_event_gets_an_apology_and_the_app_goes_on(slack: Slack) -> None:
+def test_an_answer_slack_refuses_is_set_aside_with_its_reason_and_the_app_goes_on(
+    slack: Slack,
+) -> None:
+    """A delivery failure is no reason to apologise (the turn itself went well): the answer
+    Slack refuses for good is set aside with Slack's reason, and the next one arrives."""
+    from sqlalchemy import select
+
+    from chatdesk.models import OutboxItem
+
     slack.standin.fail_next("chat.postMessage", status=200, error="invalid_blocks")
-    slack.say(ANN, "help", until=t("error.apology", "en"))
-    slack.say(ANN, "help", until=t("help", "en").splitlines()[0])
+    response = slack.deliveries.event(slack.deliveries.dm(ANN, "help"))
+    assert response.status_code == 200
+    help_line = t("help", "en").splitlines()[0]
+    slack.say(ANN, "help", until=help_line)
+    shown = [p.shown for p in slack.standin.posts_in(slack.dm_of(ANN))]
+    assert not any(t("error.apology", "en") in text for text in shown)
+    assert sum(help_line in text for text in shown) == 1
+    with slack.desk.database.session() as session:
+        [refused] = session.scalars(select(OutboxItem).where(OutboxItem.failed_at.is_not(None)))
+    assert "invalid_blocks" in (refused.last_error or "")
 
 
 def test_a_reply_type_slack_cannot_render_raises(slack: Slack) -> None:

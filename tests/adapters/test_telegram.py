@@ -395,17 +395,27 @@ def test_a_429_is_waited_out_and_the_message_still_arrives(
     assert attempts[1].at - attempts[0].at >= 1.0  # retry_after was honoured
 
 
-def test_a_long_rate_limit_is_not_sat_out_by_the_update(
+def test_a_long_rate_limit_delays_the_answer_without_holding_up_anyone_else(
     bots: BotRunner, api: BotApiStandIn
 ) -> None:
+    """A 429 with a long Retry-After: the answer waits in the outbox for as long as Telegram
+    asks (no apology, nothing dropped), and other customers are answered meanwhile."""
     bot = bots.start()
-    api.fail_next("sendMessage", 429, retry_after=120)  # longer than anyone should wait
+    api.fail_next("sendMessage", 429, retry_after=15)
 
-    sent = bot.say(ANN, "/new")
+    bot.deliver(bot.updates.message(ANN, "/new"))
+    bot.settle(outbox=False)
+    bot.deliver(bot.updates.message(SEM, "/new"))
+    [sem] = api.wait_for("sendMessage", lambda c: c.chat_id == SEM.id, timeout=10)
+    assert sem.shown_text == t("intake.ask_subject", "nl")  # not held up by Ann's answer
+    assert api.sent(ANN.id) == []
 
-    assert shown(sent) == t("error.apology", "en")  # at once, not two minutes later
-    statuses = [c.status for c in api.calls_to("sendMessage", ok_only=False)]
-    assert statuses == [429, 200]
+    [question] = api.wait_for("sendMessage", lambda c: c.chat_id == ANN.id, timeout=40)
+    assert question.shown_text == t("intake.ask_subject", "en")
+    attempts = [c for c in api.calls_to("sendMessage", ok_only=False) if c.chat_id == ANN.id]
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 15  # Retry-After was honoured
+    assert t("error.apology", "en") not in [c.shown_text for c in api.sent()]
 
 
 def test_a_server_error_is_retried_not_dropped(bots: BotRunner, api: BotApiStandIn) -> None:
@@ -423,24 +433,53 @@ def test_a_failing_update_is_logged_with_its_id_and_the_bot_carries_on(
     bots: BotRunner, api: BotApiStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot = bots.start()
-    api.blocked_chats.add(ANN.id)  # Ann blocked the bot: every send to her fails with 403
-    update = bot.updates.message(ANN, "/new")
+    group = TgGroup(-4200, "Office")
+    api.blocked_chats.add(group.id)  # the bot was removed from the group: sends fail with 403
+    update = bot.updates.message(ANN, "@chatdesk_test_bot my printer is broken", group=group)
 
-    bot.exchange(update)
+    bot.deliver(update)
+    bot.settle(outbox=False)
 
     assert f"update {update['update_id']} failed" in caplog.text
     assert shown(bot.say(SEM, "/new")) == t("intake.ask_subject", "nl")
 
 
-def test_the_user_gets_an_apology_when_a_reply_cannot_be_sent(
+def test_an_answer_to_a_user_who_blocked_the_bot_is_set_aside_with_the_reason(
     bots: BotRunner, api: BotApiStandIn
 ) -> None:
     bot = bots.start()
+    api.blocked_chats.add(ANN.id)  # Ann blocked the bot: every send to her fails with 403
+
+    bot.exchange(bot.updates.message(ANN, "/new"))
+
+    [(error,)] = _set_aside(bot)
+    assert "Forbidden" in error and "blocked" in error
+    assert shown(bot.say(SEM, "/new")) == t("intake.ask_subject", "nl")
+
+
+def test_an_answer_telegram_refuses_is_set_aside_with_its_reason_and_no_apology(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    """A delivery failure is not the customer's problem to solve: no apology that would make
+    them type again; the refused answer is kept, with Telegram's reason, for an operator."""
+    bot = bots.start()
     api.fail_next("sendMessage", 400, description="Bad Request: something odd")
 
-    sent = bot.say(ANN, "/new")
+    assert bot.say(ANN, "/new") == []
 
-    assert shown(sent) == t("error.apology", "en")
+    [(error,)] = _set_aside(bot)
+    assert "something odd" in error.lower()
+    assert shown(bot.say(ANN, "Payroll export has wrong totals")) != t("error.apology", "en")
+
+
+def _set_aside(bot: TelegramBot) -> list[tuple[str]]:
+    from sqlalchemy import select
+
+    from chatdesk.models import OutboxItem
+
+    with bot.desk.database.session() as session:
+        rows = session.scalars(select(OutboxItem).where(OutboxItem.failed_at.is_not(None)))
+        return [(row.last_error or "",) for row in rows]
 
 
 def test_a_chats_messages_are_handled_in_the_order_they_were_sent(

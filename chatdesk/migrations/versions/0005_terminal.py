@@ -1,7 +1,7 @@
 """open chats: which terminal chats are running, so `tickets reply` can say what happened
 
 Revision ID: 0005_terminal
-Revises: 0003
+Revises: 0004_inbox
 Create Date: 2026-12-02 15:00:00
 
 A running `chatdesk chat` fetches its customer's messages from the outbox itself. It keeps a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_terminal"
-down_revision = "0003"
+down_revision = "0004_inbox"
 branch_labels = None
 depends_on = None
 
