@@ -8,7 +8,10 @@ the site's user, a forged one is refused when identity is required.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,10 @@ from sqlalchemy import select
 
 from chatdesk.adapters.web import WebChannel
 from chatdesk.app import open_desk
-from chatdesk.models import Ticket
+from chatdesk.models import Requester, Ticket, WebFile
 
 from chatdesk_server import ChatdeskServer  # isort: skip
-from web_harness import ChatPage, open_browsers  # isort: skip
+from web_harness import SECRET, ChatPage, open_browsers, sign  # isort: skip
 
 REFERENCE = re.compile(r"SD-\d+")
 
@@ -139,3 +142,149 @@ def test_hostile_text_is_shown_literally(serve, browsers) -> None:
         "return fetch('chat').then(r => r.headers.get('content-security-policy'))"
     )
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def ticket_for(served: Served, user_id: str, subject: str = "Export to Excel fails") -> str:
+    """A ticket of a web visitor, opened through the desk as the chat would (no browser)."""
+    from chatdesk.events import InboundEvent
+
+    def say(text: str = "", choice: str | None = None) -> str:
+        event = InboundEvent("web", user_id, user_id, text=text, choice=choice)
+        return "\n".join(getattr(r, "text", "") for r in served.desk.handle(event))
+
+    say(f"new {subject}")
+    say(choice="continue")
+    answer = say("The export button shows a spinner and then nothing is downloaded.")
+    if "continue" in answer or "None of these" in answer:
+        say(choice="continue")
+    say("Open Reports, choose last month, press Export to Excel.")
+    say(choice="skip")
+    match = REFERENCE.search(say(choice="confirm"))
+    assert match
+    return match.group(0)
+
+
+def tickets_cli(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
+    """``chatdesk tickets ...`` as an agent runs it, in a process of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATDESK_")}
+    env["CHATDESK_DATABASE_URL"] = served.desk.settings.database_url
+    env["CHATDESK_KNOWLEDGE_DIR"] = str(served.desk.settings.knowledge_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "chatdesk", "tickets", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def test_a_file_is_attached_and_an_11_mb_one_is_refused(serve, browsers, tmp_path) -> None:
+    served = serve()
+    page = ChatPage(browsers(), served.url).open().wait_ready()
+    page.type("new Export to Excel fails")
+    page.press("None of these: continue")
+    page.wait_text("Please describe the problem")
+    screenshot = tmp_path / "export error.png"
+    screenshot.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    page.attach(screenshot)
+    page.wait_text("📎 export error.png", sender="visitor")
+    huge = tmp_path / "huge.zip"
+    with huge.open("wb") as out:
+        out.truncate(11 * 1024 * 1024)
+    page.attach(huge)
+    page.wait_text("huge.zip is 11.0 MB; files can be at most 10 MB")
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ")
+    page.attach(program)
+    page.wait_text("setup.exe cannot be attached")
+    page.type("Clicking export shows a spinner forever and no file arrives.")
+    page.type("Reports > last month > Export to Excel")
+    page.press("Skip")
+    summary = page.wait_text("Please check your ticket")
+    assert "export error.png" in summary and "huge.zip" not in summary
+    page.press("Send ticket")
+    reference = REFERENCE.search(page.wait_text("has been created")).group(0)  # type: ignore[union-attr]
+    with served.desk.database.session() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
+        names = [a.name for a in ticket.attachments]  # type: ignore[union-attr]
+        kept = session.scalars(select(WebFile)).all()
+    assert names == ["export error.png"]
+    assert [(f.name, f.content_type, f.data) for f in kept] == [
+        ("export error.png", "image/png", screenshot.read_bytes())
+    ]
+
+
+def test_an_agents_reply_appears_live_and_stays(serve, browsers) -> None:
+    served = serve(web_identity_secret=SECRET)
+    reference = ticket_for(served, "u:42")
+    page = ChatPage(browsers(), served.url)
+    page.open({"id": "42", "name": "Ann", "email": "ann@example.com", "hash": sign("42")})
+    page.wait_ready()
+    page.type("my tickets")  # the site's user 42 is the same requester on every device
+    page.wait_text(f"{reference}: Export to Excel fails")
+    tickets_cli(served, "reply", reference, "The fix is live; please try again.", "--as", "Dana")
+    page.wait_text("The fix is live; please try again.")
+    tickets_cli(served, "status", reference, "solved", "--as", "Dana")
+    page.wait_text("Solved")
+    page.press("5 – excellent")  # the rating question came live too, with its buttons
+    page.wait_text(f"Thank you for rating {reference} 5 out of 5")
+    page.driver.refresh()
+    page.wait_ready()
+    page.wait_text("The fix is live; please try again.")
+    assert page.count("The fix is live; please try again.") == 1
+
+
+def test_my_tickets_with_a_comment_and_a_close(serve, browsers) -> None:
+    from selenium.webdriver.common.by import By
+
+    served = serve(web_identity_secret=SECRET)
+    reference = ticket_for(served, "u:7")
+    page = ChatPage(browsers(), served.url)
+    page.open({"id": "7", "name": "Bob", "hash": sign("7")}).wait_ready()
+    page.driver.find_element(By.ID, "mine").click()
+    page.wait_text("Your open tickets (1)")
+    page.press(f"Status {reference}")
+    page.wait_text(f"{reference}: Export to Excel fails")
+    page.type(f"{reference} It fails for CSV exports too.")
+    page.wait_text(f"Added your message to {reference}")
+    page.type(f"close {reference}")
+    page.press("Yes, close it")
+    page.wait_text(f"{reference} is closed")
+    with served.desk.database.session() as session:
+        ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
+        assert ticket is not None and ticket.status == "closed"
+        assert [c.body for c in ticket.comments] == ["It fails for CSV exports too."]
+
+
+def test_a_forged_hash_reaches_nothing_when_identity_is_required(serve, browsers) -> None:
+    from selenium.webdriver.common.by import By
+
+    served = serve(web_identity_secret=SECRET, web_require_identity=True)
+    page = ChatPage(browsers(), served.url)
+    page.open({"id": "42", "name": "Mallory", "hash": sign("42", "not-the-site-secret-at-all")})
+    page.wait_text("This chat is only for signed-in customers")
+    assert not page.driver.find_element(By.ID, "text").is_enabled()
+    page.driver.execute_script("document.getElementById('text').disabled = false")
+    page.type("new my export fails")  # the socket is closed: nothing can reach the desk
+    with served.desk.database.session() as session:
+        assert session.scalars(select(Requester)).all() == []
+    # the real user, with the site's hash, gets in
+    page.open({"id": "42", "name": "Ann", "hash": sign("42")}).wait_ready()
+    page.type("help")
+    page.wait_text("help", sender="visitor")
+    page.wait(lambda _: len(page.lines()) >= 2)
+    with served.desk.database.session() as session:
+        assert [r.platform_user_id for r in session.scalars(select(Requester))] == ["u:42"]
+
+
+def test_dutch_by_the_browsers_language(serve, browsers) -> None:
+    from selenium.webdriver.common.by import By
+
+    served = serve()
+    page = ChatPage(browsers(locale="nl-NL"), served.url).open().wait_ready()
+    assert page.driver.find_element(By.ID, "send").text == "Versturen"
+    page.type("nieuw")
+    page.wait_text("Waar gaat het probleem over?")
+    page.type("lang en")  # the `lang` command still overrides
+    page.wait(lambda d: d.find_element(By.ID, "send").text == "Send")

@@ -113,6 +113,7 @@ class ChatPage:
         url = f"{self.base_url}/chat{query}"
         if identity is not None:
             url += "#" + urllib.parse.quote(json.dumps(identity))
+        self.driver.get("about:blank")  # a new fragment alone would not load the page again
         self.driver.get(url)
         return self
 

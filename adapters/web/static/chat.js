@@ -18,15 +18,19 @@
   var refused = false;
   var fileLimit = 10 * 1024 * 1024;
 
-  // The widget passes the site's identity in the fragment: never sent to a server, never logged.
+  // The widget passes the site's identity in the fragment: never sent to a server, never
+  // logged. It is kept for this tab only (sessionStorage), so a reload keeps the visitor.
   var identity = null;
-  if (location.hash.length > 1) {
-    try {
+  try {
+    if (location.hash.length > 1) {
       identity = JSON.parse(decodeURIComponent(location.hash.slice(1)));
-    } catch (e) {
-      identity = null;
+      sessionStorage.setItem("chatdesk.identity", JSON.stringify(identity));
+      history.replaceState(null, "", location.pathname + location.search);
+    } else {
+      identity = JSON.parse(sessionStorage.getItem("chatdesk.identity") || "null");
     }
-    history.replaceState(null, "", location.pathname + location.search);
+  } catch (e) {
+    identity = null;
   }
   var params = new URLSearchParams(location.search);
   var lang = params.get("lang") || navigator.language || "";
