@@ -8,10 +8,12 @@ the site's user, a forged one is refused when identity is required.
 
 from __future__ import annotations
 
+import http.server
 import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -288,3 +290,83 @@ def test_dutch_by_the_browsers_language(serve, browsers) -> None:
     page.wait_text("Waar gaat het probleem over?")
     page.type("lang en")  # the `lang` command still overrides
     page.wait(lambda d: d.find_element(By.ID, "send").text == "Send")
+
+
+class Site:
+    """A customer's web site on another port (so another origin) that embeds the widget."""
+
+    def __init__(self, widget_url: str, attributes: str) -> None:
+        page = (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            "<title>Example Corp support</title></head><body>"
+            "<h1>Example Corp support</h1><p>Manuals, downloads and your requests.</p>"
+            f"<script src='{widget_url}' async {attributes}></script></body></html>"
+        ).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "suggestion"),
+    [
+        ("en-US", "Export to Excel fails", "These articles might help"),
+        ("nl-NL", "Exporteren naar Excel mislukt", "Deze artikelen kunnen je misschien helpen"),
+    ],
+)
+def test_the_widget_opens_the_chat_in_a_frame_on_the_site(
+    serve, browsers, locale: str, subject: str, suggestion: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    served = serve(web_identity_secret=SECRET)
+    attributes = f"data-user-id='42' data-user-name='Ann' data-user-hash='{sign('42')}'"
+    site = Site(f"{served.url}/widget.js", attributes)
+    served.channel.origins = (site.url,)  # the site may embed the chat
+    driver = browsers(locale=locale)
+    try:
+        driver.get(site.url)
+        page = ChatPage(driver, served.url)
+        launcher = page.wait(lambda d: d.find_elements(By.ID, "chatdesk-launcher") or False)[0]
+        launcher.send_keys(Keys.ENTER)  # the keyboard alone opens it
+        frame = page.wait(lambda d: d.find_elements(By.ID, "chatdesk-frame") or False)[0]
+        driver.switch_to.frame(frame)
+        page.wait_ready()
+        page.type(subject)
+        page.wait_text(suggestion)
+        page.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#log button.choice"))
+        driver.switch_to.default_content()
+        target = os.environ.get("DOCS_SCREENSHOTS_TO")  # docs: regenerate the PNGs
+        if target:
+            driver.save_screenshot(str(Path(target) / f"web-widget-{locale[:2]}.png"))
+        driver.switch_to.frame(frame)
+        if locale == "en-US":
+            driver.find_element(By.ID, "close").click()
+        else:  # the keyboard alone closes it too
+            driver.find_element(By.ID, "text").send_keys(Keys.ESCAPE)
+        driver.switch_to.default_content()
+        page.wait(lambda d: not frame.is_displayed())
+        assert driver.switch_to.active_element == launcher  # focus back where it was
+        with served.desk.database.session() as session:
+            users = [r.platform_user_id for r in session.scalars(select(Requester))]
+        assert users == ["u:42"]
+    finally:
+        site.close()

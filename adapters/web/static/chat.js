@@ -241,8 +241,14 @@
       socket.send(file);
     }
   });
-  document.getElementById("close").addEventListener("click", function () {
+  function closeFrame() {
     window.parent.postMessage("chatdesk:close", "*");
+  }
+  document.getElementById("close").addEventListener("click", closeFrame);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && body.dataset.embed === "1") {
+      closeFrame();
+    }
   });
 
   connect();
