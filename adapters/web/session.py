@@ -81,6 +81,10 @@ class Session:
                 await self.ws.close(code=1008)
         except (WebSocketDisconnect, RuntimeError):
             pass  # the browser went away (RuntimeError: it left while we were sending)
+        except Exception:  # the database went away: this browser reconnects later
+            log.exception("web: a connection failed")
+            with contextlib.suppress(Exception):
+                await self.ws.close(code=1011)
         finally:
             if pusher is not None:
                 pusher.cancel()
@@ -138,11 +142,18 @@ class Session:
         await self.ws.send_json({"type": kind, "text": self.desk.text(key, self.lang, **values)})
 
     # -- what the visitor does ----------------------------------------------------------------
+    async def _receive(self) -> str | bytes:
+        message = await self.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        return text if text is not None else message.get("bytes") or b""
+
     async def _listen(self) -> None:
         while True:
-            message = await self.ws.receive_text()
+            message = await self._receive()
             try:
-                frame = json.loads(message)
+                frame = json.loads(message) if isinstance(message, str) else None
             except ValueError:
                 frame = None
             if not isinstance(frame, dict):
@@ -197,8 +208,8 @@ class Session:
             return
         file_ref = ""
         if 0 <= size <= limit:
-            data = await asyncio.wait_for(self.ws.receive_bytes(), FILE_SECONDS)
-            if len(data) != size:
+            data = await self._file_bytes()
+            if data is None or len(data) != size:
                 await self._notice("web.file_failed", name=shown)
                 return
             stored = await asyncio.to_thread(
@@ -210,11 +221,19 @@ class Session:
         text = frame.get("text") if isinstance(frame.get("text"), str) else ""
         await self._turn(frame, echo=f"📎 {shown}", text=text, attachments=(attachment,))
 
+    async def _file_bytes(self) -> bytes | None:
+        """The binary frame that follows a file's header; None when something else came."""
+        try:
+            data = await asyncio.wait_for(self._receive(), FILE_SECONDS)
+        except TimeoutError:
+            return None
+        return data if isinstance(data, bytes) else None
+
     async def _skip_bytes(self, frame: dict[str, Any]) -> None:
         """The page sends a file's bytes after its header when it is within the limit."""
         size = frame.get("size")
         if isinstance(size, int) and 0 <= size <= self.desk.settings.attachment_max_bytes:
-            await asyncio.wait_for(self.ws.receive_bytes(), FILE_SECONDS)
+            await self._file_bytes()
 
     async def _turn(self, frame: dict[str, Any], *, echo: str, **fields: Any) -> None:
         """One event for the desk; the visitor's words and the answers become chat lines."""

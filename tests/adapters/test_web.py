@@ -370,3 +370,33 @@ def test_the_widget_opens_the_chat_in_a_frame_on_the_site(
         assert users == ["u:42"]
     finally:
         site.close()
+
+
+def test_keyboard_only_on_a_phone_sized_screen_with_a_live_region(serve, browsers) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    served = serve()
+    driver = browsers()
+    driver.set_window_size(360, 640)
+    page = ChatPage(driver, served.url).open().wait_ready()
+    log = driver.find_element(By.ID, "log")
+    assert (log.get_attribute("role"), log.get_attribute("aria-live")) == ("log", "polite")
+    keys = ActionChains(driver)
+    for _ in range(6):  # Tab from the top of the page to the message box
+        if driver.switch_to.active_element.get_attribute("id") == "text":
+            break
+        keys.send_keys(Keys.TAB).perform()
+    assert driver.switch_to.active_element.get_attribute("id") == "text"
+    driver.switch_to.active_element.send_keys("new Export to Excel fails", Keys.ENTER)
+    page.wait_text("These articles might help")
+    # Shift+Tab walks back from the message box into the newest buttons; Enter presses one
+    for _ in range(10):
+        driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+        if driver.switch_to.active_element.text == "None of these: continue":
+            break
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    page.wait_text("Please describe the problem")
+    width = driver.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1]  # nothing sticks out sideways on a phone

@@ -176,3 +176,24 @@ def test_settings_of_the_web_channel(make_settings, kb_dir) -> None:
             configured_channels(settings, desk)
     finally:
         desk.database.dispose()
+
+
+def test_frames_of_the_wrong_kind_get_an_answer_and_lose_nothing(serve) -> None:
+    server, desk = serve()
+    with socket(server) as ws:
+        ws.send(b"\x00\x01binary where text belongs")
+        assert "could not read" in frames_until(ws, lambda f: f["type"] == "notice")[-1]["text"]
+        header = {"type": "file", "name": "log.txt", "contentType": "text/plain", "size": 5}
+        ws.send(json.dumps(header))
+        ws.send(b"1234")  # one byte short
+        assert (
+            "did not arrive complete"
+            in frames_until(ws, lambda f: f["type"] == "notice")[-1]["text"]
+        )
+        ws.send(json.dumps({"type": "say", "text": "help"}))
+        frames_until(ws, lambda f: f.get("sender") == "desk")  # the connection carries on
+    with desk.database.session() as session:
+        said = [
+            m.payload["text"] for m in session.scalars(select(WebMessage)) if m.sender == "visitor"
+        ]
+    assert said == ["help"]
