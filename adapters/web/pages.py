@@ -33,12 +33,21 @@ PAGE_KEYS = (
     "send",
     "attach",
     "my_tickets",
-    "my_tickets_command",
     "connecting",
     "reconnecting",
     "offline",
     "you",
     "desk",
+    "back",
+    "all_tickets",
+    "no_tickets",
+    "description",
+    "files",
+    "no_replies",
+    "comment_label",
+    "comment_send",
+    "close_ticket",
+    "reopen_ticket",
 )
 COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -99,13 +108,36 @@ def chat_page(request: Request, default_lang: str, origins: tuple[str, ...]) -> 
 <main class="chat" aria-labelledby="chat-title">
 <header class="bar">
 <h1 id="chat-title">{e["title"]}</h1>
-<button type="button" id="mine">{e["my_tickets"]}</button>
+<button type="button" id="mine" aria-controls="panel" aria-expanded="false"
+ data-text="my_tickets">{e["my_tickets"]}</button>
 <button type="button" id="close" aria-label="{e["close"]}"{"" if embedded else " hidden"}>×</button>
 </header>
 <p id="status" class="status" role="status">{e["connecting"]}</p>
 <ol id="log" class="log" role="log" aria-live="polite" aria-label="{e["log_label"]}">
 <li class="line desk intro"><p class="text" id="welcome">{e["welcome"]}</p></li>
 </ol>
+<section id="panel" class="panel" aria-labelledby="panel-title" hidden>
+<div class="panel-head">
+<h2 id="panel-title" tabindex="-1">{e["my_tickets"]}</h2>
+<button type="button" id="panel-back" data-text="back">{e["back"]}</button>
+</div>
+<ul id="panel-list" class="panel-list"></ul>
+<div id="panel-ticket" class="panel-ticket" hidden>
+<p id="ticket-status" class="ticket-status"></p>
+<h3 data-text="description">{e["description"]}</h3>
+<p id="ticket-description" class="ticket-text"></p>
+<ol id="ticket-thread" class="ticket-thread"></ol>
+<p id="ticket-files" class="ticket-files"></p>
+<label for="ticket-comment" data-text="comment_label">{e["comment_label"]}</label>
+<textarea id="ticket-comment" rows="2"></textarea>
+<div class="ticket-actions">
+<button type="button" id="ticket-send" data-text="comment_send">{e["comment_send"]}</button>
+<button type="button" id="ticket-attach" data-text="attach">{e["attach"]}</button>
+<button type="button" id="ticket-close" data-text="close_ticket">{e["close_ticket"]}</button>
+<button type="button" id="ticket-reopen" data-text="reopen_ticket">{e["reopen_ticket"]}</button>
+</div>
+</div>
+</section>
 <form id="composer" class="composer">
 <label for="text" class="visually-hidden" id="text-label">{e["input_label"]}</label>
 <textarea id="text" rows="2" placeholder="{e["placeholder"]}"></textarea>

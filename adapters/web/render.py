@@ -39,3 +39,31 @@ def payload(reply: Reply, lang: str, text: Texts, links: frozenset[str]) -> dict
     if isinstance(reply, MoveToPrivate):  # a web chat is always private
         return {"text": reply.text, "choices": [], "links": []}
     raise TypeError(f"the web chat cannot render {type(reply).__name__}")
+
+
+def summary_frame(summary: Any) -> dict[str, Any]:
+    """A :class:`chatdesk.portal.TicketSummary` for the "My tickets" panel."""
+    return {
+        "reference": summary.reference,
+        "subject": summary.subject,
+        "status": summary.status,
+        "statusName": summary.status_name,
+        "meaning": summary.meaning,
+        "changed": summary.changed_at.isoformat(timespec="minutes"),
+        "mine": summary.mine,
+        "canClose": summary.can_close,
+        "canReopen": summary.can_reopen,
+    }
+
+
+def ticket_frame(view: Any) -> dict[str, Any]:
+    """A :class:`chatdesk.portal.TicketView`: the ticket and its public thread."""
+    return {
+        **summary_frame(view.summary),
+        "description": view.description,
+        "entries": [
+            {"by": e.by, "name": e.name, "body": e.body, "at": e.at.isoformat(timespec="minutes")}
+            for e in view.entries
+        ],
+        "files": list(view.files),
+    }

@@ -7,6 +7,9 @@ choice id) and ``file`` (a file's name, type and size, followed by its bytes as 
 frame when it is within the limit); every line of the chat comes back as ``line``, and
 ``notice`` carries what is said to this browser only (a rate limit, a refused file).
 Each message, press or file is one :class:`InboundEvent` for :meth:`Desk.handle`.
+The "My tickets" panel reads with ``tickets`` and ``ticket`` (:mod:`chatdesk.portal`); what
+it does to a ticket (comment, file, close, reopen) it sends as ``say`` and ``file``: the
+desk's own commands, so every rule stays in the engine.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from chatdesk import portal
 from chatdesk.events import Attachment, InboundEvent
 from chatdesk.i18n import normalize_lang
 
 from . import files, identity
 from .pages import page_texts
-from .render import payload
+from .render import payload, summary_frame, ticket_frame
 from .store import Line
 
 if TYPE_CHECKING:
@@ -160,7 +164,7 @@ class Session:
                 await self._notice("web.bad_request")
                 continue
             kind = frame.get("type")
-            if kind not in ("say", "press", "file"):
+            if kind not in ("say", "press", "file", "tickets", "ticket"):
                 await self._notice("web.bad_request")
                 continue
             if not self.channel.limiter.allow(self.visitor.user_id):
@@ -168,12 +172,36 @@ class Session:
                 if kind == "file":
                     await self._skip_bytes(frame)
                 continue
-            if kind == "say":
+            if kind == "tickets":
+                await self._tickets()
+            elif kind == "ticket":
+                await self._ticket(frame)
+            elif kind == "say":
                 await self._say(frame)
             elif kind == "press":
                 await self._press(frame)
             else:
                 await self._file(frame)
+
+    # -- the "My tickets" panel: reads here, every action a command through the desk -----------
+    async def _tickets(self) -> None:
+        found = await asyncio.to_thread(
+            portal.tickets_of, self.desk, PLATFORM, self.visitor.user_id, self.lang
+        )
+        await self.ws.send_json({"type": "tickets", "items": [summary_frame(s) for s in found]})
+
+    async def _ticket(self, frame: dict[str, Any]) -> None:
+        reference = frame.get("reference")
+        if not isinstance(reference, str) or not 0 < len(reference) <= 30:
+            await self._notice("web.bad_request")
+            return
+        view = await asyncio.to_thread(
+            portal.ticket_view, self.desk, PLATFORM, self.visitor.user_id, reference, self.lang
+        )
+        if view is None:  # missing and somebody else's look the same
+            await self._notice("ticket.not_found", reference=reference)
+            return
+        await self.ws.send_json({"type": "ticket", "ticket": ticket_frame(view)})
 
     async def _say(self, frame: dict[str, Any]) -> None:
         text = frame.get("text")

@@ -237,26 +237,45 @@ def test_an_agents_reply_appears_live_and_stays(serve, browsers) -> None:
     assert page.count("The fix is live; please try again.") == 1
 
 
-def test_my_tickets_with_a_comment_and_a_close(serve, browsers) -> None:
+def test_my_tickets_with_the_public_thread_a_comment_and_a_close(serve, browsers) -> None:
     from selenium.webdriver.common.by import By
 
     served = serve(web_identity_secret=SECRET)
     reference = ticket_for(served, "u:7")
+    tickets_cli(served, "reply", reference, "Which browser do you use?", "--as", "Dana")
+    tickets_cli(served, "reply", reference, "internal: customer on old plan", "--as", "Dana")
     page = ChatPage(browsers(), served.url)
     page.open({"id": "7", "name": "Bob", "hash": sign("7")}).wait_ready()
-    page.driver.find_element(By.ID, "mine").click()
-    page.wait_text("Your open tickets (1)")
-    page.press(f"Status {reference}")
-    page.wait_text(f"{reference}: Export to Excel fails")
-    page.type(f"{reference} It fails for CSV exports too.")
+    page.wait_text("Which browser do you use?")  # the reply reached the chat as well
+
+    def panel() -> str:
+        return str(page.driver.find_element(By.ID, "panel").text)
+
+    def open_ticket() -> None:
+        page.driver.find_element(By.ID, "mine").click()
+        page.wait(lambda _: f"{reference} · Export to Excel fails" in panel())
+        assert "New – " in panel() or "Open – " in panel()  # status and its meaning
+        page.driver.find_element(By.CSS_SELECTOR, f"button[data-reference='{reference}']").click()
+        page.wait(lambda _: "Add comment" in panel())
+
+    open_ticket()
+    assert "Which browser do you use?" in panel() and "Support desk" in panel()
+    assert "old plan" not in panel()  # an internal note is not the customer's thread
+    assert "Dana" not in panel()  # nor is an agent's name
+    page.driver.find_element(By.ID, "ticket-comment").send_keys("Chromium 120 on Debian.")
+    page.driver.find_element(By.ID, "ticket-send").click()
     page.wait_text(f"Added your message to {reference}")
-    page.type(f"close {reference}")
+    open_ticket()
+    assert "Chromium 120 on Debian." in panel()
+    page.driver.find_element(By.ID, "ticket-close").click()
+    page.wait_text(f"Close {reference}?")
     page.press("Yes, close it")
     page.wait_text(f"{reference} is closed")
     with served.desk.database.session() as session:
         ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
         assert ticket is not None and ticket.status == "closed"
-        assert [c.body for c in ticket.comments] == ["It fails for CSV exports too."]
+        customer = [c.body for c in ticket.comments if c.author_kind == "customer"]
+        assert customer == ["Chromium 120 on Debian."]
 
 
 def test_a_forged_hash_reaches_nothing_when_identity_is_required(serve, browsers) -> None:

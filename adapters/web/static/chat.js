@@ -60,6 +60,10 @@
     document.getElementById("welcome").textContent = texts.welcome;
     input.placeholder = texts.placeholder;
     log.setAttribute("aria-label", texts.log_label);
+    document.getElementById("panel-title").textContent = texts.my_tickets;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (element) {
+      element.textContent = texts[element.dataset.text];
+    });
   }
 
   // Text with the listed article addresses as links; everything else as plain text.
@@ -170,7 +174,12 @@
     } else if (frame.type === "line") {
       addLine(frame);
     } else if (frame.type === "notice") {
+      showPanel(false);
       addNotice(frame.text);
+    } else if (frame.type === "tickets") {
+      renderList(frame.items);
+    } else if (frame.type === "ticket") {
+      renderTicket(frame.ticket);
     } else if (frame.type === "texts") {
       applyTexts(frame.texts, frame.lang);
     } else if (frame.type === "refused") {
@@ -223,10 +232,134 @@
       form.requestSubmit();
     }
   });
-  document.getElementById("mine").addEventListener("click", function () {
-    send({ type: "say", text: texts.my_tickets_command });
+  // -- "My tickets": a panel in place of the conversation. It only reads; what it does to a
+  // ticket goes to the desk as the chat's own commands, and the answer is shown in the chat.
+  var mine = document.getElementById("mine");
+  var panel = document.getElementById("panel");
+  var panelList = document.getElementById("panel-list");
+  var panelTicket = document.getElementById("panel-ticket");
+  var comment = document.getElementById("ticket-comment");
+  var current = null;
+  var fileFor = "";
+
+  function showPanel(on) {
+    if (panel.hidden === !on) {
+      return;
+    }
+    panel.hidden = !on;
+    log.hidden = on;
+    mine.setAttribute("aria-expanded", on ? "true" : "false");
+    if (on) {
+      panelList.replaceChildren();
+      panelTicket.hidden = true;
+      send({ type: "tickets" });
+      document.getElementById("panel-title").focus();
+    } else {
+      scrollDown();
+    }
+  }
+
+  function paragraph(className, text) {
+    var element = document.createElement("p");
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+
+  function renderList(items) {
+    current = null;
+    panelTicket.hidden = true;
+    panelList.hidden = false;
+    document.getElementById("panel-title").textContent = texts.my_tickets;
+    panelList.replaceChildren();
+    if (!items.length) {
+      var none = document.createElement("li");
+      none.textContent = texts.no_tickets;
+      panelList.appendChild(none);
+    }
+    items.forEach(function (item) {
+      var entry = document.createElement("li");
+      entry.className = "panel-item";
+      var open = document.createElement("button");
+      open.type = "button";
+      open.className = "ticket-open";
+      open.dataset.reference = item.reference;
+      open.textContent = item.reference + " · " + item.subject;
+      open.addEventListener("click", function () {
+        send({ type: "ticket", reference: item.reference });
+      });
+      entry.appendChild(open);
+      entry.appendChild(paragraph("ticket-status", item.statusName + " – " + item.meaning));
+      panelList.appendChild(entry);
+    });
+  }
+
+  function renderTicket(ticket) {
+    current = ticket;
+    panelList.hidden = true;
+    panelTicket.hidden = false;
+    var title = document.getElementById("panel-title");
+    title.textContent = ticket.reference + ": " + ticket.subject;
+    document.getElementById("ticket-status").textContent =
+      ticket.statusName + " – " + ticket.meaning;
+    document.getElementById("ticket-description").textContent = ticket.description;
+    var thread = document.getElementById("ticket-thread");
+    thread.replaceChildren();
+    if (!ticket.entries.length) {
+      thread.appendChild(paragraph("ticket-text", texts.no_replies));
+    }
+    ticket.entries.forEach(function (entry) {
+      var item = document.createElement("li");
+      item.className = "thread-entry " + entry.by;
+      var who = entry.by === "you" ? texts.you : entry.by === "desk" ? texts.desk : entry.name;
+      item.appendChild(paragraph("thread-who", who + " · " + entry.at.replace("T", " ").slice(0, 16)));
+      item.appendChild(paragraph("ticket-text", entry.body));
+      thread.appendChild(item);
+    });
+    document.getElementById("ticket-files").textContent = ticket.files.length
+      ? texts.files + ": " + ticket.files.join(", ")
+      : "";
+    document.getElementById("ticket-close").hidden = !ticket.canClose;
+    document.getElementById("ticket-reopen").hidden = !ticket.canReopen;
+    title.focus();
+  }
+
+  function command(text) {
+    if (send({ type: "say", text: text })) {
+      showPanel(false);
+    }
+  }
+
+  mine.addEventListener("click", function () {
+    showPanel(panel.hidden);
+  });
+  document.getElementById("panel-back").addEventListener("click", function () {
+    if (current !== null) {
+      send({ type: "tickets" });
+    } else {
+      showPanel(false);
+      mine.focus();
+    }
+  });
+  document.getElementById("ticket-send").addEventListener("click", function () {
+    var text = comment.value.trim();
+    if (current !== null && text) {
+      comment.value = "";
+      command(current.reference + " " + text);
+    }
+  });
+  document.getElementById("ticket-close").addEventListener("click", function () {
+    command("close " + current.reference);
+  });
+  document.getElementById("ticket-reopen").addEventListener("click", function () {
+    command("reopen " + current.reference);
+  });
+  document.getElementById("ticket-attach").addEventListener("click", function () {
+    fileFor = current.reference;
+    fileInput.click();
   });
   document.getElementById("attach").addEventListener("click", function () {
+    fileFor = "";
     fileInput.click();
   });
   fileInput.addEventListener("change", function () {
@@ -236,6 +369,11 @@
       return;
     }
     var header = { type: "file", name: file.name, contentType: file.type, size: file.size };
+    if (fileFor) {
+      header.text = fileFor; // the ticket it is for: the desk adds it there
+      fileFor = "";
+      showPanel(false);
+    }
     // above the limit only the header goes: the desk answers with its own message
     if (send(header) && file.size <= fileLimit) {
       socket.send(file);
