@@ -9,6 +9,7 @@ the site's user, a forged one is refused when identity is required.
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import re
 import subprocess
@@ -125,20 +126,30 @@ def test_an_article_suggestion_is_a_link_and_can_be_followed(serve, browsers) ->
     page.wait_text("glad that solved it")
 
 
-def test_hostile_text_is_shown_literally(serve, browsers) -> None:
+def test_hostile_text_is_shown_literally(serve, browsers, kb_dir) -> None:
     from selenium.webdriver.common.by import By
 
-    served = serve()
-    driver = browsers()
-    page = ChatPage(driver, served.url).open().wait_ready()
     hostile = "<img src=x onerror=\"document.title='pwned'\"><b>bold</b> https://evil.example/x"
-    page.type(f"new {hostile}")
+    article = kb_dir / "en" / "printer.md"
+    article.write_text(
+        f"---\ntitle: {json.dumps('Printer ' + hostile)}\nlang: en\ntags: [printer, blank, pages]\n"
+        "url: https://help.example.com/en/printer\n---\nCheck the toner.\n",
+        encoding="utf-8",
+    )
+    served = serve(web_identity_secret=SECRET)
+    reference = ticket_for(served, "u:9")
+    driver = browsers()
+    page = ChatPage(driver, served.url).open({"id": "9", "hash": sign("9")}).wait_ready()
+    page.type(f"new {hostile}")  # a customer's words
     page.wait_text(hostile, sender="visitor")
-    page.wait(lambda d: len(page.lines()) >= 2)
+    page.wait_text(f"Printer {hostile}", sender="desk")  # an article's title
+    tickets_cli(served, "reply", reference, f"Agent says {hostile}")  # an agent's words
+    page.wait_text(f"Agent says {hostile}", sender="desk")
     assert driver.title != "pwned"
     assert driver.find_elements(By.CSS_SELECTOR, "#log img, #log b") == []
     # a URL typed by anyone stays text: the only links are the knowledge base's articles
-    assert [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#log a")] == []
+    hrefs = {a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#log a")}
+    assert hrefs == {"https://help.example.com/en/printer"}
     # the page forbids inline script outright
     policy = driver.execute_script(
         "return fetch('chat').then(r => r.headers.get('content-security-policy'))"

@@ -197,3 +197,23 @@ def test_frames_of_the_wrong_kind_get_an_answer_and_lose_nothing(serve) -> None:
             m.payload["text"] for m in session.scalars(select(WebMessage)) if m.sender == "visitor"
         ]
     assert said == ["help"]
+
+
+def test_a_verified_e_mail_puts_the_visitor_in_their_organization(serve, tmp_path) -> None:
+    path = tmp_path / "organizations.yaml"
+    path.write_text(
+        "organizations:\n  - name: Acme\n    email_domains: [acme.example]\n", encoding="utf-8"
+    )
+    server, desk = serve(web_identity_secret=SECRET, organizations_file=path)
+    claims = [
+        {"id": "42", "email": "ann@acme.example", "hash": sign("42")},
+        {"id": "43", "email": "eve@acme.example", "hash": sign("42")},  # not vouched for
+    ]
+    for claim in claims:
+        with socket(server, identity=claim) as ws:
+            ws.send(json.dumps({"type": "say", "text": "help"}))
+            frames_until(ws, lambda f: f.get("sender") == "desk")
+    with desk.database.session() as session:
+        found = {r.platform_user_id: r.organization for r in session.scalars(select(Requester))}
+    assert found.pop("u:42") == "Acme"
+    assert list(found.values()) == [None]  # the guest, whatever e-mail it claimed
