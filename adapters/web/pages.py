@@ -21,7 +21,7 @@ from chatdesk.i18n import LANGUAGES, normalize_lang, t
 from . import identity
 
 STATIC = Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {"chat.js": "text/javascript", "chat.css": "text/css"}
+STATIC_TYPES = {"chat.js": "text/javascript", "chat.css": "text/css", "icon.svg": "image/svg+xml"}
 PAGE_KEYS = (
     "title",
     "welcome",
@@ -103,6 +103,7 @@ def chat_page(request: Request, default_lang: str, origins: tuple[str, ...]) -> 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e["title"]}</title>
 <link rel="stylesheet" href="web/static/chat.css">
+<link rel="icon" href="web/static/icon.svg" type="image/svg+xml">
 </head>
 <body data-texts="{html.escape(json.dumps(texts), quote=True)}"{embed}>
 <main class="chat" aria-labelledby="chat-title">

@@ -107,6 +107,7 @@ def test_a_whole_intake_with_buttons_and_typed_answers(serve, browsers) -> None:
     page.driver.refresh()  # coming back: the conversation is still there
     page.wait_ready()
     page.wait_text(f"Your ticket {reference} has been created")
+    assert page.console_errors() == []  # no script error, nothing the CSP had to block
 
 
 def test_an_article_suggestion_is_a_link_and_can_be_followed(serve, browsers) -> None:
@@ -395,6 +396,7 @@ def test_the_widget_opens_the_chat_in_a_frame_on_the_site(
         driver.switch_to.default_content()
         page.wait(lambda d: not frame.is_displayed())
         assert driver.switch_to.active_element == launcher  # focus back where it was
+        assert page.console_errors() == []  # the frame was allowed, nothing was blocked
         with served.desk.database.session() as session:
             users = [r.platform_user_id for r in session.scalars(select(Requester))]
         assert users == ["u:42"]

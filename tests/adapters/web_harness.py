@@ -74,6 +74,7 @@ def start_browser(profile: Path, *, locale: str = "en-US") -> Any:
     options.add_argument(f"--user-data-dir={profile}")
     options.add_argument(f"--lang={locale}")
     options.add_experimental_option("prefs", {"intl.accept_languages": locale})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
 
@@ -178,6 +179,10 @@ class ChatPage:
             self.wait(button).click()
         except Exception:
             raise AssertionError(f"no button {label!r}; lines: {self.lines()}") from None
+
+    def console_errors(self) -> list[str]:
+        """Errors the page logged (a script error, a CSP violation), since the last call."""
+        return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
 
     def attach(self, path: Path) -> None:
         from selenium.webdriver.common.by import By
