@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import string
 from functools import cache
 from pathlib import Path
 
@@ -95,62 +96,13 @@ def chat_page(request: Request, default_lang: str, origins: tuple[str, ...]) -> 
     texts = page_texts(lang)
     e = {key: html.escape(value, quote=True) for key, value in texts.items()}
     embedded = request.query_params.get("embed") == "1"
-    embed = ' data-embed="1"' if embedded else ""
-    body = f"""<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e["title"]}</title>
-<link rel="stylesheet" href="web/static/chat.css">
-<link rel="icon" href="web/static/icon.svg" type="image/svg+xml">
-</head>
-<body data-texts="{html.escape(json.dumps(texts), quote=True)}"{embed}>
-<main class="chat" aria-labelledby="chat-title">
-<header class="bar">
-<h1 id="chat-title">{e["title"]}</h1>
-<button type="button" id="mine" aria-controls="panel" aria-expanded="false"
- data-text="my_tickets">{e["my_tickets"]}</button>
-<button type="button" id="close" aria-label="{e["close"]}"{"" if embedded else " hidden"}>×</button>
-</header>
-<p id="status" class="status" role="status">{e["connecting"]}</p>
-<ol id="log" class="log" role="log" aria-live="polite" aria-label="{e["log_label"]}">
-<li class="line desk intro"><p class="text" id="welcome">{e["welcome"]}</p></li>
-</ol>
-<section id="panel" class="panel" aria-labelledby="panel-title" hidden>
-<div class="panel-head">
-<h2 id="panel-title" tabindex="-1">{e["my_tickets"]}</h2>
-<button type="button" id="panel-back" data-text="back">{e["back"]}</button>
-</div>
-<ul id="panel-list" class="panel-list"></ul>
-<div id="panel-ticket" class="panel-ticket" hidden>
-<p id="ticket-status" class="ticket-status"></p>
-<h3 data-text="description">{e["description"]}</h3>
-<p id="ticket-description" class="ticket-text"></p>
-<ol id="ticket-thread" class="ticket-thread"></ol>
-<p id="ticket-files" class="ticket-files"></p>
-<label for="ticket-comment" data-text="comment_label">{e["comment_label"]}</label>
-<textarea id="ticket-comment" rows="2"></textarea>
-<div class="ticket-actions">
-<button type="button" id="ticket-send" data-text="comment_send">{e["comment_send"]}</button>
-<button type="button" id="ticket-attach" data-text="attach">{e["attach"]}</button>
-<button type="button" id="ticket-close" data-text="close_ticket">{e["close_ticket"]}</button>
-<button type="button" id="ticket-reopen" data-text="reopen_ticket">{e["reopen_ticket"]}</button>
-</div>
-</div>
-</section>
-<form id="composer" class="composer">
-<label for="text" class="visually-hidden" id="text-label">{e["input_label"]}</label>
-<textarea id="text" rows="2" placeholder="{e["placeholder"]}"></textarea>
-<button type="button" id="attach">{e["attach"]}</button>
-<input type="file" id="file" class="visually-hidden" tabindex="-1" aria-hidden="true">
-<button type="submit" id="send">{e["send"]}</button>
-</form>
-</main>
-<script src="web/static/chat.js"></script>
-</body>
-</html>
-"""
+    body = string.Template(_read("chat.html")).substitute(
+        e,
+        lang=lang,
+        texts_json=html.escape(json.dumps(texts), quote=True),
+        embed=' data-embed="1"' if embedded else "",
+        close_hidden="" if embedded else " hidden",
+    )
     response = HTMLResponse(
         body, headers={**COMMON_HEADERS, "Content-Security-Policy": csp(origins)}
     )
