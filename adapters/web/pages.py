@@ -1,7 +1,7 @@
 """The pages of the web chat: ``/chat``, the loader ``/widget.js`` and the static files.
 
-The HTML is built here with every text escaped; the JavaScript and CSS are files shipped in
-the package (``static/``), so there is no build step and no CDN. No page carries inline script
+The page is a template (``static/chat.html``) filled here with every text escaped; it, the
+JavaScript and the CSS ship in the package (``static/``), so there is no build step and no CDN. No page carries inline script
 or style: the Content-Security-Policy allows scripts and styles from this server only, and
 ``frame-ancestors`` names the sites that may embed the chat (CHATDESK_WEB_ALLOWED_ORIGINS).
 """
