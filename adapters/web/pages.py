@@ -1,9 +1,10 @@
 """The pages of the web chat: ``/chat``, the loader ``/widget.js`` and the static files.
 
 The page is a template (``static/chat.html``) filled here with every text escaped; it, the
-JavaScript and the CSS ship in the package (``static/``), so there is no build step and no CDN. No page carries inline script
-or style: the Content-Security-Policy allows scripts and styles from this server only, and
-``frame-ancestors`` names the sites that may embed the chat (CHATDESK_WEB_ALLOWED_ORIGINS).
+JavaScript and the CSS ship in the package (``static/``), so there is no build step and no
+CDN. No page carries inline script or style: the Content-Security-Policy allows scripts and
+styles from this server only, and ``frame-ancestors`` names the sites that may embed the chat
+(CHATDESK_WEB_ALLOWED_ORIGINS).
 """
 
 from __future__ import annotations

@@ -41,6 +41,8 @@ PLATFORM = "web"
 HELLO_SECONDS = 10.0
 FILE_SECONDS = 120.0
 LABEL_LIMIT = 200
+UPLOAD_LIMIT = 16 * 1024 * 1024 - 64 * 1024
+"""uvicorn accepts WebSocket frames up to 16 MiB: a larger file cannot come in one frame."""
 _EVENT_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}")
 
@@ -128,7 +130,7 @@ class Session:
                 "type": "ready",
                 "lang": self.lang,
                 "texts": page_texts(self.lang),
-                "fileLimit": self.desk.settings.attachment_max_bytes,
+                "fileLimit": self._upload_limit(),
                 "verified": self.visitor.verified,
                 "history": [line.frame() for line in history],
             }
@@ -229,10 +231,15 @@ class Session:
             return
         kept_as = files.content_type(name, declared)
         shown = files.clean_name(name) or "file"
-        limit = self.desk.settings.attachment_max_bytes
         if kept_as is None:
             await self._skip_bytes(frame)
             await self._notice("web.file_type", name=shown)
+            return
+        limit = self._upload_limit()
+        if limit < size <= self.desk.settings.attachment_max_bytes:
+            # allowed by the desk, but more than one WebSocket frame carries (its bytes never came)
+            mb = f"{limit / 1024 / 1024:g}"
+            await self._notice("web.file_too_large", name=shown, limit=mb)
             return
         file_ref = ""
         if 0 <= size <= limit:
@@ -257,10 +264,14 @@ class Session:
             return None
         return data if isinstance(data, bytes) else None
 
+    def _upload_limit(self) -> int:
+        """The largest file the page sends: the desk's limit, within what a frame carries."""
+        return min(self.desk.settings.attachment_max_bytes, UPLOAD_LIMIT)
+
     async def _skip_bytes(self, frame: dict[str, Any]) -> None:
         """The page sends a file's bytes after its header when it is within the limit."""
         size = frame.get("size")
-        if isinstance(size, int) and 0 <= size <= self.desk.settings.attachment_max_bytes:
+        if isinstance(size, int) and 0 <= size <= self._upload_limit():
             await self._file_bytes()
 
     async def _turn(self, frame: dict[str, Any], *, echo: str, **fields: Any) -> None:

@@ -217,3 +217,16 @@ def test_a_verified_e_mail_puts_the_visitor_in_their_organization(serve, tmp_pat
         found = {r.platform_user_id: r.organization for r in session.scalars(select(Requester))}
     assert found.pop("u:42") == "Acme"
     assert list(found.values()) == [None]  # the guest, whatever e-mail it claimed
+
+
+def test_a_file_the_desk_allows_but_a_frame_cannot_carry_gets_its_own_answer(serve) -> None:
+    server, _ = serve(attachment_max_mb=40)
+    with socket(server) as ws:
+        assert ws.ready["fileLimit"] < 16 * 1024 * 1024  # type: ignore[attr-defined]
+        header = {"type": "file", "name": "dump.zip", "contentType": "application/zip"}
+        ws.send(json.dumps({**header, "size": 30 * 1024 * 1024}))  # no bytes follow
+        notice = frames_until(ws, lambda f: f["type"] == "notice")[-1]
+        assert "too large for the web chat" in notice["text"]
+        ws.send(json.dumps({**header, "size": 41 * 1024 * 1024}))  # above the desk's own limit
+        answer = frames_until(ws, lambda f: f.get("sender") == "desk")[-1]
+        assert "files can be at most 40 MB" in answer["text"]
