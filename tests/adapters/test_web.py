@@ -230,6 +230,8 @@ def test_a_file_is_attached_and_an_11_mb_one_is_refused(serve, browsers, tmp_pat
 
 
 def test_an_agents_reply_appears_live_and_stays(serve, browsers) -> None:
+    from selenium.webdriver.common.by import By
+
     served = serve(web_identity_secret=SECRET)
     reference = ticket_for(served, "u:42")
     page = ChatPage(browsers(), served.url)
@@ -243,6 +245,11 @@ def test_an_agents_reply_appears_live_and_stays(serve, browsers) -> None:
     page.wait_text("Solved")
     page.press("5 – excellent")  # the rating question came live too, with its buttons
     page.wait_text(f"Thank you for rating {reference} 5 out of 5")
+    page.driver.find_element(By.ID, "mine").click()  # reopened from My tickets
+    page.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "button.ticket-open"))[0].click()
+    page.wait(lambda d: d.find_element(By.ID, "ticket-reopen").is_displayed())
+    page.driver.find_element(By.ID, "ticket-reopen").click()
+    page.wait_text(f"{reference} is open again")
     page.driver.refresh()
     page.wait_ready()
     page.wait_text("The fix is live; please try again.")
