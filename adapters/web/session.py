@@ -81,9 +81,9 @@ class Session:
             pusher = asyncio.create_task(self._push(queue))
             await self._listen()
         except Refused as refused:
-            if refused.key is not None:
-                await self._notice(refused.key, kind="refused")
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # the browser may be gone already
+                if refused.key is not None:
+                    await self._notice(refused.key, kind="refused")
                 await self.ws.close(code=1008)
         except (WebSocketDisconnect, RuntimeError):
             pass  # the browser went away (RuntimeError: it left while we were sending)
