@@ -150,7 +150,8 @@ def test_hostile_text_is_shown_literally(serve, browsers, kb_dir) -> None:
     assert driver.find_elements(By.CSS_SELECTOR, "#log img, #log b") == []
     # a URL typed by anyone stays text: the only links are the knowledge base's articles
     hrefs = {a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#log a")}
-    assert hrefs == {"https://help.example.com/en/printer"}
+    assert "https://help.example.com/en/printer" in hrefs
+    assert all(href.startswith("https://help.example.com/en/") for href in hrefs), hrefs
     # the page forbids inline script outright
     policy = driver.execute_script(
         "return fetch('chat').then(r => r.headers.get('content-security-policy'))"
@@ -173,9 +174,16 @@ def ticket_for(served: Served, user_id: str, subject: str = "Export to Excel fai
         say(choice="continue")
     say("Open Reports, choose last month, press Export to Excel.")
     say(choice="skip")
-    match = REFERENCE.search(say(choice="confirm"))
-    assert match
-    return match.group(0)
+    say(choice="confirm")  # the answer may come through the outbox: read the ticket itself
+    with served.desk.database.session() as session:
+        reference = session.scalar(
+            select(Ticket.reference)
+            .join(Requester, Ticket.requester_id == Requester.id)
+            .where(Requester.platform_user_id == user_id)
+            .order_by(Ticket.id.desc())
+        )
+    assert reference, "no ticket was opened"
+    return str(reference)
 
 
 def tickets_cli(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
