@@ -165,6 +165,10 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
         from chatdesk.adapters.slack import SlackChannel
 
         channels.append(SlackChannel(settings, desk))
+    if settings.web_enabled:
+        from chatdesk.adapters.web import WebChannel
+
+        channels.append(WebChannel(settings, desk))
     return channels
 
 

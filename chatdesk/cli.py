@@ -113,7 +113,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not channels:
         log.warning(
             "no platform is configured (set CHATDESK_TELEGRAM_TOKEN, or CHATDESK_SLACK_BOT_TOKEN "
-            "and CHATDESK_SLACK_SIGNING_SECRET); serving /healthz only"
+            "and CHATDESK_SLACK_SIGNING_SECRET, or CHATDESK_WEB_ENABLED=true); "
+            "serving /healthz only"
         )
     asyncio.run(run_server(settings, channels, desk))
     return 0

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -306,3 +307,35 @@ class OpenChat(Base):
     platform: Mapped[str] = mapped_column(String(20))
     chat_id: Mapped[str] = mapped_column(String(100))
     alive_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebMessage(Base):
+    """One line of a web chat (the visitor's own words, the desk's answers, notifications).
+
+    The web channel writes every line here before a browser sees it, and every ``chatdesk
+    serve`` process reads the newest rows to push them to the browsers connected to it: a
+    notification sent by one process's outbox worker reaches a browser on another, and a
+    visitor who comes back finds the conversation as it was.
+    """
+
+    __tablename__ = "web_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(100), index=True)
+    sender: Mapped[str] = mapped_column(String(10))  # visitor | desk
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class WebFile(Base):
+    """A file a web visitor sent: on the web, chatdesk is the platform that keeps the bytes."""
+
+    __tablename__ = "web_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

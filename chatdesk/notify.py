@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatdesk import outbox
 from chatdesk.events import Choice, Message, ThreadNote, TicketCard
 from chatdesk.i18n import t
-from chatdesk.models import Ticket
+from chatdesk.models import OutboxItem, Ticket
 from chatdesk.settings import Settings
 
 CLAIM = "ag:claim:"
@@ -32,6 +33,35 @@ SET_STATUS = "ag:set:"
 REPLY = "ag:reply:"
 """Agent button ids are ``<prefix><reference>`` (``ag:set:`` adds ``:<status>``): at most
 about 40 bytes, inside Telegram's 64-byte callback limit."""
+
+
+WITHOUT_AGENTS_CHAT = frozenset({"web"})
+"""Platforms whose customers have no agents' chat beside them: their tickets' cards and
+thread lines go to the agents' chat that is configured (Slack's, else Telegram's)."""
+
+
+def agents_platform(settings: Settings, platform: str) -> str:
+    """Where the agents read about a ticket that came in on ``platform``."""
+    if platform not in WITHOUT_AGENTS_CHAT:
+        return platform
+    if settings.slack_agent_channel:
+        return "slack"
+    if settings.telegram_agent_chat:
+        return "telegram"
+    return platform
+
+
+def _card_platform(session: Session, ticket: Ticket) -> str:
+    """The platform the ticket's card went to (its thread lines follow it there)."""
+    if ticket.platform not in WITHOUT_AGENTS_CHAT:
+        return ticket.platform
+    found = session.scalar(
+        select(OutboxItem.platform)
+        .where(OutboxItem.ticket_id == ticket.id, OutboxItem.kind == "card")
+        .order_by(OutboxItem.id.desc())
+        .limit(1)
+    )
+    return found or ticket.platform
 
 
 def customer_lang(ticket: Ticket) -> str:
@@ -104,7 +134,13 @@ def card(session: Session, ticket: Ticket, settings: Settings, now: datetime) ->
     if ticket.approval == "pending":
         return
     session.flush()
-    outbox.enqueue(session, build_card(ticket, settings), now, ticket_id=ticket.id)
+    outbox.enqueue(
+        session,
+        build_card(ticket, settings),
+        now,
+        ticket_id=ticket.id,
+        platform=agents_platform(settings, ticket.platform),
+    )
 
 
 def thread(
@@ -126,4 +162,5 @@ def thread(
         ThreadNote(ticket.platform, ticket.reference or "", text, kind, ping, tuple(choices)),
         now,
         ticket_id=ticket.id,
+        platform=_card_platform(session, ticket),
     )

@@ -125,8 +125,11 @@ def enqueue(
     *,
     ticket_id: int | None = None,
     delay: timedelta = timedelta(0),
+    platform: str | None = None,
 ) -> None:
-    """Store ``reply`` for sending, in the caller's transaction."""
+    """Store ``reply`` for sending, in the caller's transaction. ``platform``: the adapter
+    that sends it, when that is not the reply's own (a web ticket's card goes to the agents'
+    chat on Slack or Telegram, see :func:`chatdesk.notify.agents_platform`)."""
     if isinstance(reply, MoveToPrivate):
         raise TypeError("MoveToPrivate is an answer in the current turn, not a notification")
     session.info[_QUEUED] = True
@@ -136,7 +139,7 @@ def enqueue(
         _ENQUEUE,
         {
             "topic": topic_of(reply, ticket_id),
-            "platform": reply.platform,
+            "platform": platform or reply.platform,
             "kind": _KIND_OF[type(reply)],
             "payload": encode(reply),
             "ticket_id": ticket_id,

@@ -134,6 +134,29 @@ class Settings(BaseSettings):
     slack_agent_channel: str | None = None
     slack_urgent_mention: str = "<!here>"
 
+    # The web chat and customer portal (adapters/web, docs/web.md)
+    web_enabled: bool = False
+    web_identity_secret: SecretStr | None = None
+    web_require_identity: bool = False
+    web_allowed_origins: str = ""
+    web_rate_per_minute: int = Field(default=30, ge=1, le=6000)
+    web_poll_seconds: float = Field(default=0.5, gt=0, le=60, allow_inf_nan=False)
+
+    @field_validator("web_identity_secret", mode="before")
+    @classmethod
+    def _web_secret(cls, value: object) -> object:
+        if value == "":
+            return None
+        if isinstance(value, str) and len(value) < 16:
+            raise ValueError("must be at least 16 characters (a long random string)")
+        return value
+
+    @field_validator("web_allowed_origins")
+    @classmethod
+    def _web_origins(cls, value: str) -> str:
+        web_origins(value)
+        return value
+
     @field_validator("ticket_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
@@ -327,6 +350,25 @@ def parse_agents(text: str) -> frozenset[tuple[str, str]]:
             )
         pairs.add((platform, user))
     return frozenset(pairs)
+
+
+def web_origins(text: str) -> tuple[str, ...]:
+    """``https://www.example.com, https://support.example.com`` to normalized origins."""
+    origins: list[str] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        parts = urlsplit(part)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError(f"{part!r}: name each origin as scheme://host[:port]")
+        origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return tuple(origins)
 
 
 def parse_service_targets(text: str) -> dict[str, tuple[float, float]]:

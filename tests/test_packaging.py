@@ -60,6 +60,7 @@ def test_the_wheel_carries_catalogues_migrations_adapters_and_the_knowledge_base
         | expected("chatdesk/messages", "*/*.yaml", "chatdesk/messages")
         | expected("chatdesk/migrations", "*.mako", "chatdesk/migrations")
         | expected("adapters", "**/*.py", "chatdesk/adapters")
+        | expected("adapters", "web/static/*", "chatdesk/adapters")
         | expected("knowledge", "*/*.md", "chatdesk/bundled_knowledge")
     )
     assert len(expected("knowledge", "*/*.md", "chatdesk/bundled_knowledge")) >= 30
