@@ -209,16 +209,21 @@ def test_a_pleasantry_gets_a_hint_not_suggestions(chat, text):
     [
         "Good morning, my export to Excel fails",
         "Are you a bot? My export to Excel fails",
-        "The export takes a long time today",
     ],
 )
 def test_a_greeting_with_a_problem_in_it_is_a_problem(chat, text):
     chat.say(text)
-    # Intake starts: with suggestions, or, when no article is close enough in meaning
-    # ("takes a long time" is not "fails"), straight with the description; small talk
-    # would get a hint instead.
-    reply = chat.text.lower()
-    assert "articles" in reply or "describe the problem" in reply
+    # Intake starts: the matching article beside the description question, not a hint.
+    assert "Export to Excel fails" in chat.text
+    assert chat.text.endswith("what did you expect to happen?")
+
+
+def test_a_problem_no_article_answers_starts_intake_without_suggestions(chat):
+    # "takes a long time" is not "fails": no article is close enough, so intake asks for
+    # the description at once instead of showing a weak match.
+    chat.say("The export takes a long time today")
+    assert chat.text.startswith("Please describe the problem")
+    assert chat.choices == []
 
 
 def test_a_redelivered_event_is_handled_once(chat, desk):
