@@ -23,7 +23,11 @@ def browsers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callabl
     yield from open_browsers(request, tmp_path)
 
 
-def test_the_report_opens_in_a_browser_with_every_chart_drawn(seeded, tmp_path, browsers) -> None:
+def test_the_report_opens_in_a_browser_with_every_chart_drawn(
+    seeded,  # noqa: F811 (the fixture imported above)
+    tmp_path,
+    browsers,
+) -> None:
     from selenium.webdriver.common.by import By
 
     intake(
