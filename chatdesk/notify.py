@@ -35,9 +35,11 @@ REPLY = "ag:reply:"
 about 40 bytes, inside Telegram's 64-byte callback limit."""
 
 
-WITHOUT_AGENTS_CHAT = frozenset({"web"})
+WITHOUT_AGENTS_CHAT = frozenset({"web", "terminal"})
 """Platforms whose customers have no agents' chat beside them: their tickets' cards and
-thread lines go to the agents' chat that is configured (Slack's, else Telegram's)."""
+thread lines go to the agents' chat that is configured (Slack's, else Telegram's). Without
+one they stay on the ticket's own platform, where nobody reads them: a desk without an
+agents' chat works its tickets with `chatdesk tickets`."""
 
 
 def agents_platform(settings: Settings, platform: str) -> str:

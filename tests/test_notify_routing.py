@@ -1,5 +1,5 @@
-"""Where a web ticket's card and thread lines go: the web has no agents' chat, so they go to
-the one configured (Slack's first, else Telegram's); other platforms keep their own."""
+"""Where a web or terminal ticket's card and thread lines go: neither has an agents' chat, so
+they go to the one configured (Slack's first, else Telegram's); other platforms keep their own."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from chatdesk.models import OutboxItem
         ("web", {"telegram_agent_chat": "-100123"}, "telegram"),
         ("web", {"slack_agent_channel": "C0AGENTS", "telegram_agent_chat": "-100123"}, "slack"),
         ("web", {}, "web"),  # nowhere to go: the web channel accepts and drops them
+        ("terminal", {"slack_agent_channel": "C0AGENTS"}, "slack"),
+        ("terminal", {"telegram_agent_chat": "-100123"}, "telegram"),
+        ("terminal", {}, "terminal"),
         ("telegram", {"slack_agent_channel": "C0AGENTS"}, "telegram"),
     ],
 )
