@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from chatdesk.app import open_desk  # noqa: E402
-from chatdesk.db import Database  # noqa: E402
+from chatdesk.config import load_settings  # noqa: E402
 from chatdesk.events import InboundEvent  # noqa: E402
-from chatdesk.settings import load_settings  # noqa: E402
+from chatdesk.store.db import Database  # noqa: E402
 
 SCRIPT = [
     "new",

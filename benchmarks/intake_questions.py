@@ -72,7 +72,7 @@ class Customer:
     def state(self) -> str:
         from sqlalchemy import select
 
-        from chatdesk.models import Conversation
+        from chatdesk.store.models import Conversation
 
         with self.desk.database.session() as session:
             return session.scalar(
@@ -82,7 +82,7 @@ class Customer:
     def tickets(self) -> int:
         from sqlalchemy import func, select
 
-        from chatdesk.models import Ticket
+        from chatdesk.store.models import Ticket
 
         with self.desk.database.session() as session:
             return session.scalar(select(func.count(Ticket.id)).where(Ticket.chat_id == self.user))
@@ -90,7 +90,7 @@ class Customer:
 
 def questions_to_ticket(desk, user: str, first: str, open_ticket: bool) -> int:  # type: ignore[no-untyped-def]
     """How many questions the bot asks between ``first`` and the sent ticket."""
-    from chatdesk.i18n import t
+    from chatdesk.core.i18n import t
 
     customer = Customer(desk, user)
     if open_ticket:
@@ -130,7 +130,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
     import chatdesk
     from chatdesk.app import open_desk
-    from chatdesk.settings import load_settings
+    from chatdesk.config import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(

@@ -44,11 +44,11 @@ from pathlib import Path
 
 import numpy as np
 
-from chatdesk.knowledge import Article, KnowledgeBase, scan
-from chatdesk.search import DEFAULT_TUNING, SearchIndex, Tuning
-from chatdesk.search.embedding import MODELS, USE_MULTILINGUAL, Embedder, load_embedder
-from chatdesk.search.meaning import MeaningIndex
-from chatdesk.search.vectors import VectorCache, embed_articles
+from chatdesk.kb.articles import Article, KnowledgeBase, scan
+from chatdesk.kb.search import DEFAULT_TUNING, SearchIndex, Tuning
+from chatdesk.kb.search.embedding import MODELS, USE_MULTILINGUAL, Embedder, load_embedder
+from chatdesk.kb.search.meaning import MeaningIndex
+from chatdesk.kb.search.vectors import VectorCache, embed_articles
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"

@@ -32,8 +32,8 @@ from telegram_harness import BotRunner  # noqa: E402
 from telegram_standin import BotApiStandIn, TgUser  # noqa: E402
 
 from chatdesk.app import open_desk  # noqa: E402
+from chatdesk.config import load_settings  # noqa: E402
 from chatdesk.events import InboundEvent  # noqa: E402
-from chatdesk.settings import load_settings  # noqa: E402
 
 KNOWLEDGE = ROOT / "knowledge"
 TEXT = "status SD-1"

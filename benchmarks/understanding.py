@@ -41,7 +41,7 @@ def main() -> None:
     from understanding_set import CASES, HELD_OUT, run, write_knowledge
 
     from chatdesk.app import open_desk
-    from chatdesk.settings import load_settings
+    from chatdesk.config import load_settings
 
     results: dict[tuple[str, str], list[bool]] = defaultdict(list)
     failures = []

@@ -34,7 +34,7 @@ from websockets.sync.client import connect  # noqa: E402
 
 from chatdesk.adapters.web import WebChannel  # noqa: E402
 from chatdesk.app import open_desk  # noqa: E402
-from chatdesk.settings import load_settings  # noqa: E402
+from chatdesk.config import load_settings  # noqa: E402
 
 
 def measure(poll: float, lines: int, folder: Path, local: bool) -> list[float]:

@@ -2,6 +2,6 @@
 
 import sys
 
-from chatdesk.cli import main
+from chatdesk.cli.main import main
 
 sys.exit(main())

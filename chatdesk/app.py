@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from chatdesk import service  # noqa: F401  (registers the service-target job)
-from chatdesk.db import Database
+from chatdesk.config import Settings
+from chatdesk.desk import service  # noqa: F401  (registers the service-target job)
 from chatdesk.engine import Desk, utcnow
-from chatdesk.knowledge import KnowledgeBase
-from chatdesk.search.embedding import load_embedder
-from chatdesk.settings import Settings
+from chatdesk.kb.articles import KnowledgeBase
+from chatdesk.kb.search.embedding import load_embedder
+from chatdesk.store.db import Database
 
 
 def open_database(settings: Settings) -> Database:

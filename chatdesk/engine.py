@@ -18,24 +18,17 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from chatdesk import (
-    agents,
-    followup,
-    intake,
-    intents,
-    lifecycle,
-    metrics,
-    organizations,
-    outbox,
-    questions,
-)
-from chatdesk import conversation as conversations
-from chatdesk.commands import Command, bare_reference, find_reference, parse
+from chatdesk.core import metrics
+from chatdesk.core.commands import Command, bare_reference, find_reference, parse
+from chatdesk.core.i18n import normalize_lang, t
+from chatdesk.core.lexicon import is_small_talk, language_code
+from chatdesk.desk import organizations
+from chatdesk.dialogue import agents, followup, intake, intents, lifecycle, questions
+from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
-from chatdesk.i18n import normalize_lang, t
-from chatdesk.lexicon import is_small_talk, language_code
-from chatdesk.models import ProcessedEvent, Requester
-from chatdesk.turn import Turn
+from chatdesk.store import conversations as conversations
+from chatdesk.store import outbox
+from chatdesk.store.models import ProcessedEvent, Requester
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import itertools
 
 from conftest import Chat  # isort: skip
 
-from chatdesk.delivery import Worker
 from chatdesk.events import CardLocation, Message, Posted, ThreadNote, TicketCard
+from chatdesk.worker import Worker
 
 AGENTS_CHAT = "agents"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from chatdesk.config import Settings, load_settings
 from chatdesk.events import TicketCard
-from chatdesk.settings import Settings, load_settings
 
 PG_URL = os.environ.get("CHATDESK_TEST_DATABASE_URL", "")
 
@@ -250,8 +250,8 @@ def outbox_replies(desk) -> list:  # type: ignore[no-untyped-def]
     """Every reply waiting in the outbox (not yet sent), oldest first."""
     from sqlalchemy import select
 
-    from chatdesk import outbox
-    from chatdesk.models import OutboxItem
+    from chatdesk.store import outbox
+    from chatdesk.store.models import OutboxItem
 
     with desk.database.session() as session:
         rows = session.scalars(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from chatdesk import tickets
-from chatdesk.agent_actions import parse_marker
-from chatdesk.i18n import t
-from chatdesk.models import Comment, OutboxItem, Ticket, TicketPost
+from chatdesk.core.i18n import t
+from chatdesk.desk.agent_actions import parse_marker
+from chatdesk.store import tickets
+from chatdesk.store.models import Comment, OutboxItem, Ticket, TicketPost
 
 from agent_room import AgentChat, Room  # isort: skip
 from conftest import Chat, outbox_replies  # isort: skip

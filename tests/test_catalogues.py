@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chatdesk import statuses
-from chatdesk.i18n import LANGUAGES, catalogue, normalize_lang, placeholders
+from chatdesk.core import statuses
+from chatdesk.core.i18n import LANGUAGES, catalogue, normalize_lang, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent
 

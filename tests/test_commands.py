@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatdesk.commands import Command, find_reference, parse
+from chatdesk.core.commands import Command, find_reference, parse
 
 
 @pytest.mark.parametrize(

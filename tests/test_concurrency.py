@@ -9,7 +9,7 @@ import threading
 from sqlalchemy import func, select
 
 from chatdesk.events import InboundEvent, Message
-from chatdesk.models import Conversation, ProcessedEvent, Requester
+from chatdesk.store.models import Conversation, ProcessedEvent, Requester
 
 
 def _race(desk, events: list[InboundEvent]) -> list[list]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from chatdesk import statuses, tickets
-from chatdesk.models import Ticket
+from chatdesk.core import statuses
+from chatdesk.store import tickets
+from chatdesk.store.models import Ticket
 
 
 def _set_status(desk, reference: str, status: str, comment: str | None = None) -> None:
@@ -235,7 +236,7 @@ def test_a_redelivered_event_is_handled_once(chat, desk):
 
 
 def _draft(desk, user: str = "ann") -> tuple[str, dict]:
-    from chatdesk.models import Conversation
+    from chatdesk.store.models import Conversation
 
     with desk.database.session() as session:
         conversation = session.scalar(select(Conversation).where(Conversation.user_id == user))

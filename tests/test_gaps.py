@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from chatdesk import gaps
-from chatdesk.cli import main
+from chatdesk.cli.main import main
+from chatdesk.ops import gaps
 
 from conftest import Chat  # isort: skip
 

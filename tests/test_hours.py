@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chatdesk.hours import AROUND_THE_CLOCK, SupportHours, parse_days, parse_span
+from chatdesk.core.hours import AROUND_THE_CLOCK, SupportHours, parse_days, parse_span
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from chatdesk import inbox
-from chatdesk.delivery import Worker
+from chatdesk.store import inbox
+from chatdesk.worker import Worker
 
 LEASE = timedelta(seconds=30)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from chatdesk.events import MoveToPrivate, TicketCard
-from chatdesk.models import SuggestionEvent, Ticket
+from chatdesk.store.models import SuggestionEvent, Ticket
 
 REF = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 
@@ -322,7 +322,7 @@ def test_an_answer_typed_over_the_suggestions_is_not_asked_for_first(chat, desk)
     chat.say("The export button shows a spinner and then nothing is downloaded.")
     assert "Please describe the problem" not in chat.text
     with desk.database.session() as session:
-        from chatdesk.models import Conversation
+        from chatdesk.store.models import Conversation
 
         conversation = session.scalar(select(Conversation))
         draft = conversation.data["draft"]
@@ -334,6 +334,6 @@ def test_no_typed_on_the_article_screen_is_no_description(chat, desk):
     chat.say("no, still not solved")
     assert "describe" in chat.text.lower()  # the description is asked for, not taken
     with desk.database.session() as session:
-        from chatdesk.models import Conversation
+        from chatdesk.store.models import Conversation
 
         assert "description" not in session.scalar(select(Conversation)).data["draft"]

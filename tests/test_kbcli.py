@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chatdesk import kbcli
-from chatdesk.settings import SettingsError
+from chatdesk.cli import kb as kbcli
+from chatdesk.config import SettingsError
 
 
 def write(root: Path, relative: str, text: str) -> None:

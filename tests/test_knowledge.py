@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chatdesk.knowledge import (
+from chatdesk.kb.articles import (
     ArticleError,
     KnowledgeBase,
     KnowledgeError,
@@ -170,7 +170,7 @@ def test_load_skips_broken_files_with_a_warning(
 ) -> None:
     write(base, "en/broken.md", "---\ntitle: Broken\n---\nNo lang.\n")
     (base / "en" / "latin1.md").write_bytes(b"---\ntitle: caf\xe9\nlang: en\n---\nx\n")
-    with caplog.at_level(logging.WARNING, logger="chatdesk.knowledge"):
+    with caplog.at_level(logging.WARNING, logger="chatdesk.kb.articles"):
         kb = KnowledgeBase.load(base)
     assert len(kb) == 5
     assert kb.get("en/broken") is None
@@ -202,7 +202,7 @@ def test_files_that_are_not_loaded_are_named_and_loading_is_unchanged(
         Problem("en/upper.MD", "not loaded: articles must end in .md (lower case)"),
         Problem("notes.txt", "not loaded: articles must end in .md", warning=True),
     ]
-    with caplog.at_level(logging.WARNING, logger="chatdesk.knowledge"):
+    with caplog.at_level(logging.WARNING, logger="chatdesk.kb.articles"):
         after = KnowledgeBase.load(base).articles
     # the bot loads the same .md files as before (a link to a real file is one), and says
     # nothing new about the rest
@@ -287,7 +287,7 @@ def test_an_empty_folder_searches_to_nothing(tmp_path: Path) -> None:
 
 
 def test_translations_of_one_topic_are_suggested_once_in_the_askers_language():
-    from chatdesk.settings import BUNDLED_KNOWLEDGE_DIR
+    from chatdesk.config import BUNDLED_KNOWLEDGE_DIR
 
     kb = KnowledgeBase.load(BUNDLED_KNOWLEDGE_DIR)
     for lang, query in (("en", "export to excel fails"), ("nl", "exporteren naar excel mislukt")):
@@ -324,7 +324,7 @@ def test_stop_words_help_rank_but_do_not_select(tmp_path: Path) -> None:
 def test_common_words_past_the_posting_cap_still_rank_the_right_article(tmp_path: Path) -> None:
     """With a tiny posting cap every word is 'common': articles are then selected through
     their title and tag postings and scored exactly from the forward index."""
-    from chatdesk.search import SearchIndex, Tuning
+    from chatdesk.kb.search import SearchIndex, Tuning
 
     topics = ["printer", "scanner", "monitor", "keyboard", "headset", "router"]
     actions = ["reset", "install", "replace", "clean"]

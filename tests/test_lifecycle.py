@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from chatdesk import tickets
-from chatdesk.delivery import PERIODIC_JOBS, Worker
+from chatdesk.dialogue.lifecycle import auto_close
 from chatdesk.events import Message
-from chatdesk.lifecycle import auto_close
+from chatdesk.store import tickets
+from chatdesk.worker import PERIODIC_JOBS, Worker
 
 from agent_room import AgentChat, Room  # isort: skip
 from conftest import Chat  # isort: skip
@@ -308,8 +308,8 @@ def test_a_comment_racing_auto_close_in_another_process_does_not_reopen_a_closed
     offered), instead of writing "open" over "closed" (PostgreSQL; SQLite serialises turns)."""
     from sqlalchemy import select, update
 
-    from chatdesk import statuses
-    from chatdesk.models import Ticket
+    from chatdesk.core import statuses
+    from chatdesk.store.models import Ticket
 
     ann = Chat(desk)
     reference = solved(desk, room, ann, bob)

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from chatdesk import logs
 from chatdesk.events import InboundEvent
+from chatdesk.ops import logs
 
 SECRET_WORDS = "my password is hunter2-zebra"
 
@@ -70,7 +70,7 @@ def test_the_level_setting_silences_turn_lines(desk, make_settings, kb_dir, caps
 
 
 def test_a_bad_log_format_stops_start_up_with_one_line(monkeypatch, capsys) -> None:
-    from chatdesk.cli import main
+    from chatdesk.cli.main import main
 
     monkeypatch.setenv("CHATDESK_LOG_FORMAT", "xml")
     assert main(["stats"]) == 2

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from chatdesk.app import load_knowledge
-from chatdesk.cli import main
-from chatdesk.knowledge import Article, KnowledgeBase
-from chatdesk.search.embedding import USE_MULTILINGUAL, EmbeddingError, load_embedder
-from chatdesk.search.vectors import CACHE_FILE
-from chatdesk.settings import SettingsError, load_settings
+from chatdesk.cli.main import main
+from chatdesk.config import SettingsError, load_settings
+from chatdesk.kb.articles import Article, KnowledgeBase
+from chatdesk.kb.search.embedding import USE_MULTILINGUAL, EmbeddingError, load_embedder
+from chatdesk.kb.search.vectors import CACHE_FILE
 
 # Each question shares no content word with its article: words alone find nothing.
 ARTICLES = [

@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from chatdesk.db import Database
-from chatdesk.models import Base
+from chatdesk.store.db import Database
+from chatdesk.store.models import Base
 
 
 def test_migrations_from_empty_create_every_table(database_url):

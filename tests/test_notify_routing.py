@@ -8,7 +8,7 @@ from conftest import Chat
 from sqlalchemy import select
 
 from chatdesk.app import open_desk
-from chatdesk.models import OutboxItem
+from chatdesk.store.models import OutboxItem
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from chatdesk import organizations, outbox, tickets
+from chatdesk.config import SettingsError, load_settings
+from chatdesk.desk import organizations
 from chatdesk.events import Message, ThreadNote, TicketCard
-from chatdesk.models import OutboxItem
-from chatdesk.settings import SettingsError, load_settings
+from chatdesk.store import outbox, tickets
+from chatdesk.store.models import OutboxItem
 
 ORGANIZATIONS = """\
 organizations:
@@ -521,7 +522,7 @@ def test_a_file_broken_while_running_keeps_the_last_good_one(organizations_file,
     assert organizations.directory(settings).get("Acme") is not None
 
     organizations_file.write_text("- name: [unclosed\n", encoding="utf-8")
-    with caplog.at_level(logging.ERROR, logger="chatdesk.organizations"):
+    with caplog.at_level(logging.ERROR, logger="chatdesk.desk.organizations"):
         kept = organizations.directory(settings)
 
     assert kept.get("Acme") is not None
@@ -574,7 +575,7 @@ def test_the_wait_for_approval_does_not_count_against_service_targets(person, de
     """docs/agent-desk.md: tickets waiting for approval are not counted, the agents have not
     seen them. Opened Monday 10:00, approved Tuesday 16:00: the first-response clock starts
     at the approval, so a minute later nothing is late."""
-    from chatdesk import service
+    from chatdesk.desk import service
 
     reference = person("101", "Ann").open_ticket()  # the test clock: Monday 23 Nov, 10:00 UTC
     clock.advance(days=1, hours=6)
@@ -610,7 +611,7 @@ def test_tickets_approved_before_the_approval_moment_was_kept_get_it_from_the_co
     from alembic import command
     from sqlalchemy import create_engine
 
-    from chatdesk.db import alembic_config
+    from chatdesk.store.db import alembic_config
 
     reference = person("101", "Ann").open_ticket()
     clock.advance(hours=5)

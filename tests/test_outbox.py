@@ -14,12 +14,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from chatdesk import outbox, tickets
-from chatdesk.delivery import Worker
+from chatdesk.desk.notify import build_card
 from chatdesk.events import CardLocation, Message, Posted, ThreadNote, TicketCard
-from chatdesk.models import OutboxItem, TicketPost
-from chatdesk.notify import build_card
-from chatdesk.outbox import DeliveryFailed
+from chatdesk.store import outbox, tickets
+from chatdesk.store.models import OutboxItem, TicketPost
+from chatdesk.store.outbox import DeliveryFailed
+from chatdesk.worker import Worker
 
 
 class PlatformStandIn:
@@ -261,7 +261,7 @@ def test_on_an_outbox_platform_a_turns_answers_are_outbox_rows_of_its_transactio
     nobody is apologised to, and what the customer types next answers that question."""
     from conftest import Chat  # isort: skip
 
-    from chatdesk.i18n import t
+    from chatdesk.core.i18n import t
 
     desk.outbox_platforms.add("test")
     ann = Chat(desk)
@@ -299,7 +299,7 @@ def test_a_turn_that_fails_rolls_its_answers_back_with_it(desk, worker, platform
     """An error inside the turn: no answer is left in the outbox; the adapter gets the
     apology to send itself (the turn failed, not a delivery)."""
     from chatdesk import engine
-    from chatdesk.i18n import t
+    from chatdesk.core.i18n import t
 
     from conftest import Chat  # isort: skip
 

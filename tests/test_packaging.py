@@ -58,9 +58,8 @@ def test_the_wheel_carries_catalogues_migrations_adapters_and_the_knowledge_base
     wanted = (
         expected("chatdesk", "**/*.py", "chatdesk")
         | expected("chatdesk/messages", "*/*.yaml", "chatdesk/messages")
-        | expected("chatdesk/migrations", "*.mako", "chatdesk/migrations")
-        | expected("adapters", "**/*.py", "chatdesk/adapters")
-        | expected("adapters", "web/static/*", "chatdesk/adapters")
+        | expected("chatdesk/store/migrations", "*.mako", "chatdesk/store/migrations")
+        | expected("chatdesk/adapters", "web/static/*", "chatdesk/adapters")
         | expected("knowledge", "*/*.md", "chatdesk/bundled_knowledge")
     )
     assert len(expected("knowledge", "*/*.md", "chatdesk/bundled_knowledge")) >= 30

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import Chat
 
-from chatdesk import agent_actions, portal, tickets
+from chatdesk.desk import agent_actions, portal
+from chatdesk.store import tickets
 
 ORGANIZATIONS = """\
 organizations:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from chatdesk.models import Comment, Conversation, SuggestionEvent, Ticket
+from chatdesk.store.models import Comment, Conversation, SuggestionEvent, Ticket
 
 FULL_REPORT = (
     "Export to Excel fails on the monthly report\n"
@@ -196,7 +196,7 @@ def test_dutch_field_names_take_their_own_article(new_chat):
 
 
 def test_a_question_back_to_a_waiting_ticket_is_added_only_after_a_yes(chat, desk):
-    from chatdesk import tickets
+    from chatdesk.store import tickets
 
     reference = chat.open_ticket()
     with desk.database.session() as session:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from chatdesk.knowledge import Article
-from chatdesk.search import DEFAULT_TUNING, SearchIndex
-from chatdesk.search.index import QueryWord, Question
-from chatdesk.search.passages import overlap
-from chatdesk.search.vocabulary import FILLER, Vocabulary
+from chatdesk.kb.articles import Article
+from chatdesk.kb.search import DEFAULT_TUNING, SearchIndex
+from chatdesk.kb.search.index import QueryWord, Question
+from chatdesk.kb.search.passages import overlap
+from chatdesk.kb.search.vocabulary import FILLER, Vocabulary
 
 
 def make(ident: str, title: str, body: str, tags: tuple[str, ...] = ()) -> Article:

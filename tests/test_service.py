@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from chatdesk import agent_actions, service, statuses, tickets
-from chatdesk.delivery import PERIODIC_JOBS
+from chatdesk.core import statuses
+from chatdesk.core.hours import AROUND_THE_CLOCK
+from chatdesk.desk import agent_actions, service
 from chatdesk.events import ThreadNote, TicketCard
-from chatdesk.hours import AROUND_THE_CLOCK
-from chatdesk.models import ServiceBreach, Ticket
+from chatdesk.store import tickets
+from chatdesk.store.models import ServiceBreach, Ticket
+from chatdesk.worker import PERIODIC_JOBS
 
 from conftest import Chat, outbox_replies  # isort: skip
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chatdesk.settings import BUNDLED_KNOWLEDGE_DIR, Settings, SettingsError, load_settings
+from chatdesk.config import BUNDLED_KNOWLEDGE_DIR, Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / ".env.example"

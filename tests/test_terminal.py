@@ -169,7 +169,7 @@ def _intake(child: pexpect.spawn) -> str:
 def test_a_running_chat_shows_agent_replies_at_once_and_later_news_at_its_next_start(
     terminal, database_url, kb_dir
 ):
-    from chatdesk.i18n import t
+    from chatdesk.core.i18n import t
 
     child = terminal("--user", "tess")
     reference = _intake(child)
@@ -217,7 +217,7 @@ def test_a_delivered_question_is_answered_by_its_number_even_in_the_middle_of_an
 ):
     """The rating question arrives while the customer is starting a new ticket: it is the
     newest list on screen, so "4" is the rating, not the new ticket's subject."""
-    from chatdesk.i18n import t
+    from chatdesk.core.i18n import t
 
     child = terminal("--user", "tess")
     reference = _intake(child)

@@ -19,9 +19,11 @@ from typing import NamedTuple
 
 import pytest
 
-from chatdesk import cli, statuses, ticketcli
+from chatdesk.cli import main as cli
+from chatdesk.cli import tickets as ticketcli
+from chatdesk.core import statuses
+from chatdesk.core.i18n import t
 from chatdesk.events import Attachment, Message, ThreadNote, TicketCard
-from chatdesk.i18n import t
 
 from conftest import outbox_replies  # isort: skip
 
@@ -79,7 +81,7 @@ def thread_notes(desk, reference: str) -> list[ThreadNote]:  # type: ignore[no-u
 
 
 def ticket_row(desk, reference: str):  # type: ignore[no-untyped-def]
-    from chatdesk import tickets
+    from chatdesk.store import tickets
 
     with desk.database.session() as session:
         ticket = tickets.by_reference(session, reference)
@@ -542,7 +544,8 @@ def test_assign_opens_a_new_ticket_and_tells_the_customer(new_chat, desk, ticket
 
 def test_assign_reuses_the_identity_of_an_agent_from_the_chat(new_chat, desk, tickets_cli) -> None:
     """An agent who claimed a ticket on Slack keeps one identity when assigned from here."""
-    from chatdesk import agent_actions, tickets
+    from chatdesk.desk import agent_actions
+    from chatdesk.store import tickets
 
     first = new_chat(user="ann").open_ticket()
     second = new_chat(user="bea").open_ticket()
@@ -597,7 +600,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("document", ["README.md", "docs/agent-desk.md"])
 def test_the_agent_desk_docs_name_only_real_settings(document: str) -> None:
     """Every CHATDESK_ variable the docs mention is a setting, documented in .env.example."""
-    from chatdesk.settings import Settings
+    from chatdesk.config import Settings
 
     text = (ROOT / document).read_text(encoding="utf-8")
     named = set(re.findall(r"CHATDESK_[A-Z0-9_]*[A-Z0-9]", text)) - {"CHATDESK_TEST_DATABASE_URL"}

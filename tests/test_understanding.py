@@ -12,7 +12,7 @@ from conftest import PG_URL
 from understanding_set import CASES, HELD_OUT, Case, run, write_knowledge
 
 from chatdesk.app import open_desk
-from chatdesk.settings import load_settings
+from chatdesk.config import load_settings
 
 
 @pytest.fixture(scope="module")

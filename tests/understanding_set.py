@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from chatdesk.events import InboundEvent
-from chatdesk.models import Comment, Conversation, SuggestionEvent, Ticket
+from chatdesk.store.models import Comment, Conversation, SuggestionEvent, Ticket
 
 INTAKE_STATES = {
     "subject",
@@ -403,7 +403,7 @@ class Customer:
 
 
 def _set_waiting(desk: Any, reference: str) -> None:
-    from chatdesk import tickets
+    from chatdesk.store import tickets
 
     with desk.database.session() as session:
         ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))

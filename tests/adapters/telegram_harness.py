@@ -92,7 +92,7 @@ class TelegramBot:
 
     def pending(self) -> int:
         """Outbox items not yet sent (nor set aside)."""
-        from chatdesk.outbox import pending_count
+        from chatdesk.store.outbox import pending_count
 
         with self.desk.database.session() as session:
             return pending_count(session)

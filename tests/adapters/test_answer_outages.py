@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chatdesk.i18n import t
-from chatdesk.models import Conversation
+from chatdesk.core.i18n import t
+from chatdesk.store.models import Conversation
 
 from slack_standin import (  # isort: skip
     BOT_TOKEN,
@@ -106,7 +106,7 @@ def slack(
     make_settings: Callable[..., Any], standin: SlackStandin
 ) -> Iterator[tuple[Any, Deliveries]]:
     from chatdesk.adapters.server import configured_channels
-    from chatdesk.adapters.slack import EVENTS_PATH
+    from chatdesk.adapters.slack.channel import EVENTS_PATH
     from chatdesk.app import open_desk
 
     settings = make_settings(

@@ -28,10 +28,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from chatdesk.db import Database
-from chatdesk.inbox import waiting
-from chatdesk.models import OutboxItem
-from chatdesk.outbox import pending_count
+from chatdesk.store.db import Database
+from chatdesk.store.inbox import waiting
+from chatdesk.store.models import OutboxItem
+from chatdesk.store.outbox import pending_count
 
 from slack_standin import BOT_TOKEN, SIGNING_SECRET, Deliveries, SlackStandin  # isort: skip
 from telegram_harness import WEBHOOK_SECRET  # isort: skip

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chatdesk.cli import main
+from chatdesk.cli.main import main
 
 from conftest import Chat  # isort: skip
 from test_gaps import _commands_use_the_test_database, intake, seeded  # noqa: F401  # isort: skip

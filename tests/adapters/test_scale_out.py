@@ -19,11 +19,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from chatdesk import outbox
-from chatdesk.db import Database
+from chatdesk.core.i18n import t
 from chatdesk.events import Message
-from chatdesk.i18n import t
-from chatdesk.models import Ticket
+from chatdesk.store import outbox
+from chatdesk.store.db import Database
+from chatdesk.store.models import Ticket
 
 from telegram_harness import WEBHOOK_SECRET  # isort: skip
 from telegram_standin import BotApiStandIn, TgUser, Updates  # isort: skip

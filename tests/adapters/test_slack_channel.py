@@ -32,13 +32,13 @@ from slack_standin import (  # isort: skip
 )
 
 from chatdesk.adapters.server import configured_channels
-from chatdesk.adapters.slack import EVENTS_PATH, SlackChannel
+from chatdesk.adapters.slack.channel import EVENTS_PATH, SlackChannel
 from chatdesk.app import open_desk
+from chatdesk.config import Settings
+from chatdesk.core.i18n import t
+from chatdesk.core.lexicon import is_urgent
 from chatdesk.engine import Desk
 from chatdesk.events import InboundEvent, Message
-from chatdesk.i18n import t
-from chatdesk.lexicon import is_urgent
-from chatdesk.settings import Settings
 
 REFERENCE = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d+\b")
 ANN = "U0ANN"
@@ -364,7 +364,7 @@ def test_a_retried_event_is_acknowledged_and_handled_once(
 def test_messages_from_bots_and_edits_are_ignored(
     slack: Slack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="chatdesk.adapters.slack")
+    caplog.set_level(logging.DEBUG, logger="chatdesk.adapters.slack.channel")
     slack.deliveries.event(slack.deliveries.dm(ANN, "new", bot_id="B0OTHER"), event_id="Ev0BOT")
     slack.deliveries.event(
         slack.deliveries.dm(ANN, "new", subtype="message_changed"), event_id="Ev0EDIT"
@@ -399,7 +399,7 @@ def test_an_answer_slack_refuses_is_set_aside_with_its_reason_and_the_app_goes_o
     Slack refuses for good is set aside with Slack's reason, and the next one arrives."""
     from sqlalchemy import select
 
-    from chatdesk.models import OutboxItem
+    from chatdesk.store.models import OutboxItem
 
     slack.standin.fail_next("chat.postMessage", status=200, error="invalid_blocks")
     response = slack.deliveries.event(slack.deliveries.dm(ANN, "help"))
@@ -438,7 +438,7 @@ def test_healthz_names_the_slack_channel(slack: Slack) -> None:
 def organization_of(slack: Slack, user: str) -> str | None:
     from sqlalchemy import select
 
-    from chatdesk.models import Requester
+    from chatdesk.store.models import Requester
 
     with slack.desk.database.session() as session:
         requester = session.scalar(select(Requester).where(Requester.platform_user_id == user))

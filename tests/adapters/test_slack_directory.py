@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from slack_standin import AGENT_CHANNEL, BOT_TOKEN, SlackStandin  # isort: skip
 
-from chatdesk.adapters.slack_directory import (
+from chatdesk.adapters.slack.directory import (
     MEMBERS_RECHECK_SECONDS,
     MEMBERS_TTL_SECONDS,
     SlackDirectory,

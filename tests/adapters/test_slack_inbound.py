@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 
 from slack_standin import BOT_USER_ID, Deliveries, Posted  # isort: skip
 
-from chatdesk.adapters.slack_inbound import (
+from chatdesk.adapters.slack.inbound import (
     Speaker,
     from_action,
     from_agent_action,
@@ -18,9 +18,9 @@ from chatdesk.adapters.slack_inbound import (
     moved_to_private,
     plain_text,
 )
-from chatdesk.adapters.slack_render import render_message
+from chatdesk.adapters.slack.render import render_message
+from chatdesk.core.i18n import t
 from chatdesk.events import Choice, Message
-from chatdesk.i18n import t
 
 NL = Speaker(locale="nl-NL", display_name="Anouk")
 
@@ -198,7 +198,7 @@ def test_a_mention_moved_to_the_dm_keeps_the_profiles_email() -> None:
 
 
 def test_the_organization_is_the_actors_own_workspace_in_every_payload() -> None:
-    from chatdesk.adapters.slack_inbound import user_team
+    from chatdesk.adapters.slack.inbound import user_team
 
     deliveries = _payloads()
     guest = Speaker(team="T0GUEST")

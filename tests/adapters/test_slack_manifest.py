@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from chatdesk.adapters.slack import EVENTS_PATH, SLASH_COMMAND
-from chatdesk.settings import Settings
+from chatdesk.adapters.slack.channel import EVENTS_PATH, SLASH_COMMAND
+from chatdesk.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "docs" / "slack-manifest.yaml"

@@ -17,12 +17,12 @@ import pytest
 
 from slack_standin import AGENT_CHANNEL, BOT_TOKEN, SIGNING_SECRET, SlackStandin  # isort: skip
 
-from chatdesk.adapters.slack import SlackChannel
+from chatdesk.adapters.slack.channel import SlackChannel
 from chatdesk.app import open_desk
+from chatdesk.config import Settings
+from chatdesk.core.i18n import t
 from chatdesk.events import CardLocation, Choice, Message, Posted, ThreadNote, TicketCard
-from chatdesk.i18n import t
-from chatdesk.outbox import DeliveryFailed
-from chatdesk.settings import Settings
+from chatdesk.store.outbox import DeliveryFailed
 
 ANN = "U0ANN"
 CARD = TicketCard(
@@ -156,7 +156,7 @@ def test_without_an_agent_channel_cards_and_notes_are_skipped_with_a_log_line(
     standin: SlackStandin,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="chatdesk.adapters.slack_outbound")
+    caplog.set_level(logging.INFO, logger="chatdesk.adapters.slack.outbound")
     channel = make_channel(slack_agent_channel=None)
     assert deliver(channel, CARD) is None
     where = CardLocation(AGENT_CHANNEL, "1700000000.000001", "1700000000.000001")

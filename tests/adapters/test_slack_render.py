@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatdesk.adapters.slack_render import (
+from chatdesk.adapters.slack.render import (
     BUTTON_LABEL_LIMIT,
     SECTION_LIMIT,
     chosen_blocks,
@@ -19,8 +19,8 @@ from chatdesk.adapters.slack_render import (
     render_message,
     split_text,
 )
+from chatdesk.core.i18n import t
 from chatdesk.events import Choice, Message, TicketCard
-from chatdesk.i18n import t
 
 from slack_standin import buttons, check_blocks, mrkdwn_texts, pings, shown  # isort: skip
 

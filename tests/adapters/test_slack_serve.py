@@ -26,10 +26,10 @@ from slack_standin import (  # isort: skip
 )
 
 from chatdesk.adapters.server import configured_channels
-from chatdesk.adapters.slack import EVENTS_PATH
+from chatdesk.adapters.slack.channel import EVENTS_PATH
 from chatdesk.app import open_desk
-from chatdesk.i18n import t
-from chatdesk.settings import Settings
+from chatdesk.config import Settings
+from chatdesk.core.i18n import t
 
 ANN = "U0ANN"
 
@@ -162,9 +162,9 @@ def test_an_agents_channel_that_does_not_exist_stops_chatdesk_serve_with_one_lin
 def test_the_agents_channel_is_checked_with_conversations_info(
     make_settings: Callable[..., Settings], standin: SlackStandin, state: str, reason: str | None
 ) -> None:
-    from chatdesk.adapters.slack import web_client
-    from chatdesk.adapters.slack_check import check_agent_channel
-    from chatdesk.settings import SettingsError
+    from chatdesk.adapters.slack.channel import web_client
+    from chatdesk.adapters.slack.check import check_agent_channel
+    from chatdesk.config import SettingsError
 
     channel = "C0SOME"
     (standin.outside_channels if state == "outside" else standin.channels).add(channel)

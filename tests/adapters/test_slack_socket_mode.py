@@ -26,10 +26,10 @@ from slack_standin import (  # isort: skip
 )
 
 from chatdesk.adapters.server import configured_channels
-from chatdesk.adapters.slack import EVENTS_PATH, SlackChannel
+from chatdesk.adapters.slack.channel import EVENTS_PATH, SlackChannel
 from chatdesk.app import open_desk
-from chatdesk.i18n import t
-from chatdesk.settings import Settings
+from chatdesk.config import Settings
+from chatdesk.core.i18n import t
 
 ANN = "U0ANN"
 DM = "D0ANN"

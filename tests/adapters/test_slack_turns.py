@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from chatdesk.adapters.slack import WORKERS
-from chatdesk.adapters.slack_turns import ChatQueues
+from chatdesk.adapters.slack.channel import WORKERS
+from chatdesk.adapters.slack.turns import ChatQueues
 
 
 def test_a_busy_chat_holds_no_pool_thread_while_its_messages_wait() -> None:

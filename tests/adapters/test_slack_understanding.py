@@ -7,7 +7,7 @@ from __future__ import annotations
 import test_slack_channel as channel_tests
 from test_slack_channel import ANN, Slack
 
-from chatdesk.i18n import t
+from chatdesk.core.i18n import t
 
 # the running Slack of test_slack_channel: its stand-in, settings and server
 standin = channel_tests.standin

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from chatdesk.adapters.telegram.deeplink import encode_payload
-from chatdesk.i18n import t
-from chatdesk.lexicon import is_urgent
+from chatdesk.core.i18n import t
+from chatdesk.core.lexicon import is_urgent
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
 from telegram_standin import BotApiStandIn, TgGroup, TgUser  # isort: skip
@@ -84,7 +84,7 @@ def shown(sent: list[Any]) -> str:
 def tickets_in(bot: TelegramBot) -> list[Any]:
     from sqlalchemy import select
 
-    from chatdesk.models import Ticket
+    from chatdesk.store.models import Ticket
 
     with bot.desk.database.session() as session:
         rows = session.scalars(select(Ticket).order_by(Ticket.id)).all()
@@ -330,7 +330,7 @@ def test_a_crafted_deep_link_neither_reopens_nor_comments_on_a_ticket(
 def set_status(bot: TelegramBot, reference: str, status: str) -> None:
     from sqlalchemy import select
 
-    from chatdesk.models import Ticket
+    from chatdesk.store.models import Ticket
 
     with bot.desk.database.session() as session:
         session.scalars(select(Ticket).where(Ticket.reference == reference)).one().status = status
@@ -340,7 +340,7 @@ def ticket_state(bot: TelegramBot, reference: str) -> tuple[str, int]:
     """The ticket's status and how many comments it has."""
     from sqlalchemy import select
 
-    from chatdesk.models import Ticket
+    from chatdesk.store.models import Ticket
 
     with bot.desk.database.session() as session:
         ticket = session.scalars(select(Ticket).where(Ticket.reference == reference)).one()
@@ -475,7 +475,7 @@ def test_an_answer_telegram_refuses_is_set_aside_with_its_reason_and_no_apology(
 def _set_aside(bot: TelegramBot) -> list[tuple[str]]:
     from sqlalchemy import select
 
-    from chatdesk.models import OutboxItem
+    from chatdesk.store.models import OutboxItem
 
     with bot.desk.database.session() as session:
         rows = session.scalars(select(OutboxItem).where(OutboxItem.failed_at.is_not(None)))

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from chatdesk.core.i18n import t
 from chatdesk.events import CardLocation, Choice, Message, Posted, ThreadNote, TicketCard
-from chatdesk.i18n import t
-from chatdesk.models import Comment, Ticket
-from chatdesk.outbox import DeliveryFailed
+from chatdesk.store.models import Comment, Ticket
+from chatdesk.store.outbox import DeliveryFailed
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
 from telegram_standin import BOT_ID, ApiCall, BotApiStandIn, TgGroup, TgUser  # isort: skip
@@ -465,7 +465,7 @@ def test_without_an_agents_chat_cards_and_notes_are_skipped(
 
 def set_aside(bot: TelegramBot) -> list[str]:
     """Outbox items given up on (failed for good), with their reasons."""
-    from chatdesk.models import OutboxItem
+    from chatdesk.store.models import OutboxItem
 
     with bot.desk.database.session() as session:
         rows = session.scalars(select(OutboxItem).where(OutboxItem.failed_at.is_not(None)))

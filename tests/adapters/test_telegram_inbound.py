@@ -11,7 +11,7 @@ from telegram import Update
 from chatdesk.adapters.telegram.commands import command_text
 from chatdesk.adapters.telegram.deeplink import decode_payload, encode_payload, start_link
 from chatdesk.adapters.telegram.inbound import to_event
-from chatdesk.commands import parse
+from chatdesk.core.commands import parse
 from chatdesk.events import Attachment
 
 from telegram_standin import BOT_ID, BOT_USERNAME, ApiCall, TgGroup, TgUser, Updates  # isort: skip

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chatdesk.i18n import t
+from chatdesk.core.i18n import t
 
 from telegram_harness import WEBHOOK_SECRET  # isort: skip
 from telegram_standin import BotApiStandIn, TgUser, Updates  # isort: skip
@@ -275,7 +275,7 @@ def test_the_agents_chat_is_checked_with_getchat_and_the_bots_own_membership(
     from telegram import Bot
 
     from chatdesk.adapters.telegram.agentcheck import check_agent_chat
-    from chatdesk.settings import SettingsError
+    from chatdesk.config import SettingsError
     from telegram_standin import BOT_ID  # isort: skip
 
     if state == "missing":

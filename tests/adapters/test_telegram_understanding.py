@@ -7,7 +7,7 @@ import test_telegram as telegram_tests
 from telegram_harness import TelegramBot, last_with_buttons
 from test_telegram import ANN, SEM, open_ticket, shown
 
-from chatdesk.i18n import t
+from chatdesk.core.i18n import t
 
 # the stand-in Bot API and the bot (polling and webhook) of test_telegram
 api = telegram_tests.api

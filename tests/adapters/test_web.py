@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from chatdesk.adapters.web import WebChannel
 from chatdesk.app import open_desk
-from chatdesk.models import Requester, Ticket, WebFile
+from chatdesk.store.models import Requester, Ticket, WebFile
 
 from chatdesk_server import ChatdeskServer  # isort: skip
 from web_harness import SECRET, ChatPage, open_browsers, sign  # isort: skip

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from chatdesk.adapters.server import configured_channels
-from chatdesk.adapters.slack import EVENTS_PATH, SlackChannel
+from chatdesk.adapters.slack.channel import EVENTS_PATH, SlackChannel
 from chatdesk.app import open_desk
 
 from slack_standin import (  # isort: skip

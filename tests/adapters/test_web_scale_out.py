@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from chatdesk.adapters.web import WebChannel
 from chatdesk.app import open_desk
-from chatdesk.models import OutboxItem
+from chatdesk.store.models import OutboxItem
 
 from chatdesk_server import ChatdeskServer  # isort: skip
 from test_telegram_serve import free_port, serve, stop, wait_healthy  # isort: skip

@@ -19,9 +19,9 @@ from websockets.sync.client import ClientConnection, connect
 from chatdesk.adapters.server import configured_channels
 from chatdesk.adapters.web import WebChannel
 from chatdesk.app import open_desk
+from chatdesk.config import SettingsError
 from chatdesk.events import Message, ThreadNote
-from chatdesk.models import Requester, WebMessage
-from chatdesk.settings import SettingsError
+from chatdesk.store.models import Requester, WebMessage
 
 from chatdesk_server import ChatdeskServer  # isort: skip
 from web_harness import SECRET, sign  # isort: skip

@@ -32,11 +32,11 @@ from telegram_standin import BotApiStandIn, TgUser  # isort: skip
 
 from chatdesk.adapters.http_body import MAX_BODY_BYTES
 from chatdesk.adapters.server import configured_channels
-from chatdesk.adapters.slack import EVENTS_PATH
+from chatdesk.adapters.slack.channel import EVENTS_PATH
 from chatdesk.adapters.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 from chatdesk.app import open_desk
-from chatdesk.i18n import t
-from chatdesk.settings import Settings
+from chatdesk.config import Settings
+from chatdesk.core.i18n import t
 
 ANN = "U0ANN"
 

@@ -1,0 +1,436 @@
+"""The Slack channel of ``chatdesk serve``: a slack-bolt app wired to the desk.
+
+HTTP mode (the default): Slack posts events, button presses and the slash command to
+``POST /slack/events`` on the one HTTP server; bolt checks the signature and its 5-minute
+window (401 otherwise); our listener stores the delivery in the inbox and acknowledges, well
+inside Slack's 3 seconds, and the work runs afterwards on a thread pool
+(:mod:`chatdesk.adapters.slack_durable`). Socket Mode (when
+``CHATDESK_SLACK_APP_TOKEN`` is set): the same listeners, fed over a WebSocket that bolt's
+built-in client opens, and no HTTP route at all.
+
+bolt holds no dialogue: every listener turns the payload into one ``InboundEvent`` and hands it
+to :class:`~chatdesk.adapters.slack_turns.SlackTurns`. Slack's retried deliveries carry the same
+``event_id``, which the engine records with the turn, so a retry is acknowledged and answered
+once. The turn's answers are outbox rows, sent by the worker like the notifications.
+
+Where people speak:
+
+- the DM with the app (``message.im``): customers, and anyone using ``/support``;
+- the agents' channel (``CHATDESK_SLACK_AGENT_CHANNEL``): card buttons, replies in a card's
+  thread (``message.channels``, filtered to that channel, to threaded messages of people) and
+  mentions of the app (``@chatdesk open tickets``), all as ``agent_chat`` events with
+  ``agent`` set for the channel's members;
+- any other channel: a mention, answered in its thread, with intake moving to the DM.
+
+With ``message.channels`` subscribed, a mention in a thread arrives twice (``app_mention`` and
+``message``, with different event ids): in the agents' channel the ``message`` copy is the one
+handled; outside it only ``app_mention`` counts, since other channels' messages are ignored.
+
+Answers and notifications (cards, thread notes, messages to customers) come from the outbox
+worker through :meth:`SlackChannel.deliver` (:mod:`chatdesk.adapters.slack_outbound`), on a
+client of their own whose retries are few and short: the outbox does the long waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
+from chatdesk.adapters.slack.check import check_agent_channel
+from chatdesk.adapters.slack.directory import SlackDirectory
+from chatdesk.adapters.slack.durable import DurableDeliveries
+from chatdesk.adapters.slack.http import malformed
+from chatdesk.adapters.slack.inbound import (
+    Speaker,
+    from_action,
+    from_agent_action,
+    from_agent_message,
+    from_command,
+    from_mention,
+    from_message,
+    is_direct_channel,
+    is_person_message,
+)
+from chatdesk.adapters.slack.outbound import SlackOutbound
+from chatdesk.adapters.slack.render import (
+    CARD_ACTION_PREFIX,
+    CHOICE_ACTION_PREFIX,
+    chosen_blocks,
+    mrkdwn,
+)
+from chatdesk.adapters.slack.turns import SlackTurns
+from chatdesk.config import Settings
+from chatdesk.engine import Desk
+from chatdesk.events import CardLocation, InboundEvent, Posted, Reply
+from chatdesk.store.db import first_line
+from chatdesk.store.inbox import Inbox
+from chatdesk.worker import worker_name
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+WORKERS = 8
+API_RETRIES = 3
+OUTBOX_RETRIES = 1
+"""Retries of one outbox call on a 5xx or a broken connection; the outbox retries later."""
+OUTBOX_TIMEOUT = 10
+SLASH_COMMAND = "/support"
+"""The slash command of the app manifest (docs/slack-manifest.yaml)."""
+
+
+def web_client(
+    settings: Settings,
+    *,
+    retries: int = API_RETRIES,
+    wait_on_rate_limit: bool = True,
+    timeout: int = 15,
+) -> WebClient:
+    """A Web API client on ``CHATDESK_SLACK_API_URL``; 5xx and broken connections retried.
+
+    ``wait_on_rate_limit``: sleep for Slack's ``Retry-After`` and try again (answers within a
+    turn); without it a 429 is raised at once (the outbox, which reschedules the item).
+    """
+    assert settings.slack_bot_token is not None
+    base_url = (
+        settings.slack_api_url
+        if settings.slack_api_url.endswith("/")
+        else settings.slack_api_url + "/"
+    )
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=retries),
+        ServerErrorRetryHandler(max_retry_count=retries),
+    ]
+    if wait_on_rate_limit:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=retries))
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=list(handlers),
+    )
+
+
+class SlackChannel:
+    """Slack for ``chatdesk serve`` (see the module docstring for the two modes)."""
+
+    name = "slack"
+
+    def __init__(self, settings: Settings, desk: Desk) -> None:
+        if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+            raise ValueError(
+                "CHATDESK_SLACK_BOT_TOKEN and CHATDESK_SLACK_SIGNING_SECRET are needed"
+            )
+        self.settings = settings
+        self.desk = desk
+        self.socket_mode = settings.slack_app_token is not None
+        self.client = web_client(settings)
+        self.directory = SlackDirectory(self.client)
+        self.turns = SlackTurns(settings, desk, self.client, self.directory)
+        self.outbound = SlackOutbound(
+            settings,
+            web_client(
+                settings,
+                retries=OUTBOX_RETRIES,
+                wait_on_rate_limit=False,
+                timeout=OUTBOX_TIMEOUT,
+            ),
+            desk.text,
+        )
+        self.app: App | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self.durable = DurableDeliveries(
+            Inbox(desk.database, "slack", worker_name(), lease),
+            desk.clock,
+            {
+                "message": self._on_message,
+                "app_mention": self._on_mention,
+                "action": self._on_choice,
+                "command": self._on_command,
+            },
+            lambda: self._executor,
+        )
+        self._socket: SocketModeHandler | None = None
+
+    # -- Channel protocol ---------------------------------------------------------------------
+
+    def routes(self) -> Sequence[BaseRoute]:
+        if self.socket_mode:
+            return []
+        return [Route(EVENTS_PATH, self._http_endpoint, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Build the bolt app (bolt checks the token with ``auth.test``), check that the agents'
+        channel can be posted in (``conversations.info``), then connect."""
+        self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="slack")
+        self.app = await asyncio.to_thread(self._build_app, self._executor)
+        if self.agent_channel is not None:
+            await asyncio.to_thread(check_agent_channel, self.client, self.agent_channel)
+        if self.socket_mode:
+            assert self.settings.slack_app_token is not None
+            self._socket = SocketModeHandler(
+                self.app,
+                app_token=self.settings.slack_app_token.get_secret_value(),
+                web_client=self.client,
+            )
+            await asyncio.to_thread(self._socket.connect)
+        log.info("slack channel ready (%s)", "Socket Mode" if self.socket_mode else "HTTP")
+
+    async def stop(self) -> None:
+        """Disconnect, then let the turns in progress finish posting their replies."""
+        if self._socket is not None:
+            await asyncio.to_thread(self._socket.close)
+            self._socket = None
+        if self._executor is not None:
+            await asyncio.to_thread(self._executor.shutdown, True)
+            self._executor = None
+        self.app = None
+
+    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
+        """Send one outbox item (see :mod:`chatdesk.adapters.slack_outbound`)."""
+        return await asyncio.to_thread(self.outbound.deliver, reply, card)
+
+    async def replay(self, payload: dict[str, Any]) -> None:
+        """Handle a stored delivery again whose process died (see :mod:`.slack_durable`)."""
+        self.durable.replay(payload)
+
+    # -- HTTP mode ----------------------------------------------------------------------------
+
+    async def _http_endpoint(self, request: Request) -> Response:
+        """Refuse what is too large (413) or malformed (400, see :mod:`.slack_http`) with one
+        log line, then let bolt check the signature and acknowledge."""
+        app = self.app
+        if app is None:
+            return PlainTextResponse("slack channel not started", status_code=503)
+        try:
+            body = await read_body(request, MAX_BODY_BYTES)
+        except BodyTooLarge as exc:
+            log.warning("slack: request refused (413): %s", exc)
+            return PlainTextResponse("payload too large", status_code=413)
+        except BodyUnreadable as exc:
+            log.warning("slack: request refused (400): %s", exc)
+            return PlainTextResponse("bad request", status_code=400)
+        problem = malformed(body, request.headers)
+        if problem is None:
+            try:
+                # dispatch verifies the signature and waits for the listener's ack; it may
+                # call auth.test once, so it runs off the event loop.
+                bolt_response = await asyncio.to_thread(
+                    app.dispatch, to_bolt_request(request, body)
+                )
+                return to_starlette_response(bolt_response)
+            except Exception as exc:  # a shape bolt cannot read that the checks let through
+                problem = f"bolt could not read it ({type(exc).__name__}: {first_line(exc)})"
+        log.warning("slack: request refused (400): %s", problem)
+        return PlainTextResponse("bad request", status_code=400)
+
+    # -- bolt wiring --------------------------------------------------------------------------
+
+    def _build_app(self, executor: ThreadPoolExecutor) -> App:
+        assert self.settings.slack_signing_secret is not None
+        app = App(
+            client=self.client,
+            signing_secret=self.settings.slack_signing_secret.get_secret_value(),
+            listener_executor=executor,
+            logger=logging.getLogger("chatdesk.adapters.slack.bolt"),
+            name="chatdesk",
+            # Acknowledge only once the listener stored the delivery (see slack_durable).
+            process_before_response=True,
+        )
+        app.event("message")(self.durable.listener("message"))
+        app.event("app_mention")(self.durable.listener("app_mention"))
+        buttons = "|".join(re.escape(p) for p in (CHOICE_ACTION_PREFIX, CARD_ACTION_PREFIX))
+        app.action(re.compile(f"^({buttons})"))(self.durable.listener("action"))
+        app.command(SLASH_COMMAND)(self.durable.listener("command"))
+        # Bolt answers 404 to an event without a listener and Slack then retries it: any other
+        # subscribed event is acknowledged and ignored.
+        app.event(re.compile(".*"))(self._on_other_event)
+        app.error(self._on_error)
+        return app
+
+    def _guarded(
+        self, delivery: str, where: tuple[str, str | None], build: Callable[[], InboundEvent | None]
+    ) -> None:
+        """Translate (network look-ups included) and run one turn; any failure -> apology."""
+        try:
+            event = build()
+        except Exception:
+            log.exception("slack delivery %s could not be read", delivery)
+            self.turns.apologise(where[0], where[1], self.settings.default_lang)
+            return
+        if event is not None:
+            # The delivery leaves the inbox once its turn ran, which may be on another thread.
+            self.turns.run(event, after=self.durable.hand_off())
+
+    @property
+    def agent_channel(self) -> str | None:
+        return self.settings.slack_agent_channel or None
+
+    def _is_agent(self, user: str) -> bool:
+        channel = self.agent_channel
+        return channel is not None and self.directory.is_member(channel, user)
+
+    def _name_of(self, user: str) -> str | None:
+        """The name Slack shows for ``user`` (cached by the directory), or None."""
+        return self.directory.speaker(user).display_name or None
+
+    def _skip(self, body: Mapping[str, Any], why: str) -> None:
+        delivery = body.get("event_id")
+        log.debug("slack delivery %s skipped: %s", delivery, why, extra={"delivery": delivery})
+
+    def _on_message(self, body: Mapping[str, Any], bot_user_id: str | None) -> None:
+        event = body["event"]
+        if not is_person_message(event):
+            self._skip(body, "not a person's message")
+            return
+        if event.get("channel_type") == "im":
+            self._on_direct_message(body, event)
+        elif self._is_agent_thread_reply(event):
+            self._on_agent_message(body, event, bot_user_id)
+        else:
+            self._skip(body, "not a DM, nor a reply in a thread of the agents' channel")
+
+    def _is_agent_thread_reply(self, event: Mapping[str, Any]) -> bool:
+        thread = event.get("thread_ts")
+        return (
+            self.agent_channel is not None
+            and event.get("channel") == self.agent_channel
+            and bool(thread)
+            and thread != event.get("ts")
+        )
+
+    def _on_direct_message(self, body: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+        channel, user = str(event["channel"]), str(event["user"])
+
+        def build() -> InboundEvent:
+            self.directory.remember_dm(user, channel)
+            files = self.directory.complete_files(list(event.get("files") or ()))
+            return from_message(body, self.directory.speaker(user), files=files)
+
+        self._guarded(str(body.get("event_id")), (channel, event.get("thread_ts")), build)
+
+    def _on_agent_message(
+        self, body: Mapping[str, Any], event: Mapping[str, Any], bot_user_id: str | None
+    ) -> None:
+        """A reply in a thread of the agents' channel, or a mention of the app there."""
+        user = str(event["user"])
+        thread = str(event.get("thread_ts") or event.get("ts"))
+
+        def build() -> InboundEvent:
+            speaker = self.directory.speaker(user)
+            agent = self._is_agent(user)
+            return from_agent_message(body, speaker, bot_user_id, agent=agent, names=self._name_of)
+
+        self._guarded(str(body.get("event_id")), (str(event["channel"]), thread), build)
+
+    def _on_mention(self, body: Mapping[str, Any], bot_user_id: str | None) -> None:
+        event = body["event"]
+        if not is_person_message(event):
+            self._skip(body, "not a person")
+            return
+        if self.agent_channel is not None and event.get("channel") == self.agent_channel:
+            if event.get("thread_ts"):
+                # Its copy as a ``message`` event (message.channels) is the one handled.
+                self._skip(body, "a mention in a thread of the agents' channel")
+                return
+            self._on_agent_message(body, event, bot_user_id)
+            return
+        user = str(event["user"])
+        thread = str(event.get("thread_ts") or event.get("ts"))
+
+        def build() -> InboundEvent:
+            files = self.directory.complete_files(list(event.get("files") or ()))
+            return from_mention(body, self.directory.speaker(user), bot_user_id, files)
+
+        self._guarded(str(body.get("event_id")), (str(event["channel"]), thread), build)
+
+    def _on_choice(self, body: Mapping[str, Any], _: str | None) -> None:
+        action = (body.get("actions") or [{}])[0]
+        user = str(body["user"]["id"])
+        channel = str((body.get("channel") or {}).get("id") or "")
+        container = body.get("container") or {}
+        for_agents = channel == self.agent_channel or str(action.get("action_id") or "").startswith(
+            CARD_ACTION_PREFIX
+        )
+
+        def build() -> InboundEvent:
+            speaker = self.directory.speaker(user)
+            if for_agents:
+                # A card keeps its buttons after a press: every agent goes on using them.
+                return from_agent_action(body, action, speaker, agent=self._is_agent(user))
+            if is_direct_channel(channel):
+                self._mark_chosen(body, action, speaker)
+            return from_action(body, action, speaker)
+
+        thread = container.get("thread_ts") or (container.get("message_ts") if for_agents else None)
+        self._guarded(str(action.get("action_ts")), (channel, thread), build)
+
+    def _mark_chosen(
+        self, body: Mapping[str, Any], action: Mapping[str, Any], speaker: Speaker
+    ) -> None:
+        """Replace the pressed message's buttons by what was chosen, so nobody presses twice."""
+        container = body.get("container") or {}
+        message = body.get("message")
+        if container.get("is_ephemeral") or not message:
+            return
+        label = str((action.get("text") or {}).get("text") or action.get("value") or "")
+        lang = self.turns.language(str(body["user"]["id"]), speaker.locale)
+        try:
+            self.client.chat_update(
+                channel=str(body["channel"]["id"]),
+                ts=str(message["ts"]),
+                text=str(message.get("text") or ""),
+                blocks=chosen_blocks(message.get("blocks") or [], label, self.desk.text, lang),
+            )
+        except Exception:
+            log.warning("slack could not mark the choice on message %s", message.get("ts"))
+
+    def _on_command(self, command: Mapping[str, Any], _: str | None) -> None:
+        respond = Respond(response_url=command.get("response_url"))
+        user = str(command["user_id"])
+        state: dict[str, str] = {}
+
+        def build() -> InboundEvent:
+            speaker = self.directory.speaker(user)
+            state["dm"] = self.directory.dm_channel(user)
+            state["locale"] = speaker.locale or ""
+            return from_command(command, speaker, state["dm"])
+
+        self._guarded(f"command:{command.get('trigger_id')}", (user, None), build)
+        if state.get("dm") and command.get("channel_id") != state["dm"]:
+            lang = self.turns.language(user, state.get("locale") or None)  # after a `lang` command
+            try:
+                respond(
+                    text=mrkdwn(self.desk.text("slack.command.answered_in_dm", lang)),
+                    response_type="ephemeral",
+                )
+            except Exception:
+                log.warning("slack could not answer the slash command where it was typed")
+
+    def _on_other_event(self) -> None:
+        return None
+
+    def _on_error(self, error: Exception, body: Mapping[str, Any]) -> None:
+        log.error(
+            "slack listener error for %s: %s", body.get("event_id") or body.get("type"), error
+        )

@@ -1,0 +1,155 @@
+"""One turn on Slack: the engine's answer to an event, posted in order, or an apology.
+
+This is where the neutral reply types meet Slack: a :class:`Message` becomes posts in its chat,
+a :class:`TicketCard` a card in the agents' channel, a :class:`MoveToPrivate` a note in the
+thread where the user spoke followed by the same words handled again in their DM. A reply type
+we do not know raises :class:`TypeError` rather than vanishing.
+
+Turns in the same chat run one at a time (bolt hands events to a thread pool), so two quick
+messages from one person are answered in the order they were sent. In the agents' channel the
+unit is a ticket's thread, so agents working on different tickets do not wait for each other.
+A pool thread whose chat is busy does not wait for it: it leaves the event in that chat's queue,
+which the thread already working there drains, and goes back to the pool. Otherwise eight
+quick messages from one slow chat (a 429 being slept out) would hold all of bolt's threads,
+and no other customer would be answered, nor any button acknowledged within Slack's 3 seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+
+from chatdesk.adapters.slack.directory import SlackDirectory
+from chatdesk.adapters.slack.inbound import moved_to_private
+from chatdesk.adapters.slack.render import post, render_card, render_message, render_notice
+from chatdesk.config import Settings
+from chatdesk.core.i18n import normalize_lang
+from chatdesk.engine import Desk
+from chatdesk.events import InboundEvent, Message, MoveToPrivate, Reply, TicketCard
+
+log = logging.getLogger(__name__)
+
+
+class ChatQueues:
+    """Per key, tasks run one after another in arrival order, on whichever thread found the
+    key idle; a thread that finds it busy queues its task there and returns at once."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._queues: dict[str, deque[Callable[[], None]]] = {}
+
+    def run(self, key: str, task: Callable[[], None]) -> None:
+        with self._guard:
+            queue = self._queues.get(key)
+            if queue is not None:  # another thread is working on this key: it runs ours too
+                queue.append(task)
+                return
+            queue = self._queues[key] = deque()
+        while True:
+            try:
+                task()
+            except Exception:  # a task handles its own failures; this keeps the queue alive
+                log.exception("slack turn for %s failed", key)
+            with self._guard:
+                if not queue:
+                    del self._queues[key]
+                    return
+                task = queue.popleft()
+
+
+class SlackTurns:
+    """Runs turns for one Slack app: engine call, replies posted, failures apologised for."""
+
+    def __init__(
+        self, settings: Settings, desk: Desk, client: WebClient, directory: SlackDirectory
+    ) -> None:
+        self.settings = settings
+        self.desk = desk
+        self.client = client
+        self.directory = directory
+        self._queues = ChatQueues()
+
+    def lang(self, event: InboundEvent) -> str:
+        return self.language(event.user_id, event.locale)
+
+    def language(self, user_id: str, locale: str | None) -> str:
+        """The user's language: their ``lang`` choice, else their Slack locale."""
+        try:
+            return self.desk.language_of("slack", user_id, locale)
+        except Exception:  # the database may be what failed; the locale still speaks
+            log.warning("slack could not look up the language of %s", user_id)
+            return normalize_lang(locale, self.settings.default_lang)
+
+    def run(self, event: InboundEvent, after: Callable[[], None] | None = None) -> None:
+        """Handle ``event`` and post the replies, after the chat's earlier events (now, or on
+        the thread already working on that chat); never raises (the user gets an apology).
+        ``after`` is called once the turn is over (the delivery leaves the inbox)."""
+        key = f"{event.chat_id}:{event.thread_id}" if event.agent_chat else event.chat_id
+
+        def task() -> None:
+            try:
+                self._turn(event)
+            finally:
+                if after is not None:
+                    after()
+
+        self._queues.run(key, task)
+
+    def _turn(self, event: InboundEvent) -> None:
+        try:
+            self.deliver(event, self.desk.handle(event))
+        except Exception:
+            log.exception("slack delivery %s failed", event.event_id)
+            self.apologise(event.chat_id, event.thread_id, self.lang(event))
+
+    def apologise(self, channel: str, thread_ts: str | None, lang: str) -> None:
+        """The short apology of ``error.apology``, where the user spoke (best effort)."""
+        try:
+            for message in render_notice(self.desk.text("error.apology", lang), channel, thread_ts):
+                post(self.client, message)
+        except Exception:
+            log.exception("slack apology to %s could not be sent", channel)
+
+    def deliver(self, event: InboundEvent, replies: Sequence[Reply]) -> list[SlackResponse]:
+        """Post each reply in order; return Slack's answers (a card's answer holds its ``ts``)."""
+        sent: list[SlackResponse] = []
+        for reply in replies:
+            if isinstance(reply, Message):
+                for message in render_message(reply, self.desk.text, self.lang(event)):
+                    sent.append(post(self.client, message))
+            elif isinstance(reply, TicketCard):
+                sent.extend(self._card(reply))
+            elif isinstance(reply, MoveToPrivate):
+                sent.extend(self._move_to_private(event, reply))
+            else:
+                raise TypeError(f"the Slack adapter cannot render {type(reply).__name__}")
+        return sent
+
+    def _card(self, card: TicketCard) -> list[SlackResponse]:
+        channel = self.settings.slack_agent_channel
+        if not channel:
+            log.debug("no CHATDESK_SLACK_AGENT_CHANNEL: card for %s not posted", card.reference)
+            return []
+        message = render_card(card, channel, self.desk.text, self.settings.slack_urgent_mention)
+        try:
+            return [post(self.client, message)]
+        except Exception:
+            # The ticket exists; the customer must not get an apology for the agents' channel.
+            log.exception(
+                "slack card for %s could not be posted to the agent channel", card.reference
+            )
+            return []
+
+    def _move_to_private(self, event: InboundEvent, reply: MoveToPrivate) -> list[SlackResponse]:
+        sent = [
+            post(self.client, m) for m in render_notice(reply.text, reply.chat_id, reply.thread_id)
+        ]
+        dm_channel = self.directory.dm_channel(reply.user_id)
+        # The same words, now a turn of the DM: in order with whatever else happens there.
+        self.run(moved_to_private(event, dm_channel, reply.original_text))
+        return sent

@@ -1,0 +1,1 @@
+"""The periodic jobs of chatdesk serve (filled in by the architecture work)."""

@@ -1,0 +1,115 @@
+"""Passage signals: how closely one passage of an article resembles the whole question.
+
+A passage is a line or sentence of the body, or the title with its tags. Whole-article
+BM25 rewards an article that mentions the question's words anywhere; a good answer usually
+has one passage that *is* the question in other words. Two kinds of resemblance:
+
+- by characters (rapidfuzz ratio, token-set ratio, WRatio of the folded texts): robust to
+  typos and word order;
+- by IDF-weighted words: the share of the question's weight one passage holds (*cover*),
+  and that overlap relative to both sides (a weighted Jaccard, so a short passage that is
+  the question beats a long one that merely contains it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+from rapidfuzz import process
+
+from chatdesk.core.textnorm import words
+from chatdesk.kb.search.index import Question, Searchable
+from chatdesk.kb.search.vocabulary import Vocabulary
+
+_CACHE = 4096  # articles whose passages and passage terms are remembered
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+PassageTerms = list[tuple[frozenset[int], float]]  # per passage: its terms, their summed IDF
+
+
+class Passages:
+    """The folded passages of each article and their terms, remembered for the last few
+    thousand articles asked about (questions re-score the same popular articles)."""
+
+    def __init__(self, articles: Sequence[Searchable], vocabulary: Vocabulary, idf: list[float]):
+        self._articles = articles
+        self._vocabulary = vocabulary
+        self._idf = idf
+        self._texts: dict[int, list[str]] = {}
+        self._terms: dict[int, PassageTerms] = {}
+
+    def texts(self, doc: int) -> list[str]:
+        """The article's label (title and tags) and its body's lines and sentences, folded."""
+        found = self._texts.get(doc)
+        if found is None:
+            if len(self._texts) >= _CACHE:
+                self._texts.clear()
+            article = self._articles[doc]
+            label = " ".join(words(" ".join([article.title, *article.tags])))
+            found = self._texts[doc] = [label, *body_passages(article.body)]
+        return found
+
+    def terms(self, doc: int) -> PassageTerms:
+        """Each passage's terms and their summed IDF (passages without known words left out)."""
+        found = self._terms.get(doc)
+        if found is None:
+            if len(self._terms) >= _CACHE:
+                self._terms.clear()
+            surface, idf = self._vocabulary.surface, self._idf
+            found = []
+            for passage in self.texts(doc):
+                terms: set[int] = set()
+                for word in passage.split():
+                    terms.update(surface.get(word, ()))
+                if terms:
+                    found.append((frozenset(terms), sum(idf[t] for t in terms)))
+            self._terms[doc] = found
+        return found
+
+
+def overlap(question: Question, passages: PassageTerms) -> tuple[float, float]:
+    """The most of the question's weight one passage holds (0..1), and the best weighted
+    Jaccard of question and passage (0..1)."""
+    best_cover = best_jaccard = 0.0
+    total, weights, lookup, every = (
+        question.total,
+        question.weights,
+        question.lookup,
+        question.every,
+    )
+    for terms, weight in passages:
+        shared = every.intersection(terms)
+        if not shared:
+            continue
+        similar: dict[int, float] = {}
+        for term in shared:
+            for index, similarity in lookup[term]:
+                if similarity > similar.get(index, 0.0):
+                    similar[index] = similarity
+        matched = 0.0
+        for index in sorted(similar):  # in question order: the same sum every time
+            matched += weights[index] * similar[index]
+        if matched:
+            best_cover = max(best_cover, matched / total)
+            best_jaccard = max(best_jaccard, matched / (total + weight - matched))
+    return min(best_cover, 1.0), min(best_jaccard, 1.0)
+
+
+@lru_cache(maxsize=_CACHE)
+def body_passages(body: str) -> tuple[str, ...]:
+    """The body's lines and sentences, folded: the units a question is compared with."""
+    found = []
+    for line in body.splitlines():
+        for sentence in _SENTENCE_END.split(line):
+            folded = " ".join(words(sentence))
+            if folded:
+                found.append(folded)
+    return tuple(found)
+
+
+def best_similarity(scorer: Callable[..., float], query: str, passages: Sequence[str]) -> float:
+    """The best 0..1 score of the rapidfuzz ``scorer`` between ``query`` and any passage."""
+    found = process.extractOne(query, passages, scorer=scorer)
+    return found[1] / 100 if found else 0.0

@@ -1,0 +1,254 @@
+"""From a question to a ranked, gated list of articles.
+
+1. The lexical pass (:mod:`chatdesk.search.index`): strong words select articles through
+   their postings, the best ``pool`` are scored exactly, and an article that shares only stop
+   words with the question is dropped.
+2. The best ``candidates`` get passage signals (:mod:`chatdesk.search.passages`) and are
+   ranked by a weighted mean of lexical strength, coverage and passage resemblance.
+3. A separate gate, on the best of the top three, decides whether to suggest anything at
+   all: small talk, nonsense and (some) out-of-scope questions stay silent. The gate's own
+   character signals are computed for those three only.
+
+With a :class:`~chatdesk.search.meaning.MeaningIndex` (a sentence-embedding model), the
+question's vector also brings in the articles nearest in meaning that the words missed, and
+two cosines join both weighted means: words and meaning are fused, not chained. Without one
+(``CHATDESK_SEARCH_MODEL=none``) the meaning weights are left out of the means, so the
+lexical scores are exactly what they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from chatdesk.core.textnorm import words
+from chatdesk.kb.search.index import Question, Searchable, TermIndex
+from chatdesk.kb.search.meaning import MeaningIndex
+from chatdesk.kb.search.passages import Passages, best_similarity, overlap
+from chatdesk.kb.search.tuning import DEFAULT_TUNING, Tuning
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One article after the lexical pass, with the signals its ranking uses."""
+
+    position: int  # index into the article sequence the index was built from
+    lexical: float  # sum of IDF x similarity x BM25F impact over the query words
+    coverage: float  # 0..1: share of the query's strong IDF weight this article matches
+    strength: float  # 0..1: lexical score relative to what the query could reach
+    passage_ratio: float  # 0..1: best plain rapidfuzz ratio to a passage
+    passage_cover: float  # 0..1: most of the query's IDF weight one passage holds
+    passage_jaccard: float  # 0..1: best IDF-weighted overlap of query and one passage
+    same_lang: bool  # in the asker's language (or no language was given)
+    meaning_unit: float = 0.0  # 0..1: best cosine to one unit (label, line), rescaled
+    meaning_mean: float = 0.0  # 0..1: cosine to the article's mean vector, rescaled
+    meaning_cosine: float = 0.0  # the best cosine to one unit as it is (-1..1)
+
+
+class SearchIndex:
+    """An immutable index over a sequence of articles; positions refer to that sequence."""
+
+    def __init__(
+        self,
+        articles: Sequence[Searchable],
+        tuning: Tuning = DEFAULT_TUNING,
+        meaning: MeaningIndex | None = None,
+    ) -> None:
+        self.tuning = tuning
+        self.meaning = meaning
+        self._terms = TermIndex(articles, tuning)
+        self._passages = Passages(articles, self._terms.vocabulary, self._terms.idf)
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def candidates(self, query: str, lang: str | None = None) -> list[Candidate]:
+        """The best ``candidates`` articles of the lexical pass (and, with a model, the
+        ``meaning_candidates`` nearest in meaning) with their ranking signals, unranked and
+        ungated (the benchmark uses it to calibrate)."""
+        t = self.tuning
+        question = self._terms.question(query, lang)
+        strong_weight = question.strong_weight
+        vector, near = self._near(query, question)
+        if strong_weight <= 0 and not near:
+            return []
+        scored = []
+        if strong_weight > 0:
+            for doc in self._terms.select(question, t.pool):
+                lexical, covered = self._terms.score(doc, question)
+                if covered:  # an article that shares only stop words is no suggestion
+                    scored.append((lexical, covered, doc))
+        scored.sort(reverse=True)
+        chosen = [(lexical, covered, doc) for lexical, covered, doc in scored[: t.candidates]]
+        best: dict[int, float] = {}
+        if self.meaning is not None and vector is not None:
+            best = self.meaning.best_units([doc for *_, doc in chosen] + near, vector)
+            chosen += self._meaning_only(question, near, {doc for *_, doc in chosen}, best)
+        folded = " ".join(words(query))
+        max_lexical = max(question.total * (t.k1 + 1), 1e-9)
+        result = []
+        for lexical, covered, doc in chosen:
+            cover, jaccard = overlap(question, self._passages.terms(doc))
+            cosine = best.get(doc, 0.0)
+            mean = self.meaning.mean_cosine(doc, vector) if best and vector is not None else 0.0
+            result.append(
+                Candidate(
+                    position=doc,
+                    lexical=lexical,
+                    coverage=covered / strong_weight if strong_weight > 0 else 0.0,
+                    strength=min(1.0, lexical / max_lexical),
+                    passage_ratio=best_similarity(fuzz.ratio, folded, self._passages.texts(doc)),
+                    passage_cover=cover,
+                    passage_jaccard=jaccard,
+                    same_lang=lang is None or self._terms.langs[doc] == lang,
+                    meaning_unit=_rescale(cosine, t.meaning_floor),
+                    meaning_mean=_rescale(mean, t.meaning_floor),
+                    meaning_cosine=cosine,
+                )
+            )
+        return result
+
+    def _near(self, query: str, question: Question) -> tuple[np.ndarray | None, list[int]]:
+        """The question's vector and the articles nearest to it in meaning (by their mean
+        vectors); nothing without a model or for a question without words."""
+        if self.meaning is None or not question.words:
+            return None, []
+        vector = self.meaning.encode(query)
+        cosines = self.meaning.mean_cosines(vector)
+        return vector, self.meaning.nearest(cosines, self.tuning.meaning_candidates)
+
+    def _meaning_only(
+        self, question: Question, near: list[int], chosen: set[int], best: dict[int, float]
+    ) -> list[tuple[float, float, int]]:
+        """Articles near in meaning that the lexical pass did not choose: each with its
+        exact lexical score, kept when it shares a content word with the question or when
+        one of its units (``best``: the highest cosine per article) is close enough in
+        meaning to stand alone."""
+        found = []
+        for doc in near:
+            if doc in chosen:
+                continue
+            lexical, covered = (
+                self._terms.score(doc, question) if question.strong_weight > 0 else (0.0, 0.0)
+            )
+            if covered or best[doc] >= self.tuning.meaning_alone:
+                found.append((lexical, covered, doc))
+        return found
+
+    def rank_score(self, candidate: Candidate) -> float:
+        """0..1: how good an answer this article is, relative to the other candidates."""
+        t = self.tuning
+        value = _weighted_mean(
+            (t.rank_strength, candidate.strength),
+            (t.rank_coverage, candidate.coverage),
+            (t.rank_passage_ratio, candidate.passage_ratio),
+            (t.rank_passage_cover, candidate.passage_cover),
+            (t.rank_passage_jaccard, candidate.passage_jaccard),
+            *self._meaning_pairs(candidate, t.rank_meaning_unit, t.rank_meaning_mean),
+        )
+        return value if candidate.same_lang else value * t.other_lang_factor
+
+    def gate_score(self, candidate: Candidate, query: str) -> float:
+        """0..100: how sure we are that this article answers ``query`` at all."""
+        t = self.tuning
+        folded = " ".join(words(query))
+        texts = self._passages.texts(candidate.position)
+        value = 100 * _weighted_mean(
+            (t.gate_strength, candidate.strength),
+            (t.gate_coverage, candidate.coverage),
+            (t.gate_passage_set, best_similarity(fuzz.token_set_ratio, folded, texts)),
+            (t.gate_passage_wratio, best_similarity(fuzz.WRatio, folded, texts)),
+            (t.gate_passage_jaccard, candidate.passage_jaccard),
+            *self._meaning_pairs(candidate, t.gate_meaning_unit, t.gate_meaning_mean),
+        )
+        if self.meaning is not None and t.meaning_alone > 0:
+            # One line that says what the question says passes on its own, shared words
+            # or not: the value reaches the threshold where the cosine reaches meaning_alone.
+            value = max(value, t.meaning_threshold * candidate.meaning_cosine / t.meaning_alone)
+        return value if candidate.same_lang else value * t.other_lang_factor
+
+    def _meaning_pairs(
+        self, candidate: Candidate, unit_weight: float, mean_weight: float
+    ) -> tuple[tuple[float, float], ...]:
+        """The meaning terms of a weighted mean; none without a model, so that the lexical
+        search's scores stay exactly what they were."""
+        if self.meaning is None:
+            return ()
+        return ((unit_weight, candidate.meaning_unit), (mean_weight, candidate.meaning_mean))
+
+    def ranked(
+        self, query: str, lang: str | None = None, limit: int = 3
+    ) -> tuple[list[tuple[int, float]], float]:
+        """The best articles ungated (positions and 0..100 scores, best first; none below
+        ``relative_cutoff`` of the best one's score) and the gate value of the best of the
+        top three (0 when nothing matched).
+
+        :meth:`search` is this with the gate applied; the benchmark uses it to show what
+        each gate threshold would cost and gain, from one ranking per question.
+        """
+        if limit <= 0:
+            return [], 0.0
+        ranked = sorted(
+            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
+        if not ranked:
+            return [], 0.0
+        gate = max(self.gate_score(c, query) for _, _, c in ranked[:3])
+        floor = ranked[0][0] * self.tuning.relative_cutoff
+        return [
+            (c.position, round(100 * score, 1)) for score, _, c in ranked[:limit] if score >= floor
+        ], gate
+
+    def search(
+        self, query: str, lang: str | None = None, limit: int = 3
+    ) -> list[tuple[int, float]]:
+        """Positions and scores (0..100) of the best articles, best first; ``[]`` when even
+        the best of the top three does not pass the gate (small talk, out of scope)."""
+        found, gate = self.ranked(query, lang, limit)
+        return found if gate >= self.threshold else []
+
+    @property
+    def threshold(self) -> float:
+        """The gate's threshold: the meaning signal moves the gate's scale, so it has its own."""
+        t = self.tuning
+        return t.threshold if self.meaning is None else t.meaning_threshold
+
+    def each_gated(
+        self, query: str, lang: str | None, limit: int, exclude: frozenset[int] = frozenset()
+    ) -> list[tuple[int, float]]:
+        """The best articles not in ``exclude`` that each pass the (second round's) gate on
+        their own.
+
+        For a second round of suggestions: there the best candidates are usually the ones
+        already shown, and under :meth:`search` a weak leftover rides on their gate value.
+        """
+        ranked = sorted(
+            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
+        found: list[tuple[int, float]] = []
+        for score, _, candidate in ranked:
+            if len(found) == limit:
+                break
+            if candidate.position in exclude:
+                continue
+            if self.gate_score(candidate, query) >= self.tuning.second_round_threshold:
+                found.append((candidate.position, round(100 * score, 1)))
+        return found
+
+
+def _weighted_mean(*pairs: tuple[float, float]) -> float:
+    """The mean of the values, each counted with its weight (0 when no weight is set)."""
+    total = sum(weight for weight, _ in pairs)
+    return sum(weight * value for weight, value in pairs) / total if total > 0 else 0.0
+
+
+def _rescale(cosine: float, floor: float) -> float:
+    """A cosine as 0..1 above ``floor`` (unrelated sentences still score 0.1-0.3)."""
+    return min(1.0, max(0.0, (cosine - floor) / (1.0 - floor)))

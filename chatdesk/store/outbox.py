@@ -1,0 +1,323 @@
+"""The outbox: every notification is a row, written in the transaction of the change it reports.
+
+A status change, an agent's reply, a new ticket's card: whatever the desk must tell someone
+outside the current turn is stored here with :func:`enqueue`, inside the same database
+transaction as the change itself. If the change rolls back, so does the message; if it commits,
+the message is there even if the process dies the next moment. A worker in ``chatdesk serve``
+(:mod:`chatdesk.delivery`) then :func:`claim`\\ s due rows, sends them through the platform's
+adapter, and marks them :func:`sent`, or :func:`failed` with a back-off.
+
+Claiming is safe with several processes on one PostgreSQL database: the claim query locks the
+rows it picks with ``FOR UPDATE SKIP LOCKED`` and stamps a lease (``claimed_by``,
+``claimed_until``) before it commits, so two workers never hold the same row. On SQLite the
+whole claim runs under the database's single write lock. Only the head of each *topic* (a
+customer's chat, one ticket's thread) is claimable, so messages arrive in the order they were
+written and a card exists before anything is said under it.
+
+The one case where a message can go out twice: a process sends it and dies before it records
+``sent_at``. After the lease runs out another worker sends it again. Platforms offer no way to
+make a send and a database commit one atomic step; the lease keeps that window to a crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy.orm import Session, aliased
+
+from chatdesk.events import (
+    CardLocation,
+    Choice,
+    Message,
+    MoveToPrivate,
+    Posted,
+    Reply,
+    ThreadNote,
+    TicketCard,
+)
+from chatdesk.store.conversations import dialect_insert
+from chatdesk.store.db import Database
+from chatdesk.store.models import OutboxItem, TicketPost
+
+log = logging.getLogger(__name__)
+
+KINDS: dict[str, type] = {
+    "message": Message,
+    "card": TicketCard,
+    "thread_note": ThreadNote,
+}
+_KIND_OF = {cls: kind for kind, cls in KINDS.items()}
+MAX_ERROR = 2000
+_QUEUED = "chatdesk.store.outbox.queued"
+_ENQUEUE = insert(OutboxItem.__table__)  # built once: a turn only binds its values
+
+
+class DeliveryFailed(Exception):
+    """An adapter could not send an item.
+
+    ``permanent``: retrying cannot help (the user blocked the bot, the chat is gone); the item
+    is set aside with its reason instead of being retried. ``retry_after``: the platform said
+    when to come back (a 429); otherwise the worker backs off exponentially.
+    """
+
+    def __init__(
+        self, reason: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed item, ready for its adapter: the reply, and the card's place if it has one."""
+
+    id: int
+    platform: str
+    reply: Reply
+    ticket_id: int | None
+    attempts: int
+    card: CardLocation | None = None
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def topic_of(reply: Reply, ticket_id: int | None) -> str:
+    """The ordering key: a customer's chat, or one ticket's place in the agents' chat."""
+    if isinstance(reply, Message):
+        return f"{reply.platform}:chat:{reply.chat_id}"
+    if isinstance(reply, TicketCard | ThreadNote):
+        key = ticket_id if ticket_id is not None else reply.reference
+        return f"{reply.platform}:ticket:{key}"
+    raise TypeError(f"{type(reply).__name__} cannot go through the outbox")
+
+
+def encode(reply: Reply) -> dict[str, Any]:
+    """A reply as JSON-safe data (choices as lists of id and label)."""
+    data = dataclasses.asdict(reply)
+    if "choices" in data:
+        data["choices"] = [[c["id"], c["label"]] for c in data["choices"]]
+    if "actions" in data:
+        data["actions"] = [[c["id"], c["label"]] for c in data["actions"]]
+    return data
+
+
+def decode(kind: str, payload: dict[str, Any]) -> Reply:
+    cls = KINDS[kind]
+    data = dict(payload)
+    for key in ("choices", "actions"):
+        if key in data:
+            data[key] = tuple(Choice(str(i), str(label)) for i, label in data[key])
+    return cls(**data)  # type: ignore[no-any-return]
+
+
+def enqueue(
+    session: Session,
+    reply: Reply,
+    now: datetime,
+    *,
+    ticket_id: int | None = None,
+    delay: timedelta = timedelta(0),
+    platform: str | None = None,
+) -> None:
+    """Store ``reply`` for sending, in the caller's transaction. ``platform``: the adapter
+    that sends it, when that is not the reply's own (a web ticket's card goes to the agents'
+    chat on Slack or Telegram, see :func:`chatdesk.notify.agents_platform`)."""
+    if isinstance(reply, MoveToPrivate):
+        raise TypeError("MoveToPrivate is an answer in the current turn, not a notification")
+    session.info[_QUEUED] = True
+    if session.autoflush:  # as an ORM insert would: pending changes reach the database first
+        session.flush()
+    session.execute(
+        _ENQUEUE,
+        {
+            "topic": topic_of(reply, ticket_id),
+            "platform": platform or reply.platform,
+            "kind": _KIND_OF[type(reply)],
+            "payload": encode(reply),
+            "ticket_id": ticket_id,
+            "created_at": now,
+            "due_at": now + delay,
+            "attempts": 0,
+        },
+    )
+
+
+def queued_in(session: Session) -> bool:
+    """Whether this session's transaction wrote notifications (to wake the worker after it)."""
+    return bool(session.info.get(_QUEUED))
+
+
+# -- the worker's side ----------------------------------------------------------------------
+
+
+def claim(
+    database: Database,
+    worker: str,
+    platforms: Iterable[str],
+    now: datetime,
+    *,
+    limit: int = 20,
+    lease: timedelta = timedelta(minutes=2),
+) -> list[Delivery]:
+    """Claim up to ``limit`` due items, each the oldest unsent one of its topic."""
+    platforms = list(platforms)
+    if not platforms:
+        return []
+    earlier = aliased(OutboxItem)
+    pending = and_(OutboxItem.sent_at.is_(None), OutboxItem.failed_at.is_(None))
+    blocked = exists().where(
+        earlier.topic == OutboxItem.topic,
+        earlier.id < OutboxItem.id,
+        earlier.sent_at.is_(None),
+        earlier.failed_at.is_(None),
+    )
+    query = (
+        select(OutboxItem)
+        .where(
+            pending,
+            OutboxItem.platform.in_(platforms),
+            OutboxItem.due_at <= now,
+            (OutboxItem.claimed_until.is_(None)) | (OutboxItem.claimed_until < now),
+            ~blocked,
+        )
+        .order_by(OutboxItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxItem)
+    )
+    deliveries: list[Delivery] = []
+    with database.session() as session:
+        rows = list(session.scalars(query))
+        for row in rows:
+            row.claimed_by = worker
+            row.claimed_until = now + lease
+            row.attempts += 1
+            card = _card_location(session, row.platform, row.ticket_id)
+            deliveries.append(
+                Delivery(
+                    id=row.id,
+                    platform=row.platform,
+                    reply=decode(row.kind, row.payload),
+                    ticket_id=row.ticket_id,
+                    attempts=row.attempts,
+                    card=card,
+                )
+            )
+    return deliveries
+
+
+def _card_location(session: Session, platform: str, ticket_id: int | None) -> CardLocation | None:
+    if ticket_id is None:
+        return None
+    post = session.scalar(
+        select(TicketPost)
+        .where(
+            TicketPost.ticket_id == ticket_id,
+            TicketPost.platform == platform,
+            TicketPost.card.is_(True),
+        )
+        .order_by(TicketPost.id.desc())
+        .limit(1)
+    )
+    if post is None:
+        return None
+    return CardLocation(post.chat_id, post.message_id, post.thread_id)
+
+
+def renew(
+    database: Database, delivery: Delivery, worker: str, now: datetime, lease: timedelta
+) -> bool:
+    """Extend this worker's claim on ``delivery`` just before sending it; False when the claim
+    is gone (its lease ran out while earlier items of the batch were sent, and another worker
+    took it): then this worker must not send it too."""
+    with database.session() as session:
+        result = session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id == delivery.id,
+                OutboxItem.claimed_by == worker,
+                OutboxItem.sent_at.is_(None),
+                OutboxItem.failed_at.is_(None),
+            )
+            .values(claimed_until=now + lease)
+        )
+        return bool(result.rowcount)
+
+
+def sent(
+    database: Database, delivery: Delivery, worker: str, now: datetime, posted: Posted | None
+) -> None:
+    """Record a successful send, and where it landed in the agents' chat."""
+    with database.session() as session:
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == delivery.id, OutboxItem.claimed_by == worker)
+            .values(sent_at=now, claimed_until=None, last_error=None)
+        )
+        if posted is not None and delivery.ticket_id is not None:
+            session.execute(
+                dialect_insert(session)(TicketPost.__table__)
+                .values(
+                    ticket_id=delivery.ticket_id,
+                    platform=delivery.platform,
+                    chat_id=posted.chat_id,
+                    message_id=posted.message_id,
+                    thread_id=posted.thread_id,
+                    card=isinstance(delivery.reply, TicketCard),
+                    created_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+
+
+def failed(
+    database: Database,
+    delivery: Delivery,
+    worker: str,
+    now: datetime,
+    error: BaseException,
+    *,
+    max_backoff: float = 600.0,
+) -> datetime | None:
+    """Record a failed attempt: back off and retry later, or set a hopeless item aside.
+
+    Returns when the next attempt is due, or None when the item was set aside.
+    """
+    reason = f"{type(error).__name__}: {error}"[:MAX_ERROR]
+    permanent = isinstance(error, DeliveryFailed) and error.permanent
+    retry_after = error.retry_after if isinstance(error, DeliveryFailed) else None
+    wait = retry_after if retry_after is not None else min(max_backoff, 2.0**delivery.attempts)
+    due = now + timedelta(seconds=wait)
+    values: dict[str, Any] = {"claimed_until": None, "last_error": reason}
+    if permanent:
+        values["failed_at"] = now
+    else:
+        values["due_at"] = due
+    with database.session() as session:
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == delivery.id, OutboxItem.claimed_by == worker)
+            .values(**values)
+        )
+    return None if permanent else due
+
+
+def pending_count(session: Session) -> int:
+    """Items not yet sent nor set aside (for status output and tests)."""
+    from sqlalchemy import func
+
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(OutboxItem.sent_at.is_(None), OutboxItem.failed_at.is_(None))
+        )
+        or 0
+    )

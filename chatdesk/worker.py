@@ -1,0 +1,298 @@
+"""The background work of ``chatdesk serve``: sending the outbox and running periodic jobs.
+
+:class:`Worker` runs two loops on the server's event loop. The outbox loop claims due items
+(:mod:`chatdesk.outbox`), hands each to the adapter of its platform (a :class:`Sender`), and
+records the result; a failure is retried with back-off, never dropped. The periodic loop runs
+the jobs in :data:`PERIODIC_JOBS` (auto-close, service-target checks...): each job does its
+own transactions and locks the rows it changes (``SKIP LOCKED`` on PostgreSQL), so several
+``chatdesk serve`` processes can run the same loops against one database and every item is
+handled once.
+
+Database calls run in worker threads (``asyncio.to_thread``); only the platform calls are
+awaited on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from chatdesk.core import metrics
+from chatdesk.events import CardLocation, Posted, Reply
+from chatdesk.store import inbox, outbox
+
+if TYPE_CHECKING:
+    from chatdesk.engine import Desk
+
+log = logging.getLogger(__name__)
+
+BATCH = 20
+CONCURRENCY = 8
+STOP_GRACE = 10.0
+"""Seconds a stopping worker waits for its sends under way."""
+
+
+class Sender(Protocol):
+    """What an adapter offers the outbox: send one reply, say where it landed.
+
+    ``card`` is where the ticket's card already is (to edit a card in place, or to answer under
+    it); None when there is none yet. Raise :class:`chatdesk.outbox.DeliveryFailed` with
+    ``permanent=True`` when retrying cannot help; any other exception is retried.
+    """
+
+    name: str
+
+    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None: ...
+
+
+@runtime_checkable
+class Replayer(Protocol):
+    """An adapter that stores its deliveries in the inbox (:mod:`chatdesk.inbox`) offers this:
+    handle once more a stored delivery whose process died before its turn was done."""
+
+    async def replay(self, payload: dict[str, Any]) -> None: ...
+
+
+PeriodicJob = Callable[["Desk", datetime], int]
+"""A periodic job: does its work for ``now`` in its own transactions, returns items handled."""
+
+PERIODIC_JOBS: list[PeriodicJob] = []
+"""Jobs run by every serve process; each must be safe to run concurrently with itself."""
+
+
+def _failure_reason(error: BaseException) -> str:
+    """A failed send, by the reason an operator acts on (the metric's label)."""
+    if isinstance(error, outbox.DeliveryFailed) and error.retry_after is not None:
+        return "rate_limited"
+    if isinstance(error, outbox.DeliveryFailed) and error.permanent:
+        return "refused"
+    return "error"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """The outbox and periodic loops for one process."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        senders: Mapping[str, Sender],
+        *,
+        jobs: list[PeriodicJob] | None = None,
+    ) -> None:
+        self.desk = desk
+        self.settings = desk.settings
+        self.senders = dict(senders)
+        self.jobs = PERIODIC_JOBS if jobs is None else jobs
+        self.name = worker_name()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._sending: set[asyncio.Task[None]] = set()
+        self._wake_from_thread: Callable[[], None] = self.wake
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.desk.clock
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._wake_from_thread = lambda: loop.call_soon_threadsafe(self._wake.set)
+        self.desk.outbox_listeners.append(self._wake_from_thread)
+        self.desk.outbox_platforms.update(self.senders)  # answers now go through us too
+        self._tasks = [
+            asyncio.create_task(self._outbox_loop(), name="chatdesk-outbox"),
+            asyncio.create_task(self._periodic_loop(), name="chatdesk-periodic"),
+        ]
+
+    async def stop(self) -> None:
+        self.desk.outbox_platforms.difference_update(self.senders)
+        if self._wake_from_thread in self.desk.outbox_listeners:
+            self.desk.outbox_listeners.remove(self._wake_from_thread)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._sending:  # let sends under way finish (briefly), so none goes out twice
+            _, late = await asyncio.wait(set(self._sending), timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    def wake(self) -> None:
+        """Look at the outbox now instead of at the next poll (after a turn enqueued)."""
+        self._wake.set()
+
+    # -- the outbox -----------------------------------------------------------------------
+    async def _outbox_loop(self) -> None:
+        """Claim what is due and send it in the background, up to :data:`BATCH` items at a
+        time, :data:`CONCURRENCY` sends at once. A new answer is claimed as soon as its turn
+        wakes the loop, not after the sends already running (one slow chat, a platform taking
+        its time, must not hold up every other customer's answer); a send that ends wakes the
+        loop too, since the next item of its chat may go now."""
+        next_recovery = 0.0
+        loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(CONCURRENCY)
+        while True:
+            self._wake.clear()
+            claimed = 0
+            try:
+                if loop.time() >= next_recovery:  # at most once a poll interval
+                    next_recovery = loop.time() + self.settings.outbox_poll_seconds
+                    await self.recover()
+                claimed = await self._launch(gate)
+            except Exception:
+                log.exception("outbox: a round failed; trying again shortly")
+            if claimed:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
+
+    async def _launch(self, gate: asyncio.Semaphore) -> int:
+        """Claim due items (as many as there is room for) and start sending each."""
+        room = BATCH - len(self._sending)
+        if room <= 0:
+            return 0
+        deliveries = await asyncio.to_thread(
+            outbox.claim,
+            self.desk.database,
+            self.name,
+            self.senders,
+            self.clock(),
+            limit=room,
+            lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
+        for delivery in deliveries:
+            task = asyncio.create_task(self._send_then_wake(delivery, gate))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return len(deliveries)
+
+    async def _send_then_wake(self, delivery: outbox.Delivery, gate: asyncio.Semaphore) -> None:
+        try:
+            async with gate:
+                await self._send(delivery)
+        except Exception:
+            log.exception("outbox: item %s could not be handled", delivery.id)
+        finally:
+            self.wake()
+
+    async def drain(self) -> int:
+        """Claim one batch and send it; the number of items attempted."""
+        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+        deliveries = await asyncio.to_thread(
+            outbox.claim,
+            self.desk.database,
+            self.name,
+            self.senders,
+            self.clock(),
+            limit=BATCH,
+            lease=lease,
+        )
+        if not deliveries:
+            return 0
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(delivery: outbox.Delivery) -> None:
+            async with gate:
+                await self._send(delivery)
+
+        await asyncio.gather(*(one(d) for d in deliveries))
+        return len(deliveries)
+
+    async def recover(self) -> int:
+        """Replay the inbox's deliveries whose process died before their turn was done; the
+        number replayed. Each goes back to its adapter, which runs it like a new delivery."""
+        replayers = {n: s for n, s in self.senders.items() if isinstance(s, Replayer)}
+        if not replayers:
+            return 0
+        stale = await asyncio.to_thread(
+            inbox.claim_stale,
+            self.desk.database,
+            self.name,
+            replayers,
+            self.clock(),
+            timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
+        for item in stale:
+            log.warning("inbox: replaying %s event %s", item.platform, item.event_id)
+            try:
+                await replayers[item.platform].replay(item.payload)
+            except Exception:
+                log.exception(
+                    "inbox: %s event %s could not be replayed", item.platform, item.event_id
+                )
+        return len(stale)
+
+    async def _send(self, delivery: outbox.Delivery) -> None:
+        sender = self.senders[delivery.platform]
+        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+        renewed = await asyncio.to_thread(
+            outbox.renew, self.desk.database, delivery, self.name, self.clock(), lease
+        )
+        if not renewed:  # it waited in this batch past its lease and another worker has it
+            log.info("outbox: item %s was taken over by another worker", delivery.id)
+            return
+        try:
+            posted = await sender.deliver(delivery.reply, delivery.card)
+        except Exception as exc:
+            metrics.send_failed(delivery.platform, _failure_reason(exc))
+            due = await asyncio.to_thread(
+                outbox.failed,
+                self.desk.database,
+                delivery,
+                self.name,
+                self.clock(),
+                exc,
+                max_backoff=self.settings.outbox_max_backoff_seconds,
+            )
+            if due is None:
+                log.error("outbox: item %s set aside: %s", delivery.id, exc)
+            else:
+                log.warning(
+                    "outbox: item %s attempt %s failed (%s); next try at %s",
+                    delivery.id,
+                    delivery.attempts,
+                    exc,
+                    due.isoformat(timespec="seconds"),
+                )
+            return
+        await asyncio.to_thread(
+            outbox.sent, self.desk.database, delivery, self.name, self.clock(), posted
+        )
+
+    # -- periodic jobs ----------------------------------------------------------------------
+    async def _periodic_loop(self) -> None:
+        while True:
+            await self.run_periodic()
+            await asyncio.sleep(self.settings.periodic_seconds)
+
+    async def run_periodic(self) -> int:
+        """Run every periodic job once; a failing job is logged and the others still run."""
+        total = 0
+        for job in self.jobs:
+            name = getattr(job, "__name__", str(job))
+            started = time.perf_counter()
+            try:
+                total += await asyncio.to_thread(job, self.desk, self.clock())
+                metrics.PERIODIC_RUNS.labels(name, "ok").inc()
+            except Exception:
+                log.exception("periodic job %s failed", name)
+                metrics.PERIODIC_RUNS.labels(name, "failed").inc()
+            metrics.PERIODIC_SECONDS.labels(name).observe(time.perf_counter() - started)
+        if total:
+            self.wake()
+        return total
