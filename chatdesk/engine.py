@@ -18,13 +18,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from chatdesk.core import choices as ids
 from chatdesk.core import metrics
 from chatdesk.core.commands import Command, bare_reference, find_reference, parse
 from chatdesk.core.i18n import normalize_lang, t
 from chatdesk.core.lexicon import is_small_talk, language_code
 from chatdesk.desk import organizations
-from chatdesk.dialogue import agents, followup, intake, intents, lifecycle, questions
-from chatdesk.dialogue.turn import Turn
+from chatdesk.dialogue import agents, approval, followup, intake, intents, lifecycle, questions
+from chatdesk.dialogue.turn import Turn, TurnContext
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.store import conversations as conversations
 from chatdesk.store import outbox
@@ -106,6 +107,8 @@ class Desk:
         self.database = database
         self.knowledge = knowledge
         self.clock = clock
+        self.context = TurnContext(settings, knowledge)
+        """What every turn's flows may use (the dialogue never sees the Desk itself)."""
         self.outbox_listeners: list[Callable[[], None]] = []
         """Called (from the turn's thread) after a turn committed notifications: the outbox
         worker of ``chatdesk serve`` wakes up instead of waiting for its next poll."""
@@ -214,7 +217,7 @@ class Desk:
         now = self.clock()
         requester = self._requester(session, event, now)
         conversation = conversations.load(session, event, now)
-        turn = Turn(self, session, event, requester, conversation, now)
+        turn = Turn(self.context, session, event, requester, conversation, now)
         ttl = timedelta(minutes=self.settings.draft_ttl_minutes)
         if conversation.state != "idle" and now - conversation.updated_at > ttl:
             had_draft = conversation.state in intake.INTAKE_STATES
@@ -259,20 +262,20 @@ class Desk:
         if event.agent_chat:
             agents.handle(turn)  # buttons, thread replies and commands in the agents' chat
             return
-        if lifecycle.is_rating(event.choice):
+        if ids.is_rating(event.choice):
             # rating buttons come through the outbox, so they are never in the "offered" list
             self._rate(turn, str(event.choice))
             return
-        if event.choice is not None and event.choice.startswith(organizations.CHOICE_PREFIX):
+        if ids.is_organization(event.choice):
             # a contact person's approve/decline: sent through the outbox, so never "offered"
-            organizations.on_choice(turn, event.choice)
+            approval.on_choice(turn, event.choice)
             self._reprompt(turn)
             return
         text = self._references(turn, text)
         choice = self._choice(turn, text)
         if choice is False:
             return
-        if isinstance(choice, str) and lifecycle.is_rating(choice):  # a typed score
+        if isinstance(choice, str) and ids.is_rating(choice):  # a typed score
             self._rate(turn, choice)
             return
         command = parse(text, self.settings.ticket_prefix) if choice is None else None
@@ -286,8 +289,8 @@ class Desk:
             return
         if command is not None:
             self._command(turn, command)
-        elif choice is not None and choice.startswith("st:") and turn.state == "idle":
-            followup.status(turn, choice[3:])
+        elif ids.status_of(choice) is not None and turn.state == "idle":
+            followup.status(turn, ids.status_of(choice))
         elif (
             turn.state == lifecycle.RATING_REMARK
             and choice is None
@@ -405,7 +408,7 @@ class Desk:
         elif name == "my_tickets":
             followup.my_tickets(turn, numbered=not in_flow)
         elif name == "org_tickets":
-            organizations.organization_tickets(turn)
+            approval.organization_tickets(turn)
         elif name in ("close", "reopen") and turn.state in intake.INTAKE_STATES:
             # both may lead to a question of their own, which would replace the draft
             turn.say("intake.finish_first")

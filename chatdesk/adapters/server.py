@@ -25,12 +25,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatdesk.adapters import metrics_server
+from chatdesk.app import build_worker
 from chatdesk.config import Settings, SettingsError
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Posted, Reply
 from chatdesk.ops import exposition, readiness
 from chatdesk.store.db import first_line
-from chatdesk.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         started: list[Channel] = []
         own_port: metrics_server.MetricsServer | None = None
-        worker = Worker(desk, {c.name: c for c in channels}) if desk is not None else None
+        worker = build_worker(desk, {c.name: c for c in channels}) if desk is not None else None
         try:
             for channel in channels:
                 try:

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chatdesk.config import Settings
+from chatdesk.core import choices as ids
 from chatdesk.core import statuses
 from chatdesk.core.i18n import LANGUAGES, catalogue, t
 from chatdesk.desk import notify
@@ -29,9 +30,8 @@ from chatdesk.events import Choice, InboundEvent
 from chatdesk.store import tickets
 from chatdesk.store.models import Comment, Conversation, Ticket
 
-RATE = "rate:"
-"""Rating choice ids are ``rate:<reference>:<score>`` (score 1-5), sent to the customer."""
 SCORES = range(1, 6)
+"""The scores a customer may give (the rating buttons, :func:`chatdesk.core.choices.rating`)."""
 SYSTEM = "system"
 """``changed_by`` of status changes nobody made by hand (auto-close)."""
 
@@ -179,7 +179,9 @@ def _move(
 def rating_choices(ticket: Ticket) -> list[Choice]:
     lang = notify.customer_lang(ticket)
     return [
-        Choice(f"{RATE}{ticket.reference}:{score}", t(f"lifecycle.rating.label_{score}", lang))
+        Choice(
+            ids.rating(ticket.reference or "", score), t(f"lifecycle.rating.label_{score}", lang)
+        )
         for score in SCORES
     ]
 
@@ -206,7 +208,7 @@ def _offer_to_customer(session: Session, ticket: Ticket, choices: list[Choice]) 
     if row is None or row.state != "idle":
         return
     data = dict(row.data or {})
-    data["offered"] = [[c.id, c.label] for c in choices]
+    ids.remember_offered(data, choices)
     session.execute(update(table).where(table.c.id == row.id).values(data=data))
 
 

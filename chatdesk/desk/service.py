@@ -13,7 +13,7 @@ the resolution). The clock:
   for the resolution. A solved ticket that is reopened runs again from where it stopped.
 
 Everything up to :func:`breaches` is pure arithmetic on a ticket and the settings, tested with
-a clock the tests control. :func:`check_targets` is the periodic job in ``chatdesk serve``: it
+a clock the tests control. :func:`check_targets` is a periodic job of ``chatdesk serve`` (:mod:`chatdesk.jobs`): it
 records each breach once (a unique row, inserted with ON CONFLICT DO NOTHING, so two processes
 never ping twice), marks the ticket escalated, updates its card and pings the agents' chat.
 
@@ -27,7 +27,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -38,12 +37,9 @@ from chatdesk.core import metrics, statuses
 from chatdesk.core.hours import AROUND_THE_CLOCK, Calendar
 from chatdesk.core.i18n import t
 from chatdesk.desk import notify
+from chatdesk.desk.context import JobContext
 from chatdesk.store.conversations import dialect_insert
 from chatdesk.store.models import ServiceBreach, Ticket
-from chatdesk.worker import PERIODIC_JOBS
-
-if TYPE_CHECKING:
-    from chatdesk.engine import Desk
 
 log = logging.getLogger(__name__)
 
@@ -337,20 +333,20 @@ def _record(session: Session, ticket: Ticket, breach: Breach, now: datetime) -> 
     return session.execute(statement).first() is not None
 
 
-def check_targets(desk: Desk, now: datetime) -> int:
+def check_targets(context: JobContext, now: datetime) -> int:
     """Record new breaches of open tickets and ping the agents once per breach.
 
     Safe to run in several processes at once: candidate tickets are locked with SKIP LOCKED
     (PostgreSQL; SQLite runs the whole job under its write lock), and the unique breach row is
     inserted with ON CONFLICT DO NOTHING, so only the run that inserted it pings.
     """
-    settings = desk.settings
+    settings = context.settings
     targets = parse_service_targets(settings.service_targets)
     if not targets:
         return 0
     lang = settings.agent_language
     pinged = 0
-    with desk.database.session() as session:
+    with context.database.session() as session:
         for ticket in session.scalars(_candidates(targets, now)):
             new = [b for b in breaches(ticket, now, settings) if _record(session, ticket, b, now)]
             if not new:
@@ -364,7 +360,3 @@ def check_targets(desk: Desk, now: datetime) -> int:
             pinged += len(new)
     metrics.ESCALATIONS.inc(pinged)  # counted once committed
     return pinged
-
-
-if check_targets not in PERIODIC_JOBS:
-    PERIODIC_JOBS.append(check_targets)

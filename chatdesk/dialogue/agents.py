@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from chatdesk.core import choices as ids
 from chatdesk.core import statuses
 from chatdesk.core.commands import REFERENCE
 from chatdesk.core.i18n import t
 from chatdesk.core.lexicon import normalise
-from chatdesk.desk import agent_actions, notify
+from chatdesk.desk import agent_actions
 from chatdesk.desk.agent_actions import Agent
 from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Choice, InboundEvent
@@ -56,7 +57,7 @@ _SLASH = re.compile(r"^/(\w+)(@\w+)?")
 def handle(turn: Turn) -> None:
     """One event from the agents' chat."""
     event = turn.event
-    allowed = agent_actions.is_agent(turn.desk.settings, event)
+    allowed = agent_actions.is_agent(turn.settings, event)
     if event.choice is not None:
         if not allowed:
             _say(turn, "agent.refused")
@@ -90,21 +91,21 @@ def _say(
     turn: Turn, key: str, choices: list[Choice] | tuple[Choice, ...] = (), **values: object
 ) -> None:
     """A direct answer in the agents' language, in the chat and thread the agent used."""
-    turn.say_text(t(key, turn.desk.settings.agent_language, **values), choices)
+    turn.say_text(t(key, turn.settings.agent_language, **values), choices)
 
 
 # -- buttons ------------------------------------------------------------------------------
 def _button(turn: Turn, agent: Agent, choice: str) -> None:
-    action, _, rest = choice.partition(":")[2].partition(":")
-    if action not in ("claim", "status", "set", "reply"):
+    button = ids.agent_of(choice)
+    if button is None:
         _say(turn, "agent.unknown_action")
         return
-    reference, _, target = rest.partition(":")
+    action, reference, target = button.action, button.reference, button.target
     ticket = tickets.by_reference(turn.session, reference, lock=True) if reference else None
     if ticket is None:
         _say(turn, "agent.unknown_ticket", reference=reference or "?")
         return
-    settings = turn.desk.settings
+    settings = turn.settings
     lang = settings.agent_language
     current = statuses.get(ticket.status)
     if action in ("claim", "status", "set") and current.final:
@@ -131,10 +132,10 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
 
 
 def _status_menu(turn: Turn, ticket: Ticket) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.settings.agent_language
     reference = ticket.reference or ""
     choices = [
-        Choice(f"{notify.SET_STATUS}{reference}:{code}", statuses.get(code).name(lang))
+        Choice(ids.agent("set", reference, code), statuses.get(code).name(lang))
         for code in agent_actions.allowed_targets(ticket)
     ]
     _say(
@@ -147,14 +148,12 @@ def _status_menu(turn: Turn, ticket: Ticket) -> None:
 
 
 def _set_status(turn: Turn, agent: Agent, ticket: Ticket, target: str) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.settings.agent_language
     if target not in statuses.CATALOGUE:
         _say(turn, "agent.unknown_action")
         return
     try:
-        agent_actions.change_status(
-            turn.session, ticket, target, agent, turn.desk.settings, turn.now
-        )
+        agent_actions.change_status(turn.session, ticket, target, agent, turn.settings, turn.now)
     except statuses.TransitionError:
         _say(
             turn,
@@ -200,7 +199,7 @@ def thread_ticket(session: Session, event: InboundEvent) -> Ticket | None:
 
 
 def _thread_reply(turn: Turn, agent: Agent, ticket: Ticket, text: str) -> None:
-    settings = turn.desk.settings
+    settings = turn.settings
     public, body = agent_actions.parse_marker(text, settings.agent_reply_default == "public")
     if not body:
         _say(turn, "agent.marker_only")
@@ -236,7 +235,7 @@ def _command(turn: Turn, name: str, reference: str) -> None:
 
 
 def _when(turn: Turn, moment) -> str:  # type: ignore[no-untyped-def]
-    return moment.astimezone(ZoneInfo(turn.desk.settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(turn.settings.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def _requester(ticket: Ticket) -> str:
@@ -253,7 +252,7 @@ def _view(turn: Turn, reference: str) -> None:
     if ticket is None or ticket.approval == "pending":  # not the agents' until approved
         _say(turn, "agent.unknown_ticket", reference=reference)
         return
-    lang = turn.desk.settings.agent_language
+    lang = turn.settings.agent_language
     lines = [
         t(
             "agent.view",
@@ -303,7 +302,7 @@ def _not_pending():  # type: ignore[no-untyped-def]
 
 
 def _list(turn: Turn, *, unassigned: bool) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.settings.agent_language
     query = select(Ticket).where(Ticket.status.in_(statuses.OPEN_CODES), _not_pending())
     if unassigned:
         query = query.where(Ticket.assignee_id.is_(None))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from chatdesk.core import choices as ids
 from chatdesk.core import statuses
 from chatdesk.core.commands import find_reference
 from chatdesk.core.lexicon import STATUS_QUESTION, normalise
@@ -25,12 +26,12 @@ FOLLOWUP_STATES = frozenset({"pick_ticket", "confirm_close", "offer_followup"})
 
 
 def _when(turn: Turn, ticket_time) -> str:  # type: ignore[no-untyped-def]
-    zone = ZoneInfo(turn.desk.settings.timezone)
+    zone = ZoneInfo(turn.settings.timezone)
     return ticket_time.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def find(turn: Turn, reference: str) -> Ticket | None:
-    sharing = organizations.shares(turn.desk.settings, turn.requester.organization)
+    sharing = organizations.shares(turn.settings, turn.requester.organization)
     # locked: a comment, close or reopen must see what auto-close or an agent just did
     return tickets.find_visible(turn.session, reference, turn.requester, sharing, lock=True)
 
@@ -102,7 +103,7 @@ def my_tickets(turn: Turn, numbered: bool = True) -> None:
             )
         )
     choices = [
-        turn.choice(f"st:{t.reference}", "choice.status_of", reference=t.reference)
+        turn.choice(ids.status(t.reference or ""), "choice.status_of", reference=t.reference)
         for t in mine[:10]
     ]
     turn.say_text("\n".join(lines), choices if numbered else [])
@@ -138,7 +139,7 @@ def add_information(
 
 def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
     """Free text (or files) outside any flow: a comment on a ticket, or a new problem."""
-    reference = find_reference(text, turn.desk.settings.ticket_prefix)
+    reference = find_reference(text, turn.settings.ticket_prefix)
     if reference:
         ticket = find(turn, reference)
         if ticket is None:
@@ -201,7 +202,7 @@ def prompt_pick(turn: Turn) -> None:
     action = turn.data.get("pending", {}).get("action", "comment")
     choices = [
         turn.choice(
-            f"t:{t.reference}",
+            ids.ticket(t.reference or ""),
             "choice.ticket",
             reference=t.reference,
             subject=intake._short(t.subject, 30),
@@ -221,8 +222,8 @@ def prompt_pick(turn: Turn) -> None:
 def on_pick(turn: Turn, text: str, choice: str | None) -> None:
     pending = turn.data.get("pending", {})
     attachments = [Attachment(**a) for a in pending.get("attachments", [])]
-    prefix = turn.desk.settings.ticket_prefix
-    reference = choice[2:] if choice and choice.startswith("t:") else find_reference(text, prefix)
+    prefix = turn.settings.ticket_prefix
+    reference = ids.ticket_of(choice) or find_reference(text, prefix)
     if choice == "newp":
         intake.start(turn, pending.get("text", ""), pending.get("attachments", []))
         return

@@ -17,10 +17,11 @@ from collections.abc import Callable
 
 from sqlalchemy import insert
 
+from chatdesk.core import choices as ids
 from chatdesk.core import lexicon, metrics, validation
 from chatdesk.core.lexicon import is_urgent
-from chatdesk.desk import notify, organizations, service
-from chatdesk.dialogue import answers, pasted
+from chatdesk.desk import notify, service
+from chatdesk.dialogue import answers, approval, pasted
 from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Attachment
 from chatdesk.store import tickets
@@ -57,7 +58,7 @@ def start(
     if follows_up:
         turn.say("intake.follow_up_of", reference=follows_up)
     text = text.strip()
-    max_text = turn.desk.settings.max_text_length
+    max_text = turn.settings.max_text_length
     fields = pasted.split(text, max_text) if text else None
     if text and is_urgent(text):
         start_urgent(turn, text)
@@ -76,7 +77,7 @@ def start(
 def start_urgent(turn: Turn, text: str) -> None:
     """An outage: no reading list, no questions; a short urgent summary to send at once."""
     draft = answers.draft(turn)
-    max_text = turn.desk.settings.max_text_length
+    max_text = turn.settings.max_text_length
     fields = pasted.split(text, max_text) or {}
     draft["urgent"] = True
     first_line = next(line for line in text.splitlines() if line.strip()).strip()
@@ -121,7 +122,7 @@ def _prompt_error(turn: Turn) -> None:
 
 def _prompt_suggest(turn: Turn) -> None:
     """The articles, shown with the next question: pick one, or simply answer it."""
-    articles = [turn.desk.knowledge.get(i) for i in turn.data.get("offer", [])]
+    articles = [turn.knowledge.get(i) for i in turn.data.get("offer", [])]
     lines = [turn.text("intake.suggest_intro")]
     choices = []
     for n, article in enumerate(a for a in articles if a is not None):
@@ -131,7 +132,7 @@ def _prompt_suggest(turn: Turn) -> None:
             )
             + (f"\n   {article.url}" if article.url else "")
         )
-        choices.append(turn.choice(f"art{n + 1}", "choice.read", title=_short(article.title)))
+        choices.append(turn.choice(ids.article(n + 1), "choice.read", title=_short(article.title)))
     after = turn.data.get("after_suggest", "description")
     if after in ("description", "steps"):
         lines.append(turn.text("intake.suggest_or_answer"))
@@ -143,7 +144,7 @@ def _prompt_suggest(turn: Turn) -> None:
 
 
 def _prompt_article(turn: Turn) -> None:
-    article = turn.desk.knowledge.get(turn.data.get("article", ""))
+    article = turn.knowledge.get(turn.data.get("article", ""))
     if article is None:
         _next_after_suggest(turn)
         return
@@ -194,7 +195,7 @@ def _prompt_confirm(turn: Turn) -> None:
 
 
 def _prompt_edit(turn: Turn) -> None:
-    choices = [turn.choice(f"f:{field}", f"field.{field}") for field in validation.FIELDS]
+    choices = [turn.choice(ids.field(field), f"field.{field}") for field in validation.FIELDS]
     choices.append(turn.choice("back", "choice.back"))
     turn.say("intake.ask_edit", choices=choices)
 
@@ -253,8 +254,8 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
         return
     draft = answers.draft(turn)
     shown: list[str] = draft.setdefault("shown", [])
-    limit = turn.desk.settings.suggestion_limit
-    knowledge = turn.desk.knowledge
+    limit = turn.settings.suggestion_limit
+    knowledge = turn.knowledge
     with metrics.SUGGESTION_SECONDS.time():
         if shown:  # a second round: only articles that pass the gate on their own
             matches = knowledge.search_fresh(query, shown, lang=turn.lang, limit=limit)
@@ -289,8 +290,9 @@ def _continue_with(turn: Turn, text: str) -> None:
 
 def on_suggest(turn: Turn, text: str, choice: str | None) -> None:
     offer = turn.data.get("offer", [])
-    if choice and choice.startswith("art") and choice[3:].isdigit():
-        index = int(choice[3:]) - 1
+    number = ids.article_of(choice)
+    if number is not None:
+        index = number - 1
         if 0 <= index < len(offer):
             turn.data["article"] = offer[index]
             _record(turn, [offer[index]], "chosen")
@@ -366,8 +368,9 @@ def on_confirm(turn: Turn, text: str, choice: str | None) -> None:
 
 
 def on_edit(turn: Turn, text: str, choice: str | None) -> None:
-    if choice and choice.startswith("f:") and choice[2:] in validation.FIELDS:
-        turn.data["editing"] = choice[2:]
+    field = ids.field_of(choice)
+    if field is not None and field in validation.FIELDS:
+        turn.data["editing"] = field
         ask(turn, "edit_value")
     elif choice == "back":
         ask(turn, "confirm")
@@ -425,7 +428,7 @@ def attachment_to_dict(attachment: Attachment) -> dict:
 
 def _submit(turn: Turn) -> None:
     draft = answers.draft(turn)
-    settings = turn.desk.settings
+    settings = turn.settings
     words = " ".join(str(draft.get(f) or "") for f in validation.FIELDS)
     urgent = bool(draft.get("urgent")) or is_urgent(words)
     follows_up_id = None
@@ -454,7 +457,7 @@ def _submit(turn: Turn) -> None:
     _record(turn, draft.get("shown", []), "ticket_anyway", ticket)
     metrics.ticket_opened(turn.session, ticket.priority)
     turn.reset()
-    if organizations.hold_for_approval(turn, ticket):
+    if approval.hold_for_approval(turn, ticket):
         return  # the card waits until a contact person of the organization approves
     created = turn.text(
         "intake.created_urgent" if urgent else "intake.created", reference=ticket.reference

@@ -71,7 +71,7 @@ def hours_text(settings: Settings, now: datetime, lang: str) -> str:
 
 def person(turn: Turn, in_flow: bool) -> None:
     """How a person is reached; outside a flow, the offer to start a ticket."""
-    text = turn.text("person.how") + "\n" + hours_text(turn.desk.settings, turn.now, turn.lang)
+    text = turn.text("person.how") + "\n" + hours_text(turn.settings, turn.now, turn.lang)
     if in_flow:
         turn.say_text(text)
         return
