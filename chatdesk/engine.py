@@ -24,7 +24,16 @@ from chatdesk.core.commands import Command, bare_reference, find_reference, pars
 from chatdesk.core.i18n import normalize_lang, t
 from chatdesk.core.lexicon import is_small_talk, language_code
 from chatdesk.desk import organizations
-from chatdesk.dialogue import agents, approval, followup, intake, intents, lifecycle, questions
+from chatdesk.dialogue import (
+    agents,
+    approval,
+    followup,
+    intake,
+    intents,
+    lifecycle,
+    overview,
+    questions,
+)
 from chatdesk.dialogue.turn import Turn, TurnContext
 from chatdesk.events import Attachment, InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.store import conversations as conversations
@@ -290,7 +299,7 @@ class Desk:
         if command is not None:
             self._command(turn, command)
         elif ids.status_of(choice) is not None and turn.state == "idle":
-            followup.status(turn, ids.status_of(choice))
+            overview.status(turn, ids.status_of(choice))
         elif (
             turn.state == lifecycle.RATING_REMARK
             and choice is None
@@ -316,7 +325,7 @@ class Desk:
         text = intents.canonical_references(text, prefix)
         for number in intents.hash_numbers(text):
             reference = f"{prefix.upper()}-{int(number)}"
-            if followup.find(turn, reference) is not None:
+            if overview.find(turn, reference) is not None:
                 text = intents.with_hash_reference(text, number, reference)
         return text
 
@@ -330,9 +339,9 @@ class Desk:
         if intents.asks_person(text):
             questions.person(turn, in_flow)
         elif intents.asks_list(text):
-            followup.my_tickets(turn, numbered=not in_flow)
+            overview.my_tickets(turn, numbered=not in_flow)
         elif intents.asks_status(text) and reference:
-            followup.status(turn, reference)
+            overview.status(turn, reference)
         elif intents.asks_status(text):
             questions.status_question(turn, in_flow)
         else:
@@ -404,9 +413,9 @@ class Desk:
         elif name == "status" and command.reference is None:
             questions.status_question(turn, in_flow)  # "status", "status of my ticket"
         elif name == "status":
-            followup.status(turn, command.reference)
+            overview.status(turn, command.reference)
         elif name == "my_tickets":
-            followup.my_tickets(turn, numbered=not in_flow)
+            overview.my_tickets(turn, numbered=not in_flow)
         elif name == "org_tickets":
             approval.organization_tickets(turn)
         elif name in ("close", "reopen") and turn.state in intake.INTAKE_STATES:
