@@ -13,9 +13,10 @@ the resolution). The clock:
   for the resolution. A solved ticket that is reopened runs again from where it stopped.
 
 Everything up to :func:`breaches` is pure arithmetic on a ticket and the settings, tested with
-a clock the tests control. :func:`check_targets` is a periodic job of ``chatdesk serve`` (:mod:`chatdesk.jobs`): it
-records each breach once (a unique row, inserted with ON CONFLICT DO NOTHING, so two processes
-never ping twice), marks the ticket escalated, updates its card and pings the agents' chat.
+a clock the tests control. :func:`check_targets` is a periodic job of ``chatdesk serve``
+(:mod:`chatdesk.jobs`): it records each breach once (a unique row, inserted with ON CONFLICT
+DO NOTHING, so two processes never ping twice), marks the ticket escalated, updates its card
+and pings the agents' chat.
 
 The intake's confirmation also comes from here (:func:`intake_note`): out of hours it tells the
 customer when the desk will pick the ticket up, in their language and the desk's time zone.

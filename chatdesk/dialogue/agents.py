@@ -8,7 +8,7 @@ here (``event.agent_chat``). Three kinds of input:
   ``niet toegewezen``, ``help``; with or without a slash;
 - a reply in a ticket's thread (found through :class:`chatdesk.models.TicketPost`), which
   becomes a comment: public or internal by CHATDESK_AGENT_REPLY_DEFAULT and the markers of
-  :func:`chatdesk.agent_actions.parse_marker`.
+  :func:`chatdesk.core.markers.parse_marker`.
 
 Only agents act. A non-agent who presses a button, types a command or writes in a ticket's
 thread is told so and nothing changes; other talk in the channel is the agents' own business
@@ -25,7 +25,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from chatdesk.core import choices as ids
-from chatdesk.core import statuses
+from chatdesk.core import markers, statuses
 from chatdesk.core.commands import REFERENCE
 from chatdesk.core.i18n import t
 from chatdesk.core.lexicon import normalise
@@ -200,7 +200,7 @@ def thread_ticket(session: Session, event: InboundEvent) -> Ticket | None:
 
 def _thread_reply(turn: Turn, agent: Agent, ticket: Ticket, text: str) -> None:
     settings = turn.settings
-    public, body = agent_actions.parse_marker(text, settings.agent_reply_default == "public")
+    public, body = markers.parse_marker(text, settings.agent_reply_default == "public")
     if not body:
         _say(turn, "agent.marker_only")
         return

@@ -13,7 +13,7 @@ from chatdesk.core import choices as ids
 from chatdesk.core import statuses
 from chatdesk.core.commands import find_reference
 from chatdesk.core.lexicon import STATUS_QUESTION, normalise
-from chatdesk.dialogue import intake, lifecycle, overview
+from chatdesk.dialogue import intake, intake_prompts, lifecycle, overview
 from chatdesk.dialogue.intents import asks_status, is_question
 from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Attachment
@@ -116,7 +116,7 @@ def prompt_pick(turn: Turn) -> None:
             ids.ticket(t.reference or ""),
             "choice.ticket",
             reference=t.reference,
-            subject=intake._short(t.subject, 30),
+            subject=intake_prompts.short(t.subject, 30),
         )
         for t in mine[:8]
     ]

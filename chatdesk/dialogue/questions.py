@@ -3,9 +3,10 @@ reported, and how to reach a person.
 
 A question is answered, never stored: "is there an update?" shows the status (of the only
 open ticket, or of the one the customer picks), and a question that is no status question but
-names a ticket is added to it only after the customer says so (:mod:`chatdesk.dialogue.followup`). "Can I talk to a human?" gets
-how a person is reached (every ticket goes to the support team, in its hours) and the offer
-to start a ticket, instead of articles.
+names a ticket is added to it only after the customer says so (that confirmation is in
+:mod:`chatdesk.dialogue.followup`). "Can I talk to a human?" gets how a person is reached
+(every ticket goes to the support team, in its hours) and the offer to start a ticket,
+instead of articles.
 """
 
 from __future__ import annotations
