@@ -15,31 +15,41 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from chatdesk.config import Settings
 from chatdesk.core import metrics
 from chatdesk.core.i18n import normalize_lang, t
 from chatdesk.desk import organizations
 from chatdesk.dialogue import intake, router
 from chatdesk.dialogue.turn import Turn, TurnContext
 from chatdesk.events import InboundEvent, Message, Reply
+from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.store import conversations as conversations
 from chatdesk.store import outbox
+from chatdesk.store.db import Database
 from chatdesk.store.models import ProcessedEvent, Requester
 
 log = logging.getLogger(__name__)
 
 
+def _table(model: type[ProcessedEvent | Requester]) -> Table:
+    """A model's table, typed as the Table it is (SQLAlchemy types it as any FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 # Statements of every turn, built once with bound parameters (see conversation.py).
-_PROCESSED = ProcessedEvent.__table__
+_PROCESSED = _table(ProcessedEvent)
 _RECORD_DELIVERY = {
     dialect: statement.returning(_PROCESSED.c.event_id)
     for dialect, statement in conversations.ignoring_conflicts(_PROCESSED).items()
 }
-_CREATE_REQUESTER = conversations.ignoring_conflicts(Requester.__table__)
-_REQUESTER = select(*Requester.__table__.columns).where(
+_CREATE_REQUESTER = conversations.ignoring_conflicts(_table(Requester))
+_REQUESTER = select(*_table(Requester).columns).where(
     Requester.platform == bindparam("k_platform"),
     Requester.platform_user_id == bindparam("k_user_id"),
 )
@@ -56,8 +66,8 @@ def _load_requester(session: Session, key: dict[str, str]) -> Requester | None:
     if row is None:
         return None
     known = session.identity_map.get(session.identity_key(Requester, row.id))
-    if known is not None:
-        return known  # type: ignore[no-any-return]
+    if isinstance(known, Requester):
+        return known
     requester = Requester(**row._mapping)
     make_transient_to_detached(requester)
     session.add(requester)
@@ -97,7 +107,13 @@ class Desk:
     transaction); async adapters call it through ``asyncio.to_thread``.
     """
 
-    def __init__(self, settings, database, knowledge, clock: Callable[[], datetime] = utcnow):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        knowledge: KnowledgeBase,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.settings = settings
         self.database = database
         self.knowledge = knowledge
@@ -214,7 +230,8 @@ class Desk:
         conversation = conversations.load(session, event, now)
         turn = Turn(self.context, session, event, requester, conversation, now)
         ttl = timedelta(minutes=self.settings.draft_ttl_minutes)
-        if conversation.state != "idle" and now - conversation.updated_at > ttl:
+        updated = conversation.updated_at
+        if conversation.state != "idle" and updated is not None and now - updated > ttl:
             had_draft = conversation.state in intake.INTAKE_STATES
             turn.reset()
             if had_draft:

@@ -137,7 +137,11 @@ class Worker:
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._wake_from_thread = lambda: loop.call_soon_threadsafe(self._wake.set)
+
+        def wake_from_thread() -> None:
+            loop.call_soon_threadsafe(self._wake.set)
+
+        self._wake_from_thread = wake_from_thread
         self.desk.outbox_listeners.append(self._wake_from_thread)
         self.desk.outbox_platforms.update(self.senders)  # answers now go through us too
         self._tasks = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from chatdesk.config import Settings
@@ -193,6 +193,7 @@ def _offer_to_customer(session: Session, ticket: Ticket, choices: list[Choice]) 
     if requester is None:
         return
     table = Conversation.__table__
+    assert isinstance(table, Table)  # (typed as any FromClause)
     row = session.execute(
         select(table.c.id, table.c.state, table.c.data)
         .where(

@@ -76,7 +76,7 @@ class Organization:
     def is_contact(self, platform: str, user_id: str, email: str | None) -> bool:
         if (platform, user_id) in self.contacts:
             return True
-        return bool(email) and email.strip().lower() in self.contact_emails  # type: ignore[union-attr]
+        return email is not None and email.strip().lower() in self.contact_emails
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,10 @@ class Directory:
             ):
                 return org
         domain = _email_domain(email)
-        if domain:
+        if domain and email is not None:
             best: tuple[int, Organization] | None = None
             for org in self.organizations:
-                if email.strip().lower() in org.contact_emails:  # type: ignore[union-attr]
+                if email.strip().lower() in org.contact_emails:
                     return org
                 for known in org.domains:
                     if (domain == known or domain.endswith("." + known)) and (

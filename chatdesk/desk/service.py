@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -286,7 +286,7 @@ def _breached(target: str) -> ColumnElement[bool]:
     return exists().where(ServiceBreach.ticket_id == Ticket.id, ServiceBreach.target == target)
 
 
-def _candidates(targets: dict[str, tuple[float, float]], now: datetime):  # type: ignore[no-untyped-def]
+def _candidates(targets: dict[str, tuple[float, float]], now: datetime) -> Select[Ticket]:
     """Tickets that may have missed a target not recorded yet, locked for this run.
 
     Left out without loading them: solved and closed tickets (their clocks stopped), tickets

@@ -19,10 +19,12 @@ in the agents' language.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from chatdesk.core import choices as ids
 from chatdesk.core import markers, statuses
@@ -234,7 +236,7 @@ def _command(turn: Turn, name: str, reference: str) -> None:
         _say(turn, "agent.help")
 
 
-def _when(turn: Turn, moment) -> str:  # type: ignore[no-untyped-def]
+def _when(turn: Turn, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(turn.settings.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
@@ -296,7 +298,7 @@ def _view(turn: Turn, reference: str) -> None:
     turn.say_text("\n".join(line.rstrip() for line in lines))
 
 
-def _not_pending():  # type: ignore[no-untyped-def]
+def _not_pending() -> ColumnElement[bool]:
     """Tickets the agents may see: not waiting for an organization's approval."""
     return or_(Ticket.approval.is_(None), Ticket.approval != "pending")
 
@@ -332,5 +334,5 @@ def _list(turn: Turn, *, unassigned: bool) -> None:
     turn.say_text("\n".join(lines))
 
 
-def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
+def _count(session: Session, query: Select[Ticket]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)

@@ -8,6 +8,8 @@ to go with the ticket as the customer's note to the support team.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from chatdesk.core import validation
 from chatdesk.core.i18n import t
 from chatdesk.dialogue.turn import Turn
@@ -19,14 +21,20 @@ def draft(turn: Turn) -> dict:
     return turn.data.setdefault("draft", {})
 
 
-def field_names(turn: Turn, field: str) -> dict[str, str]:
+class FieldNames(TypedDict):
+    field: str
+    the_field: str
+    The_field: str
+
+
+def field_names(turn: Turn, field: str) -> FieldNames:
     """The field's name bare, with its article, and with its article capitalised: Dutch
     nouns take de or het ("de beschrijving", "het onderwerp")."""
-    return {
-        "field": turn.text(f"field.{field}"),
-        "the_field": turn.text(f"field.the.{field}"),
-        "The_field": turn.text(f"field.The.{field}"),
-    }
+    return FieldNames(
+        field=turn.text(f"field.{field}"),
+        the_field=turn.text(f"field.the.{field}"),
+        The_field=turn.text(f"field.The.{field}"),
+    )
 
 
 def accept(turn: Turn, field: str, text: str) -> bool:

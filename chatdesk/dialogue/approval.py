@@ -8,6 +8,7 @@ The directory itself (who belongs where, who may share, who approves) is
 from __future__ import annotations
 
 import logging
+from typing import TypedDict
 
 from sqlalchemy import select
 
@@ -29,6 +30,14 @@ from chatdesk.store import outbox, tickets
 from chatdesk.store.models import Requester, Ticket
 
 log = logging.getLogger(__name__)
+
+
+class _Decision(TypedDict):
+    """What the texts about a contact person's decision name."""
+
+    reference: str
+    organization: str
+    name: str
 
 
 def organization_tickets(turn: Turn) -> None:
@@ -172,7 +181,7 @@ def on_choice(turn: Turn, choice: str) -> None:
         return
     name = turn.author
     agent_lang = settings.agent_language
-    values = {"reference": reference, "organization": org.name, "name": name}
+    values = _Decision(reference=reference, organization=org.name, name=name)
     if approve:
         ticket.approval = APPROVED
         ticket.approved_at = turn.now  # its service-target clocks start now

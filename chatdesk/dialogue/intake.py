@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from chatdesk.core import choices as ids
 from chatdesk.core import lexicon, metrics, validation
@@ -41,7 +41,9 @@ INTAKE_STATES = frozenset(
         "edit_value",
     }
 )
-_RECORD = insert(SuggestionEvent.__table__)  # built once: a turn only binds its values
+_SUGGESTIONS = SuggestionEvent.__table__
+assert isinstance(_SUGGESTIONS, Table)  # (typed as any FromClause)
+_RECORD = insert(_SUGGESTIONS)  # built once: a turn only binds its values
 
 
 # -- starting -------------------------------------------------------------------------

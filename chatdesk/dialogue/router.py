@@ -10,6 +10,8 @@ private chat.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from chatdesk.core import choices as ids
 from chatdesk.core.commands import Command, bare_reference, find_reference, parse
 from chatdesk.core.lexicon import is_small_talk, language_code
@@ -42,7 +44,7 @@ def route(turn: Turn) -> None:
         # rating buttons come through the outbox, so they are never in the "offered" list
         _rate(turn, str(event.choice))
         return
-    if ids.is_organization(event.choice):
+    if event.choice is not None and ids.is_organization(event.choice):
         # a contact person's approve/decline: sent through the outbox, so never "offered"
         approval.on_choice(turn, event.choice)
         _reprompt(turn)
@@ -120,7 +122,7 @@ def _question(turn: Turn, text: str) -> bool:
     return True
 
 
-def _choice(turn: Turn, text: str) -> str | bool | None:
+def _choice(turn: Turn, text: str) -> str | Literal[False] | None:
     """The choice this input makes; False when a stale button was pressed (answered)."""
     offered = [choice_id for choice_id, _ in turn.offered()]
     if turn.event.choice is not None:
