@@ -20,11 +20,11 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from chatdesk.events import InboundEvent
 
@@ -63,8 +63,11 @@ class OrganizationsError(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
-class Organization:
+class Organization(BaseModel):
+    """One organization of the file, its keys checked and normalised by :func:`parse`."""
+
+    model_config = ConfigDict(frozen=True)
+
     name: str
     share: bool | None = None  # None: CHATDESK_ORGANIZATION_SHARING decides
     workspaces: frozenset[str] = frozenset()
@@ -79,14 +82,15 @@ class Organization:
         return email is not None and email.strip().lower() in self.contact_emails
 
 
-@dataclass(frozen=True)
-class Directory:
+class Directory(BaseModel):
     """Every organization of the file, with look-ups by each membership key."""
 
-    organizations: tuple[Organization, ...] = ()
-    _by_name: dict[str, Organization] = field(default_factory=dict, compare=False, repr=False)
+    model_config = ConfigDict(frozen=True)
 
-    def __post_init__(self) -> None:
+    organizations: tuple[Organization, ...] = ()
+    _by_name: dict[str, Organization] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
         self._by_name.update({org.name: org for org in self.organizations})
 
     def get(self, name: str | None) -> Organization | None:
@@ -166,7 +170,7 @@ def parse(data: object) -> Directory:
         raise ValueError("expected a list of organizations (each with a name) or a mapping")
     organizations = [_organization(entry, number) for number, entry in enumerate(entries, 1)]
     _check_unique(organizations)
-    return Directory(tuple(organizations))
+    return Directory(organizations=tuple(organizations))
 
 
 def _organization(entry: object, number: int) -> Organization:
