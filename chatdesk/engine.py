@@ -42,7 +42,7 @@ def _table(model: type[ProcessedEvent | Requester]) -> Table:
     return table
 
 
-# Statements of every turn, built once with bound parameters (see conversation.py).
+# Statements of every turn, built once with bound parameters (see chatdesk.store.conversations).
 _PROCESSED = _table(ProcessedEvent)
 _RECORD_DELIVERY = {
     dialect: statement.returning(_PROCESSED.c.event_id)

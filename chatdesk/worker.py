@@ -1,7 +1,7 @@
 """The background work of ``chatdesk serve``: sending the outbox and running periodic jobs.
 
 :class:`Worker` runs two loops on the server's event loop. The outbox loop claims due items
-(:mod:`chatdesk.outbox`), hands each to the adapter of its platform (a :class:`Sender`), and
+(:mod:`chatdesk.store.outbox`), hands each to the adapter of its platform (a :class:`Sender`), and
 records the result; a failure is retried with back-off, never dropped. The periodic loop runs
 the jobs it is given (:data:`chatdesk.jobs.PERIODIC_JOBS`: auto-close, service-target
 checks...): each job does its
@@ -44,7 +44,7 @@ class Sender(Protocol):
     """What an adapter offers the outbox: send one reply, say where it landed.
 
     ``card`` is where the ticket's card already is (to edit a card in place, or to answer under
-    it); None when there is none yet. Raise :class:`chatdesk.outbox.DeliveryFailed` with
+    it); None when there is none yet. Raise :class:`chatdesk.store.outbox.DeliveryFailed` with
     ``permanent=True`` when retrying cannot help; any other exception is retried.
     """
 
@@ -55,7 +55,7 @@ class Sender(Protocol):
 
 @runtime_checkable
 class Replayer(Protocol):
-    """An adapter that stores its deliveries in the inbox (:mod:`chatdesk.inbox`) offers this:
+    """An adapter that stores its deliveries in the inbox (:mod:`chatdesk.store.inbox`) offers this:
     handle once more a stored delivery whose process died before its turn was done."""
 
     async def replay(self, payload: dict[str, Any]) -> None: ...

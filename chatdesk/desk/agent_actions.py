@@ -1,7 +1,7 @@
 """What an agent can do to a ticket, whatever the front end: chat buttons, thread replies, CLI.
 
 Each action changes the ticket inside the caller's session and writes every notification it
-causes into the same transaction (:mod:`chatdesk.notify`, through the outbox): the card is
+causes into the same transaction (:mod:`chatdesk.desk.notify`, through the outbox): the card is
 edited in place, the ticket's thread in the agents' chat gets a line, and the customer hears
 what concerns them, in their own language. So an action and its notifications commit or roll
 back together, and the Telegram, Slack and command-line front ends cannot drift apart.
@@ -115,7 +115,7 @@ def change_status(
 ) -> None:
     """Move the ticket to ``target`` as ``agent`` (None: the system, e.g. auto-close).
 
-    Raises :class:`chatdesk.statuses.TransitionError` when the catalogue does not allow the
+    Raises :class:`chatdesk.core.statuses.TransitionError` when the catalogue does not allow the
     move; nothing has changed then. Otherwise: history, card, a thread line, and the customer
     told the new status and what it means (for *solved*, once, with a 1-5 rating question).
     """

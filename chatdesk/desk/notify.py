@@ -1,6 +1,6 @@
 """Notifications: what the desk tells people outside the current turn, via the outbox.
 
-Every function here writes into the caller's transaction (see :mod:`chatdesk.outbox`), so a
+Every function here writes into the caller's transaction (see :mod:`chatdesk.store.outbox`), so a
 notification exists exactly when the change it reports was committed. Three audiences:
 
 - the customer, in their own chat and language (:func:`customer`);

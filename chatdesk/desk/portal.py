@@ -1,7 +1,7 @@
 """What a customer portal shows: a requester's tickets and a ticket's public thread.
 
 Read-only, for front ends that show tickets beside the chat (the web chat's "My tickets"
-panel). Who may see which ticket is the desk's rule in :func:`chatdesk.tickets.visible_to`
+panel). Who may see which ticket is the desk's rule in :func:`chatdesk.store.tickets.visible_to`
 (their own, their organization's where shared): this module only uses it. Everything a
 customer *does* to a ticket (comment, file, close, reopen) still goes through
 :meth:`chatdesk.engine.Desk.handle` as a command, so there is one copy of every rule.

@@ -4,7 +4,7 @@ The manuals promise a reaction within a number of working hours that depends on 
 (CHATDESK_SERVICE_TARGETS, e.g. ``normal=8/40``: 8 support hours to the first response, 40 to
 the resolution). The clock:
 
-- counts only support hours (:class:`chatdesk.hours.SupportHours`), except for urgent tickets
+- counts only support hours (:class:`chatdesk.core.hours.SupportHours`), except for urgent tickets
   when CHATDESK_URGENT_AROUND_THE_CLOCK is on: a site that is down is down at night too;
 - pauses while the ticket waits on the customer or a third party (statuses whose ``paused`` is
   set), because the desk cannot act then; the periods come from the ticket's status history;

@@ -6,7 +6,7 @@ here (``event.agent_chat``). Three kinds of input:
 - a card button (``ag:claim:REF``, ``ag:status:REF``, ``ag:set:REF:code``, ``ag:reply:REF``);
 - a typed command: ``status REF``, ``open tickets`` / ``openstaande tickets``, ``unassigned`` /
   ``niet toegewezen``, ``help``; with or without a slash;
-- a reply in a ticket's thread (found through :class:`chatdesk.models.TicketPost`), which
+- a reply in a ticket's thread (found through :class:`chatdesk.store.models.TicketPost`), which
   becomes a comment: public or internal by CHATDESK_AGENT_REPLY_DEFAULT and the markers of
   :func:`chatdesk.core.markers.parse_marker`.
 

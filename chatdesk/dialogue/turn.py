@@ -129,5 +129,5 @@ class Turn:
 
     def resolve_typed(self, text: str) -> str | None:
         """The id of the offered choice that ``text`` names: its number or ordinal, its
-        label or a paraphrase, in either language, typos included (chatdesk.options)."""
+        label or a paraphrase, in either language, typos included (chatdesk.dialogue.options)."""
         return options.match(text, self.offered())
