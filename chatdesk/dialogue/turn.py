@@ -38,6 +38,9 @@ class TurnContext:
 
 
 class Turn:
+    """What the flows act through, built by the engine for one inbound event: its context,
+    session, requester and conversation row, the moment, and the replies said so far."""
+
     def __init__(
         self,
         context: TurnContext,
