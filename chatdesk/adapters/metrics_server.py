@@ -34,17 +34,17 @@ class MetricsServer:
 def start(desk: Desk) -> MetricsServer | None:
     """Serve the metrics on CHATDESK_METRICS_PORT when it and CHATDESK_METRICS_ENABLED are set."""
     settings = desk.settings
-    if not settings.metrics_enabled or settings.metrics_port is None:
+    if not settings.http.metrics_enabled or settings.http.metrics_port is None:
         return None
     registry = exposition.Exposition(desk.database).registry
     try:
         server, thread = start_http_server(
-            settings.metrics_port, addr=settings.http_host, registry=registry
+            settings.http.metrics_port, addr=settings.http.host, registry=registry
         )
     except OSError as exc:
         raise SettingsError(
-            f"CHATDESK_METRICS_PORT: cannot listen on {settings.http_host}:"
-            f"{settings.metrics_port}: {exc.strerror or exc}"
+            f"CHATDESK_METRICS_PORT: cannot listen on {settings.http.host}:"
+            f"{settings.http.metrics_port}: {exc.strerror or exc}"
         ) from None
-    log.info("metrics on http://%s:%s/metrics", settings.http_host, settings.metrics_port)
+    log.info("metrics on http://%s:%s/metrics", settings.http.host, settings.http.metrics_port)
     return MetricsServer(server, thread)

@@ -123,7 +123,11 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
-    if desk is not None and desk.settings.metrics_enabled and desk.settings.metrics_port is None:
+    if (
+        desk is not None
+        and desk.settings.http.metrics_enabled
+        and desk.settings.http.metrics_port is None
+    ):
         scrape = exposition.Exposition(desk.database)
 
         async def metrics_page(_: Request) -> Response:
@@ -144,11 +148,11 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
     """The channels whose credentials are set, imported lazily. Slack needs its bot token
     and signing secret together: one without the other is a mistake, not "no Slack"."""
     slack = {
-        "CHATDESK_SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "CHATDESK_SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "CHATDESK_SLACK_BOT_TOKEN": settings.slack.bot_token,
+        "CHATDESK_SLACK_SIGNING_SECRET": settings.slack.signing_secret,
     }
     given = [name for name, value in slack.items() if value is not None]
-    if settings.slack_app_token is not None and not given:
+    if settings.slack.app_token is not None and not given:
         given = ["CHATDESK_SLACK_APP_TOKEN"]
     missing = [name for name in slack if slack[name] is None]
     if given and missing:
@@ -157,15 +161,15 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
             "(unset both to run without Slack)"
         )
     channels: list[Channel] = []
-    if settings.telegram_token is not None:
+    if settings.telegram.token is not None:
         from chatdesk.adapters.telegram import TelegramChannel
 
         channels.append(TelegramChannel(settings, desk))
-    if settings.slack_bot_token is not None and settings.slack_signing_secret is not None:
+    if settings.slack.bot_token is not None and settings.slack.signing_secret is not None:
         from chatdesk.adapters.slack.channel import SlackChannel
 
         channels.append(SlackChannel(settings, desk))
-    if settings.web_enabled:
+    if settings.web.enabled:
         from chatdesk.adapters.web import WebChannel
 
         channels.append(WebChannel(settings, desk))
@@ -178,16 +182,16 @@ async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk
     A channel's :class:`SettingsError` at start-up ends the server; it is raised from here
     so that the command prints its one line, and uvicorn's traceback of it is left out.
     """
-    _check_address(settings.http_host, settings.http_port)
+    _check_address(settings.http.host, settings.http.port)
     app = build_http_app(channels, desk)
     config = uvicorn.Config(
         app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level=settings.log_level.lower(),
+        host=settings.http.host,
+        port=settings.http.port,
+        log_level=settings.logging.level.lower(),
         lifespan="on",
         # JSON lines: uvicorn's loggers go through ours instead of its own text handlers
-        **({"log_config": None} if settings.log_format == "json" else {}),
+        **({"log_config": None} if settings.logging.format == "json" else {}),
     )
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()

@@ -207,7 +207,7 @@ def _line(text: str | None) -> str:
 def _when(moment: datetime | None, settings: Settings) -> str:
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(settings.hours.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def _iso(moment: datetime | None) -> str | None:

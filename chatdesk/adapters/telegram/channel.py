@@ -90,23 +90,23 @@ class TelegramChannel:
     name = "telegram"
 
     def __init__(self, settings: Settings, desk: Desk) -> None:
-        if settings.telegram_token is None:
+        if settings.telegram.token is None:
             raise SettingsError("CHATDESK_TELEGRAM_TOKEN: must be set for the Telegram channel")
         self.desk = desk
-        self.default_lang = settings.default_lang
-        self.webhook_url = settings.telegram_webhook_url
-        self.api_url = settings.telegram_api_url
-        self._token = settings.telegram_token.get_secret_value()
+        self.default_lang = settings.desk.default_lang
+        self.webhook_url = settings.telegram.webhook_url
+        self.api_url = settings.telegram.api_url
+        self._token = settings.telegram.token.get_secret_value()
         self._secret = _webhook_secret(settings)
         self._redactor = TokenRedactor(self._token).install()  # before PTB logs its URL
-        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        lease = timedelta(seconds=settings.delivery.lease_seconds)
         self.inbox = Inbox(desk.database, PLATFORM, worker_name(), lease)
         self.queue = InboxQueue(self.inbox, desk.clock)
         builder = (
             ApplicationBuilder()
             .token(self._token)
-            .base_url(settings.telegram_api_url)
-            .base_file_url(file_url(settings.telegram_api_url))
+            .base_url(settings.telegram.api_url)
+            .base_file_url(file_url(settings.telegram.api_url))
             .rate_limiter(RetryingRateLimiter())
             .concurrent_updates(PerChatUpdateProcessor())  # in order per chat
             .update_queue(self.queue)  # stored before Telegram hears "received"
@@ -116,14 +116,14 @@ class TelegramChannel:
         self.app: Application = builder.build()  # type: ignore[type-arg]
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
-        self.agent_chat = settings.telegram_agent_chat or None
+        self.agent_chat = settings.telegram.agent_chat or None
         self.renderer = Renderer(self.app.bot, desk.text, self.agent_chat)
         self.agent_desk = AgentChat(
             self.app.bot,
             desk.text,
             self.agent_chat,
-            topics=settings.telegram_agent_topics,
-            lang=settings.agent_language,
+            topics=settings.telegram.agent_topics,
+            lang=settings.desk.agent_language,
         )
         self.agents = AgentDirectory(self.app.bot, self.agent_chat)
 
@@ -367,8 +367,8 @@ def file_url(api_url: str) -> str:
 
 
 def _webhook_secret(settings: Settings) -> str | None:
-    secret = settings.telegram_webhook_secret
-    if not settings.telegram_webhook_url:
+    secret = settings.telegram.webhook_secret
+    if not settings.telegram.webhook_url:
         return secret.get_secret_value() if secret else None
     if secret is None:
         raise SettingsError(

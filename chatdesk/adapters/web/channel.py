@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from chatdesk.config import Settings, SettingsError, web_origins
+from chatdesk.config import Settings, SettingsError
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Message, Posted, Reply, ThreadNote, TicketCard
 
@@ -42,8 +42,8 @@ class WebChannel:
     name = PLATFORM
 
     def __init__(self, settings: Settings, desk: Desk) -> None:
-        secret = settings.web_identity_secret
-        if settings.web_require_identity and secret is None:
+        secret = settings.web.identity_secret
+        if settings.web.require_identity and secret is None:
             raise SettingsError(
                 "CHATDESK_WEB_REQUIRE_IDENTITY: needs CHATDESK_WEB_IDENTITY_SECRET, "
                 "or no visitor could ever be verified"
@@ -51,11 +51,11 @@ class WebChannel:
         self.settings = settings
         self.desk = desk
         self.secret = secret.get_secret_value() if secret is not None else None
-        self.require_identity = settings.web_require_identity
-        self.origins = web_origins(settings.web_allowed_origins)
+        self.require_identity = settings.web.require_identity
+        self.origins = settings.web.allowed_origins
         self.store = WebStore(desk.database)
-        self.hub = Hub(self.store, settings.web_poll_seconds)
-        self.limiter = RateLimiter(settings.web_rate_per_minute)
+        self.hub = Hub(self.store, settings.web.poll_seconds)
+        self.limiter = RateLimiter(settings.web.rate_per_minute)
         self.links = article_urls(desk.knowledge.articles)
 
     # -- Channel protocol ------------------------------------------------------------------
@@ -107,7 +107,7 @@ class WebChannel:
 
     # -- routes -------------------------------------------------------------------------------
     async def _chat(self, request: Request) -> Response:
-        return pages.chat_page(request, self.settings.default_lang, self.origins)
+        return pages.chat_page(request, self.settings.desk.default_lang, self.origins)
 
     async def _widget(self, _: Request) -> Response:
         return pages.widget_script()
