@@ -16,7 +16,8 @@ import logging
 import signal
 import socket
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
 
 import uvicorn
 from starlette.applications import Starlette
@@ -31,6 +32,9 @@ from chatdesk.events import CardLocation, Posted, Reply
 from chatdesk.ops import exposition, readiness
 from chatdesk.store.db import first_line
 from chatdesk.worker import Worker
+
+if TYPE_CHECKING:
+    from chatdesk.adapters.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +105,11 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
             if worker is not None:
                 await worker.start()
             try:
-                own_port = metrics_server.start(desk) if desk is not None else None
+                own_port = (
+                    metrics_server.start(desk.settings.http, desk.database)
+                    if desk is not None
+                    else None
+                )
             except SettingsError as exc:
                 app.state.startup_error = exc
                 raise
@@ -162,9 +170,7 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
         )
     channels: list[Channel] = []
     if settings.telegram.token is not None:
-        from chatdesk.adapters.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(settings, desk))
+        channels.append(telegram_channel(settings, desk))
     if settings.slack.bot_token is not None and settings.slack.signing_secret is not None:
         from chatdesk.adapters.slack.channel import SlackChannel
 
@@ -174,6 +180,19 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
 
         channels.append(WebChannel(settings, desk))
     return channels
+
+
+def telegram_channel(settings: Settings, desk: Desk) -> TelegramChannel:
+    """The Telegram channel, handed its section and the few desk-wide values it needs."""
+    from chatdesk.adapters.telegram import TelegramChannel
+
+    return TelegramChannel(
+        settings.telegram,
+        desk,
+        lang=settings.desk.default_lang,
+        agent_lang=settings.desk.agent_language,
+        lease=timedelta(seconds=settings.delivery.lease_seconds),
+    )
 
 
 async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk) -> None:
