@@ -105,11 +105,7 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
             if worker is not None:
                 await worker.start()
             try:
-                own_port = (
-                    metrics_server.start(desk.settings.http, desk.database)
-                    if desk is not None
-                    else None
-                )
+                own_port = metrics_server.start(desk.settings.http, desk.database) if desk else None
             except SettingsError as exc:
                 app.state.startup_error = exc
                 raise
