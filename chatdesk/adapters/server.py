@@ -35,6 +35,7 @@ from chatdesk.worker import Worker
 
 if TYPE_CHECKING:
     from chatdesk.adapters.telegram import TelegramChannel
+    from chatdesk.adapters.web import WebChannel
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +173,7 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
 
         channels.append(SlackChannel(settings, desk))
     if settings.web.enabled:
-        from chatdesk.adapters.web import WebChannel
-
-        channels.append(WebChannel(settings, desk))
+        channels.append(web_channel(settings, desk))
     return channels
 
 
@@ -189,6 +188,13 @@ def telegram_channel(settings: Settings, desk: Desk) -> TelegramChannel:
         agent_lang=settings.desk.agent_language,
         lease=timedelta(seconds=settings.delivery.lease_seconds),
     )
+
+
+def web_channel(settings: Settings, desk: Desk) -> WebChannel:
+    """The web chat's channel, handed its section and the desk's default language."""
+    from chatdesk.adapters.web import WebChannel
+
+    return WebChannel(settings.web, desk, lang=settings.desk.default_lang)
 
 
 async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk) -> None:

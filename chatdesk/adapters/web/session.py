@@ -64,7 +64,7 @@ class Session:
         self.ws = websocket
         self.visitor = identity.Visitor(user_id="")
         self.locale: str | None = None
-        self.lang = channel.settings.desk.default_lang
+        self.lang = channel.default_lang
 
     # -- the connection ---------------------------------------------------------------------
     async def run(self) -> None:
@@ -107,7 +107,7 @@ class Session:
             raise Refused()
         locale = hello.get("lang")
         self.locale = locale if isinstance(locale, str) and _LOCALE.fullmatch(locale) else None
-        self.lang = normalize_lang(self.locale, self.channel.settings.desk.default_lang)
+        self.lang = normalize_lang(self.locale, self.channel.default_lang)
         claim = hello.get("identity")
         visitor = identity.verified(self.channel.secret, claim)
         if visitor is None and self.channel.require_identity:
