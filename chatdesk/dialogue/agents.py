@@ -19,7 +19,6 @@ in the agents' language.
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -236,7 +235,7 @@ def _command(turn: Turn, name: str, reference: str) -> None:
 
 
 def _when(turn: Turn, moment) -> str:  # type: ignore[no-untyped-def]
-    return moment.astimezone(ZoneInfo(turn.desk.settings.hours.timezone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(turn.desk.settings.hours.zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _requester(ticket: Ticket) -> str:

@@ -8,8 +8,6 @@ answers, because a new problem deserves a new ticket rather than a reply on an o
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from chatdesk.core import statuses
 from chatdesk.core.commands import find_reference
 from chatdesk.core.lexicon import STATUS_QUESTION, normalise
@@ -25,7 +23,7 @@ FOLLOWUP_STATES = frozenset({"pick_ticket", "confirm_close", "offer_followup"})
 
 
 def _when(turn: Turn, ticket_time) -> str:  # type: ignore[no-untyped-def]
-    zone = ZoneInfo(turn.desk.settings.hours.timezone)
+    zone = turn.desk.settings.hours.zone
     return ticket_time.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
