@@ -7,6 +7,10 @@ One :class:`Settings` is built once at the entry point, in sections (``settings.
 the variable and what is wrong: :func:`load_settings` raises :class:`SettingsError` with that
 line, and the CLI prints it without a traceback. This package imports no domain module: what a
 setting names (the organizations file) is read where the desk is built (:mod:`chatdesk.app`).
+
+To add a setting: a field in its section (:mod:`.sections`, parsed there into its type), a line
+in :data:`.settings.VARIABLES` naming its variable, and the variable in ``.env.example`` with its
+default; tests/test_settings.py checks that the three agree.
 """
 
 from __future__ import annotations
