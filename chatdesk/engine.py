@@ -169,7 +169,7 @@ class Desk:
         except Exception:
             log.exception("error handling %s event %s", event.platform, event.event_id)
         _turn_done(event, started, "failed")
-        lang = normalize_lang(event.locale, self.settings.default_lang)
+        lang = normalize_lang(event.locale, self.settings.desk.default_lang)
         return [
             Message(
                 event.platform, event.chat_id, t("error.apology", lang), thread_id=event.thread_id
@@ -191,7 +191,7 @@ class Desk:
             if requester is not None and requester.lang:
                 return requester.lang
             stored = requester.locale if requester is not None else None
-        return normalize_lang(locale or stored, self.settings.default_lang)
+        return normalize_lang(locale or stored, self.settings.desk.default_lang)
 
     def _direct(self, session: Session, turn: Turn) -> list[Reply]:
         """The replies the adapter must send itself; the answers of an outbox platform are
@@ -229,7 +229,7 @@ class Desk:
         requester = self._requester(session, event, now)
         conversation = conversations.load(session, event, now)
         turn = Turn(self.context, session, event, requester, conversation, now)
-        ttl = timedelta(minutes=self.settings.draft_ttl_minutes)
+        ttl = timedelta(minutes=self.settings.desk.draft_ttl_minutes)
         updated = conversation.updated_at
         if conversation.state != "idle" and updated is not None and now - updated > ttl:
             had_draft = conversation.state in intake.INTAKE_STATES

@@ -271,10 +271,10 @@ _cache_lock = threading.Lock()
 def directory(settings: Settings) -> Directory:
     """The organizations of CHATDESK_ORGANIZATIONS_FILE, read again when the file changes.
 
-    Settings already refused a broken file at start; a file broken later is logged and the
+    Start-up (chatdesk.app) already refused a broken file; a file broken later is logged and the
     last good version stays in use, so a typo while editing does not stop the desk.
     """
-    path = settings.organizations_file
+    path = settings.organizations.file
     if path is None:
         return Directory()
     try:
@@ -306,7 +306,7 @@ def organization_of(settings: Settings, event: InboundEvent, stored: str | None)
     workspace, else the workspace id the adapter reported (colleagues in one workspace). Without
     a file: the workspace id, or what was stored before (today's behaviour).
     """
-    if settings.organizations_file is None:
+    if settings.organizations.file is None:
         return event.organization or stored
     org = directory(settings).member_of(
         event.platform, event.user_id, event.email, event.organization
@@ -322,4 +322,4 @@ def shares(settings: Settings, organization: str | None) -> bool:
     org = directory(settings).get(organization)
     if org is not None and org.share is not None:
         return org.share
-    return settings.organization_sharing
+    return settings.organizations.sharing

@@ -96,7 +96,7 @@ def hold_for_approval(turn: Turn, ticket: Ticket) -> bool:
     False when no approval is needed (the caller posts the card as usual).
     """
     settings = turn.settings
-    if not settings.organization_approval:
+    if not settings.organizations.approval:
         return False
     org = directory(settings).get(ticket.organization)
     if org is None or not (org.contacts or org.contact_emails):
@@ -180,7 +180,7 @@ def on_choice(turn: Turn, choice: str) -> None:
         turn.say("org.gone", reference=reference)
         return
     name = turn.author
-    agent_lang = settings.agent_language
+    agent_lang = settings.desk.agent_language
     values = _Decision(reference=reference, organization=org.name, name=name)
     if approve:
         ticket.approval = APPROVED

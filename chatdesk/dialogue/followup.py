@@ -54,7 +54,7 @@ def add_information(
 
 def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
     """Free text (or files) outside any flow: a comment on a ticket, or a new problem."""
-    reference = find_reference(text, turn.settings.ticket_prefix)
+    reference = find_reference(text, turn.settings.desk.ticket_prefix)
     if reference:
         ticket = overview.find(turn, reference)
         if ticket is None:
@@ -133,7 +133,7 @@ def prompt_pick(turn: Turn) -> None:
 def on_pick(turn: Turn, text: str, choice: str | None) -> None:
     pending = turn.data.get("pending", {})
     attachments = [Attachment(**a) for a in pending.get("attachments", [])]
-    prefix = turn.settings.ticket_prefix
+    prefix = turn.settings.desk.ticket_prefix
     reference = ids.ticket_of(choice) or find_reference(text, prefix)
     if choice == "newp":
         intake.start(turn, pending.get("text", ""), pending.get("attachments", []))

@@ -34,7 +34,7 @@ SKIP = "skip"
 
 
 def _agent_text(turn: Turn, key: str, **values: object) -> str:
-    return t(key, turn.settings.agent_language, **values)
+    return t(key, turn.settings.desk.agent_language, **values)
 
 
 # -- what the customer adds reaches the agents ----------------------------------------------
@@ -69,7 +69,7 @@ def customer_added(turn: Turn, ticket: Ticket, text: str, files: int, previous_s
 def status_changed(turn: Turn, ticket: Ticket, previous_status: str) -> None:
     """The customer moved their ticket (answered, reopened, closed): thread line and card."""
     settings = turn.settings
-    lang = settings.agent_language
+    lang = settings.desk.agent_language
     if previous_status == statuses.SOLVED and ticket.status == statuses.OPEN:
         note = _agent_text(turn, "lifecycle.note.reopened", customer=turn.author)
     elif ticket.status == statuses.CLOSED:
@@ -188,7 +188,7 @@ def auto_close(context: JobContext, now: datetime) -> int:
     Safe in several processes at once: the rows are locked with SKIP LOCKED, so each ticket is
     closed (and its customer told) by one of them. 0 days turns auto-close off.
     """
-    days = context.settings.auto_close_days
+    days = context.settings.desk.auto_close_days
     if days <= 0:
         return 0
     cutoff = now - timedelta(days=days)
@@ -218,7 +218,7 @@ def auto_close(context: JobContext, now: datetime) -> int:
                 ),
                 now,
             )
-            note = t("lifecycle.note.auto_closed", context.settings.agent_language, days=shown)
+            note = t("lifecycle.note.auto_closed", context.settings.desk.agent_language, days=shown)
             notify.thread(session, ticket, note, now, kind="event")
             notify.card(session, ticket, context.settings, now)
     return len(due)

@@ -7,7 +7,6 @@ own, and their organization's when it shares).
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from chatdesk.core import choices as ids
 from chatdesk.core import statuses
@@ -18,7 +17,7 @@ from chatdesk.store.models import Ticket
 
 
 def when(turn: Turn, ticket_time: datetime) -> str:
-    zone = ZoneInfo(turn.settings.timezone)
+    zone = turn.settings.hours.zone
     return ticket_time.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 

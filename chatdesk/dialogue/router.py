@@ -56,8 +56,8 @@ def route(turn: Turn) -> None:
     if isinstance(choice, str) and ids.is_rating(choice):  # a typed score
         _rate(turn, choice)
         return
-    command = parse(text, turn.settings.ticket_prefix) if choice is None else None
-    if turn.state == "pick_ticket" and bare_reference(text, turn.settings.ticket_prefix):
+    command = parse(text, turn.settings.desk.ticket_prefix) if choice is None else None
+    if turn.state == "pick_ticket" and bare_reference(text, turn.settings.desk.ticket_prefix):
         command = None  # "which ticket?" answered by typing its reference: a pick
     if not event.private:
         _in_group(turn, command, text)
@@ -72,7 +72,7 @@ def route(turn: Turn) -> None:
     elif (
         turn.state == lifecycle.RATING_REMARK
         and choice is None
-        and find_reference(text, turn.settings.ticket_prefix)
+        and find_reference(text, turn.settings.desk.ticket_prefix)
     ):
         turn.reset()  # a message about a ticket ("SD-1042 it fails again"), not a remark
         followup.problem_text(turn, text, [])
@@ -91,7 +91,7 @@ def _references(turn: Turn, text: str) -> str:
     """``text`` with loosely written references in their one form ("sd1001", "SD 1001"
     are SD-1001); "#1001" only when the customer can see SD-1001 (else it may be an
     order number or a position in a list)."""
-    prefix = turn.settings.ticket_prefix
+    prefix = turn.settings.desk.ticket_prefix
     text = intents.canonical_references(text, prefix)
     for number in intents.hash_numbers(text):
         reference = f"{prefix.upper()}-{int(number)}"
@@ -106,7 +106,7 @@ def _question(turn: Turn, text: str) -> bool:
     In the middle of a flow the answer comes first and the open question is asked
     again after it, so its options stay the only numbered ones on screen."""
     in_flow = turn.state in PROMPTS
-    reference = find_reference(text, turn.settings.ticket_prefix)
+    reference = find_reference(text, turn.settings.desk.ticket_prefix)
     if intents.asks_person(text):
         questions.person(turn, in_flow)
     elif intents.asks_list(text):
@@ -220,7 +220,7 @@ def _lang(turn: Turn, argument: str) -> None:
 def _attachments(
     turn: Turn, attachments: list[Attachment], text: str, command: Command | None
 ) -> None:
-    limit = turn.settings.attachment_max_bytes
+    limit = turn.settings.desk.attachment_max_bytes
     accepted = []
     for attachment in attachments:
         if attachment.size > limit:
@@ -228,7 +228,7 @@ def _attachments(
                 "attachment.too_large",
                 name=attachment.name,
                 size=f"{attachment.size / 1024 / 1024:.1f}",
-                limit=f"{turn.settings.attachment_max_mb:g}",
+                limit=f"{turn.settings.desk.attachment_max_mb:g}",
             )
         else:
             accepted.append(attachment)

@@ -72,7 +72,7 @@ class Turn:
         if self.requester.lang:
             return self.requester.lang
         return normalize_lang(
-            self.requester.locale or self.event.locale, self.settings.default_lang
+            self.requester.locale or self.event.locale, self.settings.desk.default_lang
         )
 
     @property
