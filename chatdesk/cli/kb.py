@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chatdesk.cli.tickets import positive_count
+from chatdesk.cli.common import positive_count
 from chatdesk.config import (
     SearchModel,
     Settings,

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatdesk.core.stopwords import stop_words
+from chatdesk.core.text import one_line
 from chatdesk.core.textnorm import Stemmers, words
 from chatdesk.store.models import SuggestionEvent, Ticket
 
@@ -228,7 +229,7 @@ def render_text(groups: list[PeriodGaps], limit: int = 10) -> str:
                 f"  {item.count:>4}  {item.label()}  (no suggestion: {item.unsuggested}, "
                 f"suggested and still a ticket: {item.count - item.unsuggested})"
             )
-            lines.extend(f"          e.g. {_one_line(example)}" for example in item.examples())
+            lines.extend(f"          e.g. {one_line(example, 100)}" for example in item.examples())
             shown = ", ".join(f"{a} ({n}x)" for a, n in item.articles())
             lines.append(f"          articles shown: {shown or 'none'}")
         hidden = len(group.clusters) - limit
@@ -236,11 +237,3 @@ def render_text(groups: list[PeriodGaps], limit: int = 10) -> str:
             lines.append(f"  ... and {hidden} smaller cluster(s) (--limit)")
         lines.append("")
     return "\n".join(lines).rstrip()
-
-
-def _one_line(text: str, limit: int = 100) -> str:
-    """A customer's words on one line of a terminal: escaped as ``chatdesk tickets`` does."""
-    from chatdesk.cli.tickets import _line
-
-    flat = _line(text)
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
