@@ -88,7 +88,7 @@ class DurableDeliveries:
 
     def hand_off(self) -> Callable[[], None]:
         """For work that queues its turn behind the chat's earlier ones (the chat queues of
-        :mod:`.slack_turns`): the delivery stays in the inbox until the callback returned here
+        :mod:`.turns`): the delivery stays in the inbox until the callback returned here
         is called, after the turn. Called from the work's own thread, while it runs."""
         current: _Running | None = getattr(self._running, "delivery", None)
         if current is None:
