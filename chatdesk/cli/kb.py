@@ -17,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -103,7 +104,8 @@ class _SuggestionLimit(BaseSettings):
     """CHATDESK_SUGGESTION_LIMIT alone, read and checked exactly as :class:`Settings` does."""
 
     model_config = SettingsConfigDict(**Settings.model_config)
-    suggestion_limit: int = Settings.model_fields["suggestion_limit"]
+    # Annotated carries the field's default and bounds, as an assignment did, and type-checks
+    suggestion_limit: Annotated[int, Settings.model_fields["suggestion_limit"]]
 
 
 def suggestion_limit() -> int:
@@ -119,8 +121,8 @@ class _SearchSettings(BaseSettings):
     :class:`Settings` does, for the kb commands with ``--dir``."""
 
     model_config = SettingsConfigDict(**Settings.model_config)
-    search_model: SearchModel = Settings.model_fields["search_model"]
-    search_cache_dir: Path = Settings.model_fields["search_cache_dir"]
+    search_model: Annotated[SearchModel, Settings.model_fields["search_model"]]
+    search_cache_dir: Annotated[Path, Settings.model_fields["search_cache_dir"]]
 
     @field_validator("search_cache_dir", mode="before")
     @classmethod

@@ -145,19 +145,20 @@ def _targets_section(session: Session, settings: Settings, now: datetime, since:
     tickets = session.scalars(
         select(Ticket).where(Ticket.created_at >= since).options(selectinload(Ticket.history))
     ).all()
-    breached = Counter(
-        session.execute(
+    breached: Counter[tuple[str, str]] = Counter(
+        (target, priority)
+        for target, priority in session.execute(
             select(ServiceBreach.target, Ticket.priority)
             .join(Ticket, Ticket.id == ServiceBreach.ticket_id)
             .where(Ticket.created_at >= since)
-        ).all()
+        )
     )
     hours: dict[tuple[str, str], list[float]] = defaultdict(list)
     for ticket in tickets:
         for target in TARGETS:
             if service.met(ticket, target):
-                taken = service.elapsed(ticket, target, now, settings)
-                hours[(target, ticket.priority)].append(taken.total_seconds() / 3600)
+                elapsed = service.elapsed(ticket, target, now, settings)
+                hours[(target, ticket.priority)].append(elapsed.total_seconds() / 3600)
     targets = parse_service_targets(settings.service_targets)
     head = "<h2>First response and resolution against the targets</h2>"
     note = (
