@@ -21,7 +21,8 @@ STAMP = "%Y-%m-%d %H:%M"
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """Direction overrides and isolates: they can make a line read differently from what it holds."""
 
-_C0_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C0_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C0 = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def when(moment: datetime, zone: ZoneInfo | str, lang: str | None = None) -> str:
@@ -66,19 +67,22 @@ def clip(text: str, width: int, *, at_word: bool = False, keep_end: int = 0) -> 
     return cut + ELLIPSIS
 
 
-def clean(text: str, *, terminal: bool = False) -> str:
-    """``text`` without control characters; tabs and line breaks stay.
+def clean(text: str, *, lines: bool = True, terminal: bool = False) -> str:
+    """``text`` without control characters.
 
-    By default only the C0 controls and DEL go (carriage returns stay): PostgreSQL refuses a
-    NUL in text, and the others are invisible and only confuse agents. ``terminal`` drops every
-    character of Unicode's "other" categories (escape sequences, direction overrides, carriage
-    returns) because on a terminal they can repaint or reorder what was printed before.
+    By default the C0 controls and DEL go, and tabs and line breaks (``\\n``, ``\\r``) stay:
+    PostgreSQL refuses a NUL in text, and the others are invisible and only confuse agents.
+    ``lines=False`` drops tabs and line breaks too, for what must be one line (a file name).
+    ``terminal`` drops every character of Unicode's "other" categories but newline and tab
+    (escape sequences, direction overrides, carriage returns): on a terminal they can repaint
+    or reorder what was printed before.
     """
     if terminal:
         return "".join(
             ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")
         )
-    return _C0_CONTROLS.sub("", text) if _C0_CONTROLS.search(text) else text
+    pattern = _C0_BUT_LINES if lines else _C0
+    return pattern.sub("", text) if pattern.search(text) else text
 
 
 def printable(text: str | None) -> str:
