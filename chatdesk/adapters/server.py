@@ -183,7 +183,7 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
 
         channels.append(TelegramChannel(settings, desk))
     if settings.slack_bot_token is not None and settings.slack_signing_secret is not None:
-        from chatdesk.adapters.slack.channel import SlackChannel
+        from chatdesk.adapters.slack import SlackChannel
 
         channels.append(SlackChannel(settings, desk))
     if settings.web_enabled:

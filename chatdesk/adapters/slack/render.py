@@ -20,6 +20,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
+from chatdesk.core.text import clip as clip_plain
 from chatdesk.events import Choice, Message, ThreadNote, TicketCard
 
 Texts = Callable[..., str]
@@ -125,7 +126,7 @@ def section(text: str, block_id: str | None = None) -> Block:
 
 
 def button_label(label: str) -> str:
-    return label if len(label) <= BUTTON_LABEL_LIMIT else label[: BUTTON_LABEL_LIMIT - 1] + "…"
+    return clip_plain(label, BUTTON_LABEL_LIMIT)
 
 
 def choice_blocks(
