@@ -1,7 +1,7 @@
 """``chatdesk stats gaps`` and ``chatdesk report --html FILE``: what to learn from the desk.
 
-Both read the database only. ``stats gaps`` prints the knowledge gaps (:mod:`chatdesk.gaps`)
-as text or JSON; ``report`` writes one self-contained HTML page (:mod:`chatdesk.report`).
+Both read the database only. ``stats gaps`` prints the knowledge gaps (:mod:`chatdesk.ops.gaps`)
+as text or JSON; ``report`` writes one self-contained HTML page (:mod:`chatdesk.ops.report`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ customer wrote (the gaps' examples) is HTML-escaped; chart labels have matplotli
 markup (``$``) escaped.
 
 Sections: the deflection funnel over time, tickets by status and priority, first-response
-and resolution times against their targets, and the knowledge gaps (:mod:`chatdesk.gaps`).
+and resolution times against their targets, and the knowledge gaps (:mod:`chatdesk.ops.gaps`).
 """
 
 from __future__ import annotations
