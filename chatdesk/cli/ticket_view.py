@@ -56,7 +56,7 @@ def status_name(code: str) -> str:
 
 def _stamp(moment: datetime | None, settings: Settings) -> str:
     """A moment in the desk's time zone; empty for one that has not happened."""
-    return "" if moment is None else when(moment, settings.timezone)
+    return "" if moment is None else when(moment, settings.hours.zone)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -90,7 +90,7 @@ def _say(
     turn: Turn, key: str, choices: list[Choice] | tuple[Choice, ...] = (), **values: object
 ) -> None:
     """A direct answer in the agents' language, in the chat and thread the agent used."""
-    turn.say_text(t(key, turn.desk.settings.agent_language, **values), choices)
+    turn.say_text(t(key, turn.desk.settings.desk.agent_language, **values), choices)
 
 
 # -- buttons ------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
         _say(turn, "agent.unknown_ticket", reference=reference or "?")
         return
     settings = turn.desk.settings
-    lang = settings.agent_language
+    lang = settings.desk.agent_language
     current = statuses.get(ticket.status)
     if action in ("claim", "status", "set") and current.final:
         _say(turn, "agent.ticket_final", reference=ticket.reference, status=current.name(lang))
@@ -121,7 +121,7 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
     elif action == "set":
         _set_status(turn, agent, ticket, target)
     else:
-        default = "public" if settings.agent_reply_default == "public" else "internal"
+        default = "public" if settings.desk.agent_reply_default == "public" else "internal"
         _say(
             turn,
             "agent.reply_how",
@@ -131,7 +131,7 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
 
 
 def _status_menu(turn: Turn, ticket: Ticket) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     reference = ticket.reference or ""
     choices = [
         Choice(f"{notify.SET_STATUS}{reference}:{code}", statuses.get(code).name(lang))
@@ -147,7 +147,7 @@ def _status_menu(turn: Turn, ticket: Ticket) -> None:
 
 
 def _set_status(turn: Turn, agent: Agent, ticket: Ticket, target: str) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     if target not in statuses.CATALOGUE:
         _say(turn, "agent.unknown_action")
         return
@@ -201,7 +201,7 @@ def thread_ticket(session: Session, event: InboundEvent) -> Ticket | None:
 
 def _thread_reply(turn: Turn, agent: Agent, ticket: Ticket, text: str) -> None:
     settings = turn.desk.settings
-    public, body = agent_actions.parse_marker(text, settings.agent_reply_default == "public")
+    public, body = agent_actions.parse_marker(text, settings.desk.agent_reply_default == "public")
     if not body:
         _say(turn, "agent.marker_only")
         return
@@ -249,7 +249,7 @@ def _view(turn: Turn, reference: str) -> None:
     if ticket is None or ticket.approval == "pending":  # not the agents' until approved
         _say(turn, "agent.unknown_ticket", reference=reference)
         return
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     lines = [
         t(
             "agent.view",
@@ -257,11 +257,11 @@ def _view(turn: Turn, reference: str) -> None:
             reference=ticket.reference,
             subject=ticket.subject,
             status=statuses.get(ticket.status).name(lang),
-            changed=when(ticket.status_changed_at, turn.desk.settings.timezone),
+            changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
             assignee=ticket.assignee or t("agent.nobody", lang),
             priority=ticket.priority,
             requester=_requester(ticket),
-            created=when(ticket.created_at, turn.desk.settings.timezone),
+            created=when(ticket.created_at, turn.desk.settings.hours.zone),
         )
     ]
     if ticket.follows_up is not None:
@@ -282,7 +282,7 @@ def _view(turn: Turn, reference: str) -> None:
                 t(
                     "agent.view.comment",
                     lang,
-                    when=when(comment.created_at, turn.desk.settings.timezone),
+                    when=when(comment.created_at, turn.desk.settings.hours.zone),
                     author=comment.author_name,
                     kind=t(f"agent.kind.{kind}", lang),
                     body=comment.body,
@@ -299,7 +299,7 @@ def _not_pending():  # type: ignore[no-untyped-def]
 
 
 def _list(turn: Turn, *, unassigned: bool) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     query = select(Ticket).where(Ticket.status.in_(statuses.OPEN_CODES), _not_pending())
     if unassigned:
         query = query.where(Ticket.assignee_id.is_(None))

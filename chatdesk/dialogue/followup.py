@@ -57,7 +57,7 @@ def status(turn: Turn, reference: str | None) -> None:
             subject=ticket.subject,
             status=state.name(turn.lang),
             meaning=state.meaning(turn.lang),
-            changed=when(ticket.status_changed_at, turn.desk.settings.timezone),
+            changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
         )
     ]
     if ticket.follows_up is not None:
@@ -69,7 +69,7 @@ def status(turn: Turn, reference: str | None) -> None:
         lines.append(
             turn.text(
                 "status.last_reply",
-                when=when(reply.created_at, turn.desk.settings.timezone),
+                when=when(reply.created_at, turn.desk.settings.hours.zone),
                 body=reply.body,
             )
         )
@@ -96,7 +96,7 @@ def my_tickets(turn: Turn, numbered: bool = True) -> None:
                 reference=ticket.reference,
                 subject=ticket.subject,
                 status=statuses.get(ticket.status).name(turn.lang),
-                changed=when(ticket.status_changed_at, turn.desk.settings.timezone),
+                changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
             )
         )
     choices = [
@@ -136,7 +136,7 @@ def add_information(
 
 def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
     """Free text (or files) outside any flow: a comment on a ticket, or a new problem."""
-    reference = find_reference(text, turn.desk.settings.ticket_prefix)
+    reference = find_reference(text, turn.desk.settings.desk.ticket_prefix)
     if reference:
         ticket = find(turn, reference)
         if ticket is None:
@@ -219,7 +219,7 @@ def prompt_pick(turn: Turn) -> None:
 def on_pick(turn: Turn, text: str, choice: str | None) -> None:
     pending = turn.data.get("pending", {})
     attachments = [Attachment(**a) for a in pending.get("attachments", [])]
-    prefix = turn.desk.settings.ticket_prefix
+    prefix = turn.desk.settings.desk.ticket_prefix
     reference = choice[2:] if choice and choice.startswith("t:") else find_reference(text, prefix)
     if choice == "newp":
         intake.start(turn, pending.get("text", ""), pending.get("attachments", []))

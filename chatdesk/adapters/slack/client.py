@@ -34,11 +34,11 @@ def web_client(
     ``wait_on_rate_limit``: sleep for Slack's ``Retry-After`` and try again (answers within a
     turn); without it a 429 is raised at once (the outbox, which reschedules the item).
     """
-    assert settings.slack_bot_token is not None
+    assert settings.slack.bot_token is not None
     base_url = (
-        settings.slack_api_url
-        if settings.slack_api_url.endswith("/")
-        else settings.slack_api_url + "/"
+        settings.slack.api_url
+        if settings.slack.api_url.endswith("/")
+        else settings.slack.api_url + "/"
     )
     handlers = [
         ConnectionErrorRetryHandler(max_retry_count=retries),
@@ -47,7 +47,7 @@ def web_client(
     if wait_on_rate_limit:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=retries))
     return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=settings.slack.bot_token.get_secret_value(),
         base_url=base_url,
         timeout=timeout,
         retry_handlers=list(handlers),
