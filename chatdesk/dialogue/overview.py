@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from chatdesk.core import choices as ids
-from chatdesk.core import statuses
+from chatdesk.core import statuses, text
 from chatdesk.desk import organizations
 from chatdesk.dialogue.turn import Turn
 from chatdesk.store import tickets
 from chatdesk.store.models import Ticket
 
 
-def when(turn: Turn, ticket_time: datetime) -> str:
-    zone = turn.settings.hours.zone
-    return ticket_time.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+def when(turn: Turn, moment: datetime) -> str:
+    """``moment`` as the customer reads it on their tickets, in the desk's time zone."""
+    return text.when(moment, turn.settings.hours.zone)
 
 
 def find(turn: Turn, reference: str) -> Ticket | None:
