@@ -1,19 +1,19 @@
-"""Putting the desk together: database (migrated), knowledge base and engine."""
+"""Putting the desk together: database (migrated), knowledge base, engine, and the worker
+with the periodic jobs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from chatdesk.config import Settings, SettingsError
-from chatdesk.desk import (
-    organizations,
-    service,  # noqa: F401  (registers the service-target job)
-)
+from chatdesk.desk import organizations
 from chatdesk.engine import Desk, utcnow
+from chatdesk.jobs import PERIODIC_JOBS
 from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.kb.search.embedding import load_embedder
 from chatdesk.store.db import Database
+from chatdesk.worker import Sender, Worker
 
 
 def open_database(settings: Settings) -> Database:
@@ -46,6 +46,11 @@ def open_desk(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Des
     """A ready desk: migrations applied, the knowledge index built once."""
     database = open_database(settings)
     return Desk(settings, database, load_knowledge(settings), clock=clock)
+
+
+def build_worker(desk: Desk, senders: Mapping[str, Sender]) -> Worker:
+    """The outbox worker of ``chatdesk serve`` for these channels, with every periodic job."""
+    return Worker(desk, senders, jobs=PERIODIC_JOBS)
 
 
 def load_knowledge(settings: Settings) -> KnowledgeBase:

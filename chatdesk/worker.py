@@ -1,9 +1,10 @@
 """The background work of ``chatdesk serve``: sending the outbox and running periodic jobs.
 
 :class:`Worker` runs two loops on the server's event loop. The outbox loop claims due items
-(:mod:`chatdesk.outbox`), hands each to the adapter of its platform (a :class:`Sender`), and
+(:mod:`chatdesk.store.outbox`), hands each to the adapter of its platform (a :class:`Sender`), and
 records the result; a failure is retried with back-off, never dropped. The periodic loop runs
-the jobs in :data:`PERIODIC_JOBS` (auto-close, service-target checks...): each job does its
+the jobs it is given (:data:`chatdesk.jobs.PERIODIC_JOBS`: auto-close, service-target
+checks...): each job does its
 own transactions and locks the rows it changes (``SKIP LOCKED`` on PostgreSQL), so several
 ``chatdesk serve`` processes can run the same loops against one database and every item is
 handled once.
@@ -21,16 +22,15 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from chatdesk.config import Settings
 from chatdesk.core import metrics
 from chatdesk.events import CardLocation, Posted, Reply
 from chatdesk.store import inbox, outbox
-
-if TYPE_CHECKING:
-    from chatdesk.engine import Desk
+from chatdesk.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Sender(Protocol):
     """What an adapter offers the outbox: send one reply, say where it landed.
 
     ``card`` is where the ticket's card already is (to edit a card in place, or to answer under
-    it); None when there is none yet. Raise :class:`chatdesk.outbox.DeliveryFailed` with
+    it); None when there is none yet. Raise :class:`chatdesk.store.outbox.DeliveryFailed` with
     ``permanent=True`` when retrying cannot help; any other exception is retried.
     """
 
@@ -55,17 +55,45 @@ class Sender(Protocol):
 
 @runtime_checkable
 class Replayer(Protocol):
-    """An adapter that stores its deliveries in the inbox (:mod:`chatdesk.inbox`) offers this:
+    """An adapter that stores its deliveries in the inbox (:mod:`chatdesk.store.inbox`) offers this:
     handle once more a stored delivery whose process died before its turn was done."""
 
     async def replay(self, payload: dict[str, Any]) -> None: ...
 
 
-PeriodicJob = Callable[["Desk", datetime], int]
-"""A periodic job: does its work for ``now`` in its own transactions, returns items handled."""
+class Host(Protocol):
+    """What the worker needs of the engine's ``Desk``: its settings, database and clock, and
+    the two hooks by which a turn's answers go through the outbox and wake the worker."""
 
-PERIODIC_JOBS: list[PeriodicJob] = []
-"""Jobs run by every serve process; each must be safe to run concurrently with itself."""
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+    @property
+    def outbox_listeners(self) -> list[Callable[[], None]]: ...
+
+    @property
+    def outbox_platforms(self) -> set[str]: ...
+
+
+class PeriodicJob(Protocol):
+    """A periodic job (:class:`chatdesk.jobs.Job`): ``run`` does its work for ``now`` in its
+    own transactions and returns the number of items handled; it must be safe to run in
+    several processes at once."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def run(self) -> Callable[[Host, datetime], int]: ...
+
+    @property
+    def every(self) -> timedelta | None: ...
 
 
 def _failure_reason(error: BaseException) -> str:
@@ -86,15 +114,16 @@ class Worker:
 
     def __init__(
         self,
-        desk: Desk,
+        desk: Host,
         senders: Mapping[str, Sender],
         *,
-        jobs: list[PeriodicJob] | None = None,
+        jobs: Sequence[PeriodicJob] = (),
     ) -> None:
         self.desk = desk
         self.settings = desk.settings
         self.senders = dict(senders)
-        self.jobs = PERIODIC_JOBS if jobs is None else jobs
+        self.jobs = tuple(jobs)
+        self._last_run: dict[str, datetime] = {}
         self.name = worker_name()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -108,7 +137,11 @@ class Worker:
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._wake_from_thread = lambda: loop.call_soon_threadsafe(self._wake.set)
+
+        def wake_from_thread() -> None:
+            loop.call_soon_threadsafe(self._wake.set)
+
+        self._wake_from_thread = wake_from_thread
         self.desk.outbox_listeners.append(self._wake_from_thread)
         self.desk.outbox_platforms.update(self.senders)  # answers now go through us too
         self._tasks = [
@@ -280,14 +313,23 @@ class Worker:
             await self.run_periodic()
             await asyncio.sleep(self.settings.delivery.periodic_seconds)
 
+    def _due(self, job: PeriodicJob, now: datetime) -> bool:
+        last = self._last_run.get(job.name)
+        return job.every is None or last is None or now - last >= job.every
+
     async def run_periodic(self) -> int:
-        """Run every periodic job once; a failing job is logged and the others still run."""
+        """Run every periodic job that is due once; a failing job is logged and the others
+        still run."""
         total = 0
         for job in self.jobs:
-            name = getattr(job, "__name__", str(job))
+            name = job.name
+            now = self.clock()
+            if not self._due(job, now):
+                continue
+            self._last_run[name] = now
             started = time.perf_counter()
             try:
-                total += await asyncio.to_thread(job, self.desk, self.clock())
+                total += await asyncio.to_thread(job.run, self.desk, now)
                 metrics.PERIODIC_RUNS.labels(name, "ok").inc()
             except Exception:
                 log.exception("periodic job %s failed", name)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from chatdesk.core.i18n import t
-from chatdesk.desk.agent_actions import parse_marker
+from chatdesk.core.markers import parse_marker
 from chatdesk.store import tickets
 from chatdesk.store.models import Comment, OutboxItem, Ticket, TicketPost
 

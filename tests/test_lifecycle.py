@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from chatdesk.app import build_worker
 from chatdesk.dialogue.lifecycle import auto_close
 from chatdesk.events import Message
+from chatdesk.jobs import PERIODIC_JOBS
 from chatdesk.store import tickets
-from chatdesk.worker import PERIODIC_JOBS, Worker
 
 from agent_room import AgentChat, Room  # isort: skip
 from conftest import Chat  # isort: skip
@@ -83,10 +84,11 @@ def test_solved_then_rating_with_remark_then_closed_after_seven_days(desk, room,
 
 
 def test_auto_close_runs_in_the_serve_processes_periodic_jobs(desk, room, bob, clock):  # type: ignore[no-untyped-def]
-    assert auto_close in PERIODIC_JOBS
+    (job,) = [job for job in PERIODIC_JOBS if job.run is auto_close]
+    assert job.name == "auto_close"  # the metrics' label, as before
     reference = solved(desk, room, Chat(desk), bob)
     clock.advance(days=7)
-    worker = Worker(desk, {"test": room.platform})  # the jobs `chatdesk serve` runs
+    worker = build_worker(desk, {"test": room.platform})  # the jobs `chatdesk serve` runs
     assert asyncio.run(worker.run_periodic()) >= 1
     assert status_of(desk, reference) == "closed"
 

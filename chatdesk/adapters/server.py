@@ -26,12 +26,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatdesk.adapters import metrics_server
+from chatdesk.app import build_worker
 from chatdesk.config import Settings, SettingsError
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Posted, Reply
 from chatdesk.ops import exposition, readiness
 from chatdesk.store.db import first_line
-from chatdesk.worker import Worker
 
 if TYPE_CHECKING:
     from chatdesk.adapters.telegram import TelegramChannel
@@ -118,7 +118,7 @@ def _lifespan(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         started: list[Channel] = []
         own_port: metrics_server.MetricsServer | None = None
-        worker = Worker(desk, {c.name: c for c in channels}) if desk is not None else None
+        worker = build_worker(desk, {c.name: c for c in channels}) if desk is not None else None
         try:
             for channel in channels:
                 await _start(channel, app)

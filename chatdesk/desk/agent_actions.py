@@ -1,7 +1,7 @@
 """What an agent can do to a ticket, whatever the front end: chat buttons, thread replies, CLI.
 
 Each action changes the ticket inside the caller's session and writes every notification it
-causes into the same transaction (:mod:`chatdesk.notify`, through the outbox): the card is
+causes into the same transaction (:mod:`chatdesk.desk.notify`, through the outbox): the card is
 edited in place, the ticket's thread in the agents' chat gets a line, and the customer hears
 what concerns them, in their own language. So an action and its notifications commit or roll
 back together, and the Telegram, Slack and command-line front ends cannot drift apart.
@@ -11,27 +11,24 @@ Customers never see an agent's name: replies reach them as coming from "the supp
 
 from __future__ import annotations
 
-import re
-import string
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from chatdesk.config import Settings
+from chatdesk.core import choices as ids
 from chatdesk.core import statuses
-from chatdesk.core.i18n import LANGUAGES, catalogue, t
+from chatdesk.core.i18n import t
+from chatdesk.core.markers import parse_marker as parse_marker  # (chatdesk tickets reply)
 from chatdesk.desk import notify
 from chatdesk.events import Choice, InboundEvent
 from chatdesk.store import tickets
 from chatdesk.store.models import Comment, Conversation, Ticket
 
-RATE = "rate:"
-"""Rating choice ids are ``rate:<reference>:<score>`` (score 1-5), sent to the customer."""
 SCORES = range(1, 6)
+"""The scores a customer may give (the rating buttons, :func:`chatdesk.core.choices.rating`)."""
 SYSTEM = "system"
 """``changed_by`` of status changes nobody made by hand (auto-close)."""
 
@@ -118,7 +115,7 @@ def change_status(
 ) -> None:
     """Move the ticket to ``target`` as ``agent`` (None: the system, e.g. auto-close).
 
-    Raises :class:`chatdesk.statuses.TransitionError` when the catalogue does not allow the
+    Raises :class:`chatdesk.core.statuses.TransitionError` when the catalogue does not allow the
     move; nothing has changed then. Otherwise: history, card, a thread line, and the customer
     told the new status and what it means (for *solved*, once, with a 1-5 rating question).
     """
@@ -179,7 +176,9 @@ def _move(
 def rating_choices(ticket: Ticket) -> list[Choice]:
     lang = notify.customer_lang(ticket)
     return [
-        Choice(f"{RATE}{ticket.reference}:{score}", t(f"lifecycle.rating.label_{score}", lang))
+        Choice(
+            ids.rating(ticket.reference or "", score), t(f"lifecycle.rating.label_{score}", lang)
+        )
         for score in SCORES
     ]
 
@@ -194,6 +193,7 @@ def _offer_to_customer(session: Session, ticket: Ticket, choices: list[Choice]) 
     if requester is None:
         return
     table = Conversation.__table__
+    assert isinstance(table, Table)  # (typed as any FromClause)
     row = session.execute(
         select(table.c.id, table.c.state, table.c.data)
         .where(
@@ -206,7 +206,7 @@ def _offer_to_customer(session: Session, ticket: Ticket, choices: list[Choice]) 
     if row is None or row.state != "idle":
         return
     data = dict(row.data or {})
-    data["offered"] = [[c.id, c.label] for c in choices]
+    ids.remember_offered(data, choices)
     session.execute(update(table).where(table.c.id == row.id).values(data=data))
 
 
@@ -243,151 +243,3 @@ def reply(
         note = _note(settings, "agent.note.internal", agent=agent.name, body=body)
         notify.thread(session, ticket, note, now, kind="internal")
     return comment
-
-
-# -- public or internal: the markers -------------------------------------------------------
-INTERNAL_MARKERS = frozenset(
-    {"internal", "intern", "interne", "note", "notitie", "private", "prive", "privé"}
-)
-PUBLIC_MARKERS = frozenset({"public", "publiek", "reply", "klant", "customer", "antwoord"})
-_DECORATION = " \t\r\n*_~`>#!([{<|"
-"""What may stand before a *public* marker: spacing, markdown, brackets. Anything at all may
-stand before an internal one (an emoji, a bullet, quotes, numbering)."""
-_AFTER = " \t\r\n*_~`:;.,!?-–—)]}>|"
-_QUOTES = "'\"‘’‚‛“”„‟«»‹›"
-_APOSTROPHES = "'’ʼ"
-_WORD = re.compile(r"[^\W\d_]+")
-_LETTER = re.compile(r"[^\W\d_]")
-_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_]+)")
-_BOT_NOTE_KEYS = ("slack.note.internal", "telegram.note.internal")
-
-
-def _folded(text: str) -> tuple[str, list[int]]:
-    """``text`` NFKC- and case-folded, and where in ``text`` each folded character comes from.
-
-    Full-width letters become plain ones ("ｉｎｔｅｒｎａｌ"), an accent typed as a combining mark
-    joins its letter, and invisible format characters (zero-width spaces, joiners) are dropped.
-    The positions let the caller cut the original text, so the words kept are the words typed.
-    """
-    pieces: list[str] = []
-    origin: list[int] = []
-    i = 0
-    while i < len(text):
-        j = i + 1
-        while j < len(text) and unicodedata.combining(text[j]):
-            j += 1
-        if unicodedata.category(text[i]) != "Cf":
-            piece = unicodedata.normalize("NFKC", text[i:j]).casefold()
-            pieces.append(piece)
-            origin.extend([i] * len(piece))
-        i = j
-    origin.append(len(text))
-    return "".join(pieces), origin
-
-
-def _letters_from(text: str) -> int:
-    """Where the first letter of ``text`` is (its length when it has none)."""
-    letter = _LETTER.search(text)
-    return len(text) if letter is None else letter.start()
-
-
-@cache
-def _bot_note_prefixes() -> tuple[re.Pattern[str], ...]:
-    """The bot's own internal-note lines ("🔒 Internal note on SD-1042 (the customer does not see
-    it):"), folded and without their emoji, in every language: an agent who copies one in
-    front of a reply means it to stay internal, and none of it belongs in the stored text."""
-    patterns = []
-    for lang in LANGUAGES:
-        for key in _BOT_NOTE_KEYS:
-            template, _ = _folded(catalogue(lang)[key])
-            template = template[_letters_from(template) :].rstrip(_AFTER)
-            regex = ""
-            for literal, field, _spec, _conv in string.Formatter().parse(template):
-                for part in re.split(r"(\s+)", literal):
-                    regex += r"\s+" if part.isspace() else re.escape(part)
-                if field is not None:
-                    regex += r"[^\s()]+"
-            patterns.append(re.compile(regex))
-    return tuple(patterns)
-
-
-def _leading_marker(text: str) -> tuple[str, str] | None:
-    """``(word, rest)`` when ``text`` starts with a marker word, folded; else None.
-
-    The comparison is on the NFKC- and case-folded text; ``rest`` is cut from ``text`` as typed.
-    Internal words count behind anything that is not a letter ("🔒 internal:", "- note:",
-    "1. intern:", '"internal":') and on any word boundary ("Internal note ..."), so an internal
-    note never leaks; "internal note" and the bot's own internal-note line are one marker.
-    Public words count only behind spacing, markdown or brackets and with punctuation or
-    brackets after them ("reply:", "[public]"), so that a note that merely begins with
-    "Customer says..." or "- Customer: ..." stays internal.
-    """
-    folded, origin = _folded(text)
-    start = _letters_from(folded)
-    prefix = folded[:start]
-    # "!internal", "# note", "(intern)", "🔒internal": the marker word is decoration, not text
-    decorated = prefix.strip() != "" and (
-        prefix[-1:] not in " \t\r\n" or any(c in _DECORATION for c in prefix.strip())
-    )
-
-    def cut(position: int) -> str:
-        return text[origin[position] :]
-
-    for pattern in _bot_note_prefixes():
-        copied = pattern.match(folded, start)
-        if copied is not None and not folded[copied.end() : copied.end() + 1].isalnum():
-            return "internal", cut(len(folded) - len(folded[copied.end() :].lstrip(_AFTER)))
-
-    match = _WORD.match(folded, start)
-    if match is None:
-        return None
-    word = match.group(0)
-    end = match.end()
-    after = folded[end:]
-    if after[:1].isalnum():
-        return None
-    if after[:1] in _APOSTROPHES and after[1:2].isalpha():  # "customer's", "internal's"
-        return (word, text.strip()) if word in INTERNAL_MARKERS else None
-    if word in INTERNAL_MARKERS:
-        second = _NEXT_WORD.match(folded, end)  # "internal note", "interne notitie"
-        if (
-            second is not None
-            and second.group(1) in INTERNAL_MARKERS
-            and not folded[second.end() : second.end() + 1].isalnum()
-        ):
-            end = second.end()
-    after = folded[end:]
-    quoted = after.lstrip(_QUOTES)  # '"internal": ...', "'note' ..."
-    rest = len(folded) - len(quoted.lstrip(_AFTER))
-    following = quoted.lstrip(" \t")[:1]
-    punctuated = (
-        len(quoted) < len(after)
-        or following == ""
-        or (following in _AFTER and not following.isspace())
-    )
-    if word in INTERNAL_MARKERS:
-        # "Note that the export..." is internal, but its first word is part of the text
-        return word, cut(rest) if punctuated or decorated else text.strip()
-    unquoted = len(quoted) == len(after)
-    if word in PUBLIC_MARKERS and punctuated and unquoted and not prefix.strip(_DECORATION):
-        return word, cut(rest)
-    return None
-
-
-def parse_marker(text: str, default_public: bool) -> tuple[bool, str]:
-    """Whether an agent's thread reply is public, and its text without the leading marker.
-
-    ``"internal: checked the logs"`` -> ``(False, "checked the logs")``. Without a marker the
-    default applies. Should a public marker be followed by an internal one, internal wins. An
-    empty text after the marker means the agent sent only a marker: the caller refuses it.
-    """
-    found = _leading_marker(text)
-    if found is None:
-        return default_public, text.strip()
-    word, rest = found
-    if word in INTERNAL_MARKERS:
-        return False, rest.strip()
-    again = _leading_marker(rest)
-    if again is not None and again[0] in INTERNAL_MARKERS:
-        return False, again[1].strip()
-    return True, rest.strip()

@@ -1,6 +1,6 @@
 """Notifications: what the desk tells people outside the current turn, via the outbox.
 
-Every function here writes into the caller's transaction (see :mod:`chatdesk.outbox`), so a
+Every function here writes into the caller's transaction (see :mod:`chatdesk.store.outbox`), so a
 notification exists exactly when the change it reports was committed. Three audiences:
 
 - the customer, in their own chat and language (:func:`customer`);
@@ -22,19 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatdesk.config import Settings
+from chatdesk.core import choices as ids
 from chatdesk.core import statuses
 from chatdesk.core.i18n import t
 from chatdesk.events import Choice, Message, NoteKind, ThreadNote, TicketCard, status_code
 from chatdesk.store import outbox
 from chatdesk.store.models import OutboxItem, Ticket
-
-CLAIM = "ag:claim:"
-STATUS_MENU = "ag:status:"
-SET_STATUS = "ag:set:"
-REPLY = "ag:reply:"
-"""Agent button ids are ``<prefix><reference>`` (``ag:set:`` adds ``:<status>``): at most
-about 40 bytes, inside Telegram's 64-byte callback limit."""
-
 
 WITHOUT_AGENTS_CHAT = frozenset({"web", "terminal"})
 """Platforms whose customers have no agents' chat beside them: their tickets' cards and
@@ -122,9 +115,9 @@ def build_card(ticket: Ticket, settings: Settings) -> TicketCard:
         assignee=ticket.assignee or "",
         escalated=ticket.escalated,
         actions=(
-            Choice(CLAIM + reference, t("agent.button.claim", lang)),
-            Choice(STATUS_MENU + reference, t("agent.button.status", lang)),
-            Choice(REPLY + reference, t("agent.button.reply", lang)),
+            Choice(ids.agent("claim", reference), t("agent.button.claim", lang)),
+            Choice(ids.agent("status", reference), t("agent.button.status", lang)),
+            Choice(ids.agent("reply", reference), t("agent.button.reply", lang)),
         ),
     )
 

@@ -20,30 +20,18 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from chatdesk.core import statuses
-from chatdesk.core.i18n import normalize_lang, t
-from chatdesk.desk import notify
-from chatdesk.events import Choice, InboundEvent, Message
-from chatdesk.store import outbox, tickets
-from chatdesk.store.models import Requester, Ticket
+from chatdesk.events import InboundEvent
 
 if TYPE_CHECKING:
     from chatdesk.config import Settings
-    from chatdesk.dialogue.turn import Turn
 
 log = logging.getLogger(__name__)
-
-CHOICE_PREFIX = "org:"
-APPROVE = "org:approve:"
-DECLINE = "org:decline:"
-"""Contact persons' button ids: ``org:approve:SD-1042`` (well inside Telegram's 64 bytes)."""
 
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
 CONTACT_COMMENT = "contact"
@@ -75,8 +63,11 @@ class OrganizationsError(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
-class Organization:
+class Organization(BaseModel):
+    """One organization of the file, its keys checked and normalised by :func:`parse`."""
+
+    model_config = ConfigDict(frozen=True)
+
     name: str
     share: bool | None = None  # None: CHATDESK_ORGANIZATION_SHARING decides
     workspaces: frozenset[str] = frozenset()
@@ -88,17 +79,18 @@ class Organization:
     def is_contact(self, platform: str, user_id: str, email: str | None) -> bool:
         if (platform, user_id) in self.contacts:
             return True
-        return bool(email) and email.strip().lower() in self.contact_emails  # type: ignore[union-attr]
+        return email is not None and email.strip().lower() in self.contact_emails
 
 
-@dataclass(frozen=True)
-class Directory:
+class Directory(BaseModel):
     """Every organization of the file, with look-ups by each membership key."""
 
-    organizations: tuple[Organization, ...] = ()
-    _by_name: dict[str, Organization] = field(default_factory=dict, compare=False, repr=False)
+    model_config = ConfigDict(frozen=True)
 
-    def __post_init__(self) -> None:
+    organizations: tuple[Organization, ...] = ()
+    _by_name: dict[str, Organization] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
         self._by_name.update({org.name: org for org in self.organizations})
 
     def get(self, name: str | None) -> Organization | None:
@@ -115,10 +107,10 @@ class Directory:
             ):
                 return org
         domain = _email_domain(email)
-        if domain:
+        if domain and email is not None:
             best: tuple[int, Organization] | None = None
             for org in self.organizations:
-                if email.strip().lower() in org.contact_emails:  # type: ignore[union-attr]
+                if email.strip().lower() in org.contact_emails:
                     return org
                 for known in org.domains:
                     if (domain == known or domain.endswith("." + known)) and (
@@ -178,7 +170,7 @@ def parse(data: object) -> Directory:
         raise ValueError("expected a list of organizations (each with a name) or a mapping")
     organizations = [_organization(entry, number) for number, entry in enumerate(entries, 1)]
     _check_unique(organizations)
-    return Directory(tuple(organizations))
+    return Directory(organizations=tuple(organizations))
 
 
 def _organization(entry: object, number: int) -> Organization:
@@ -331,181 +323,3 @@ def shares(settings: Settings, organization: str | None) -> bool:
     if org is not None and org.share is not None:
         return org.share
     return settings.organizations.sharing
-
-
-def organization_tickets(turn: Turn) -> None:
-    """``organization tickets``: the open tickets of the requester's organization."""
-    name = turn.requester.organization
-    if not name:
-        turn.say("org.none")
-        return
-    if not shares(turn.desk.settings, name):
-        turn.say("org.not_shared", organization=name)
-        return
-    query = (
-        select(Ticket)
-        .where(Ticket.organization == name, Ticket.status.in_(statuses.OPEN_CODES))
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-        .limit(50)
-    )
-    found = list(turn.session.scalars(query))
-    if not found:
-        turn.say("org.empty", organization=name)
-        return
-    lines = [turn.text("org.header", organization=name, count=len(found))]
-    for ticket in found:
-        key = "org.line_pending" if ticket.approval == PENDING else "org.line"
-        lines.append(
-            turn.text(
-                key,
-                reference=ticket.reference,
-                subject=ticket.subject,
-                status=statuses.get(ticket.status).name(turn.lang),
-                requester=_requester_name(ticket),
-            )
-        )
-    choices = [
-        turn.choice(f"st:{ticket.reference}", "choice.status_of", reference=ticket.reference)
-        for ticket in found[:10]
-    ]
-    turn.say_text("\n".join(lines), choices)
-
-
-def _requester_name(ticket: Ticket) -> str:
-    requester = ticket.requester
-    if requester is None:
-        return ""
-    return requester.display_name or requester.platform_user_id
-
-
-# -- approval by a contact person ----------------------------------------------------------
-def hold_for_approval(turn: Turn, ticket: Ticket) -> bool:
-    """Keep a new ticket from the agents until a contact person approves it.
-
-    True when the ticket now waits: approval is "pending", every contact person reachable by
-    platform id has approve/decline buttons in their private chat, and the requester was told.
-    False when no approval is needed (the caller posts the card as usual).
-    """
-    settings = turn.desk.settings
-    if not settings.organizations.approval:
-        return False
-    org = directory(settings).get(ticket.organization)
-    if org is None or not (org.contacts or org.contact_emails):
-        return False
-    event = turn.event
-    if org.is_contact(event.platform, event.user_id, event.email):
-        return False
-    if not org.contacts:
-        log.warning(
-            "organization %r has only e-mail contact persons, who cannot be sent approval "
-            "requests; %s goes to the agents without approval",
-            org.name,
-            ticket.reference,
-        )
-        return False
-    ticket.approval = PENDING
-    turn.session.flush()
-    for platform, user_id in sorted(org.contacts):
-        lang = _language_of(turn, platform, user_id, ticket.lang)
-        text = t(
-            "org.ask_approval",
-            lang,
-            requester=turn.author,
-            organization=org.name,
-            reference=ticket.reference,
-            subject=ticket.subject,
-        )
-        choices = (
-            Choice(APPROVE + (ticket.reference or ""), t("org.choice.approve", lang)),
-            Choice(DECLINE + (ticket.reference or ""), t("org.choice.decline", lang)),
-        )
-        # The private chat: on Telegram its id is the user id; on Slack chat.postMessage to a
-        # user id opens the DM. A contact person who never talked to the Telegram bot cannot be
-        # reached: the adapter reports that as a permanent failure (docs/organizations.md).
-        outbox.enqueue(
-            turn.session, Message(platform, user_id, text, choices), turn.now, ticket_id=ticket.id
-        )
-    turn.say("org.pending", reference=ticket.reference, organization=org.name)
-    return True
-
-
-def _language_of(turn: Turn, platform: str, user_id: str, fallback: str) -> str:
-    """A contact person's language: their own choice if they ever talked to the bot."""
-    known = turn.session.scalar(
-        select(Requester).where(
-            Requester.platform == platform, Requester.platform_user_id == user_id
-        )
-    )
-    if known is not None and (known.lang or known.locale):
-        return known.lang or normalize_lang(known.locale, fallback)
-    return fallback
-
-
-def on_choice(turn: Turn, choice: str) -> None:
-    """A contact person pressed approve or decline (buttons sent through the outbox)."""
-    approve = choice.startswith(APPROVE)
-    reference = choice.removeprefix(APPROVE if approve else DECLINE).upper()
-    if not choice.startswith((APPROVE, DECLINE)) or not reference:
-        turn.say("choice.expired")
-        return
-    ticket = turn.session.scalar(
-        select(Ticket).where(Ticket.reference == reference).with_for_update()
-    )
-    settings = turn.desk.settings
-    org = directory(settings).get(ticket.organization) if ticket is not None else None
-    event = turn.event
-    if (
-        ticket is None
-        or ticket.approval is None
-        or org is None
-        or not org.is_contact(event.platform, event.user_id, event.email)
-    ):
-        # A missing ticket and somebody else's get the same answer: nothing is revealed.
-        turn.say("org.not_contact", reference=reference)
-        return
-    if ticket.approval != PENDING:
-        key = "org.already_approved" if ticket.approval == APPROVED else "org.already_declined"
-        turn.say(key, reference=reference, name=_decided_by(ticket))
-        return
-    if statuses.get(ticket.status).final:
-        turn.say("org.gone", reference=reference)
-        return
-    name = turn.author
-    agent_lang = settings.desk.agent_language
-    values = {"reference": reference, "organization": org.name, "name": name}
-    if approve:
-        ticket.approval = APPROVED
-        ticket.approved_at = turn.now  # its service-target clocks start now
-        note = t("org.log.approved", agent_lang, **values)
-        tickets.add_comment(turn.session, ticket, note, CONTACT_COMMENT, name, turn.now, False)
-        notify.card(turn.session, ticket, settings, turn.now)
-        notify.thread(turn.session, ticket, note, turn.now)
-        _thread_what_waited(turn, ticket, agent_lang)
-        notify.customer_key(turn.session, ticket, "org.approved_customer", turn.now, **values)
-        turn.say("org.approved", **values)
-    else:
-        ticket.approval = DECLINED
-        note = t("org.log.declined", agent_lang, **values)
-        tickets.add_comment(turn.session, ticket, note, CONTACT_COMMENT, name, turn.now, False)
-        tickets.set_status(ticket, statuses.CANCELLED, name, turn.now)
-        notify.customer_key(turn.session, ticket, "org.declined_customer", turn.now, **values)
-        turn.say("org.declined", requester=_requester_name(ticket), **values)
-
-
-def _thread_what_waited(turn: Turn, ticket: Ticket, agent_lang: str) -> None:
-    """What the requester added while the ticket waited for approval goes to the agents'
-    thread with it: the whole conversation lives there."""
-    for comment in sorted(ticket.comments, key=lambda c: (c.created_at, c.id or 0)):
-        if comment.author_kind == "customer":
-            line = t(
-                "lifecycle.note.customer",
-                agent_lang,
-                customer=comment.author_name,
-                body=comment.body,
-            )
-            notify.thread(turn.session, ticket, line, turn.now, kind="customer")
-
-
-def _decided_by(ticket: Ticket) -> str:
-    decisions = [c for c in ticket.comments if c.author_kind == CONTACT_COMMENT]
-    return max(decisions, key=lambda c: (c.created_at, c.id)).author_name if decisions else "?"

@@ -1,7 +1,7 @@
 """What a customer portal shows: a requester's tickets and a ticket's public thread.
 
 Read-only, for front ends that show tickets beside the chat (the web chat's "My tickets"
-panel). Who may see which ticket is the desk's rule in :func:`chatdesk.tickets.visible_to`
+panel). Who may see which ticket is the desk's rule in :func:`chatdesk.store.tickets.visible_to`
 (their own, their organization's where shared): this module only uses it. Everything a
 customer *does* to a ticket (comment, file, close, reopen) still goes through
 :meth:`chatdesk.engine.Desk.handle` as a command, so there is one copy of every rule.
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from chatdesk.core import statuses
 from chatdesk.desk import organizations
+from chatdesk.desk.context import JobContext
 from chatdesk.store import tickets
 from chatdesk.store.models import Requester, Ticket
 
@@ -81,7 +82,7 @@ def _summary(ticket: Ticket, requester: Requester, lang: str) -> TicketSummary:
     )
 
 
-def tickets_of(desk, platform: str, user_id: str, lang: str) -> list[TicketSummary]:  # type: ignore[no-untyped-def]
+def tickets_of(desk: JobContext, platform: str, user_id: str, lang: str) -> list[TicketSummary]:
     """The requester's tickets (and their organization's where shared), newest first."""
     with desk.database.session() as session:
         requester = _requester(session, platform, user_id)
@@ -103,7 +104,9 @@ def tickets_of(desk, platform: str, user_id: str, lang: str) -> list[TicketSumma
         ]
 
 
-def ticket_view(desk, platform: str, user_id: str, reference: str, lang: str) -> TicketView | None:  # type: ignore[no-untyped-def]
+def ticket_view(
+    desk: JobContext, platform: str, user_id: str, reference: str, lang: str
+) -> TicketView | None:
     """One ticket with its public thread; None when it does not exist or is not theirs to
     see (the two look the same, as everywhere on the desk)."""
     with desk.database.session() as session:

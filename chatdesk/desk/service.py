@@ -4,7 +4,7 @@ The manuals promise a reaction within a number of working hours that depends on 
 (CHATDESK_SERVICE_TARGETS, e.g. ``normal=8/40``: 8 support hours to the first response, 40 to
 the resolution). The clock:
 
-- counts only support hours (:class:`chatdesk.hours.SupportHours`), except for urgent tickets
+- counts only support hours (:class:`chatdesk.core.hours.SupportHours`), except for urgent tickets
   when CHATDESK_URGENT_AROUND_THE_CLOCK is on: a site that is down is down at night too;
 - pauses while the ticket waits on the customer or a third party (statuses whose ``paused`` is
   set), because the desk cannot act then; the periods come from the ticket's status history;
@@ -13,9 +13,10 @@ the resolution). The clock:
   for the resolution. A solved ticket that is reopened runs again from where it stopped.
 
 Everything up to :func:`breaches` is pure arithmetic on a ticket and the settings, tested with
-a clock the tests control. :func:`check_targets` is the periodic job in ``chatdesk serve``: it
-records each breach once (a unique row, inserted with ON CONFLICT DO NOTHING, so two processes
-never ping twice), marks the ticket escalated, updates its card and pings the agents' chat.
+a clock the tests control. :func:`check_targets` is a periodic job of ``chatdesk serve``
+(:mod:`chatdesk.jobs`): it records each breach once (a unique row, inserted with ON CONFLICT
+DO NOTHING, so two processes never ping twice), marks the ticket escalated, updates its card
+and pings the agents' chat.
 
 The intake's confirmation also comes from here (:func:`intake_note`): out of hours it tells the
 customer when the desk will pick the ticket up, in their language and the desk's time zone.
@@ -27,9 +28,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,12 +39,9 @@ from chatdesk.core.hours import AROUND_THE_CLOCK, Calendar
 from chatdesk.core.i18n import t
 from chatdesk.core.text import when
 from chatdesk.desk import notify
+from chatdesk.desk.context import JobContext
 from chatdesk.store.conversations import dialect_insert
 from chatdesk.store.models import ServiceBreach, Ticket
-from chatdesk.worker import PERIODIC_JOBS
-
-if TYPE_CHECKING:
-    from chatdesk.engine import Desk
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +273,7 @@ def _breached(target: str) -> ColumnElement[bool]:
     return exists().where(ServiceBreach.ticket_id == Ticket.id, ServiceBreach.target == target)
 
 
-def _candidates(targets: dict[str, tuple[float, float]], now: datetime):  # type: ignore[no-untyped-def]
+def _candidates(targets: dict[str, tuple[float, float]], now: datetime) -> Select[Ticket]:
     """Tickets that may have missed a target not recorded yet, locked for this run.
 
     Left out without loading them: solved and closed tickets (their clocks stopped), tickets
@@ -324,20 +321,20 @@ def _record(session: Session, ticket: Ticket, breach: Breach, now: datetime) -> 
     return session.execute(statement).first() is not None
 
 
-def check_targets(desk: Desk, now: datetime) -> int:
+def check_targets(context: JobContext, now: datetime) -> int:
     """Record new breaches of open tickets and ping the agents once per breach.
 
     Safe to run in several processes at once: candidate tickets are locked with SKIP LOCKED
     (PostgreSQL; SQLite runs the whole job under its write lock), and the unique breach row is
     inserted with ON CONFLICT DO NOTHING, so only the run that inserted it pings.
     """
-    settings = desk.settings
+    settings = context.settings
     targets = settings.service.targets
     if not targets:
         return 0
     lang = settings.desk.agent_language
     pinged = 0
-    with desk.database.session() as session:
+    with context.database.session() as session:
         for ticket in session.scalars(_candidates(targets, now)):
             new = [b for b in breaches(ticket, now, settings) if _record(session, ticket, b, now)]
             if not new:
@@ -351,7 +348,3 @@ def check_targets(desk: Desk, now: datetime) -> int:
             pinged += len(new)
     metrics.ESCALATIONS.inc(pinged)  # counted once committed
     return pinged
-
-
-if check_targets not in PERIODIC_JOBS:
-    PERIODIC_JOBS.append(check_targets)

@@ -6,9 +6,9 @@ here (``event.agent_chat``). Three kinds of input:
 - a card button (``ag:claim:REF``, ``ag:status:REF``, ``ag:set:REF:code``, ``ag:reply:REF``);
 - a typed command: ``status REF``, ``open tickets`` / ``openstaande tickets``, ``unassigned`` /
   ``niet toegewezen``, ``help``; with or without a slash;
-- a reply in a ticket's thread (found through :class:`chatdesk.models.TicketPost`), which
+- a reply in a ticket's thread (found through :class:`chatdesk.store.models.TicketPost`), which
   becomes a comment: public or internal by CHATDESK_AGENT_REPLY_DEFAULT and the markers of
-  :func:`chatdesk.agent_actions.parse_marker`.
+  :func:`chatdesk.core.markers.parse_marker`.
 
 Only agents act. A non-agent who presses a button, types a command or writes in a ticket's
 thread is told so and nothing changes; other talk in the channel is the agents' own business
@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
-from chatdesk.core import statuses
+from chatdesk.core import choices as ids
+from chatdesk.core import markers, statuses
 from chatdesk.core.commands import REFERENCE
 from chatdesk.core.i18n import t
 from chatdesk.core.lexicon import normalise
 from chatdesk.core.text import when
-from chatdesk.desk import agent_actions, notify
+from chatdesk.desk import agent_actions
 from chatdesk.desk.agent_actions import Agent
 from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Choice, InboundEvent
@@ -56,7 +58,7 @@ _SLASH = re.compile(r"^/(\w+)(@\w+)?")
 def handle(turn: Turn) -> None:
     """One event from the agents' chat."""
     event = turn.event
-    allowed = agent_actions.is_agent(turn.desk.settings, event)
+    allowed = agent_actions.is_agent(turn.settings, event)
     if event.choice is not None:
         if not allowed:
             _say(turn, "agent.refused")
@@ -90,21 +92,21 @@ def _say(
     turn: Turn, key: str, choices: list[Choice] | tuple[Choice, ...] = (), **values: object
 ) -> None:
     """A direct answer in the agents' language, in the chat and thread the agent used."""
-    turn.say_text(t(key, turn.desk.settings.desk.agent_language, **values), choices)
+    turn.say_text(t(key, turn.settings.desk.agent_language, **values), choices)
 
 
 # -- buttons ------------------------------------------------------------------------------
 def _button(turn: Turn, agent: Agent, choice: str) -> None:
-    action, _, rest = choice.partition(":")[2].partition(":")
-    if action not in ("claim", "status", "set", "reply"):
+    button = ids.agent_of(choice)
+    if button is None:
         _say(turn, "agent.unknown_action")
         return
-    reference, _, target = rest.partition(":")
+    action, reference, target = button.action, button.reference, button.target
     ticket = tickets.by_reference(turn.session, reference, lock=True) if reference else None
     if ticket is None:
         _say(turn, "agent.unknown_ticket", reference=reference or "?")
         return
-    settings = turn.desk.settings
+    settings = turn.settings
     lang = settings.desk.agent_language
     current = statuses.get(ticket.status)
     if action in ("claim", "status", "set") and current.final:
@@ -131,10 +133,10 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
 
 
 def _status_menu(turn: Turn, ticket: Ticket) -> None:
-    lang = turn.desk.settings.desk.agent_language
+    lang = turn.settings.desk.agent_language
     reference = ticket.reference or ""
     choices = [
-        Choice(f"{notify.SET_STATUS}{reference}:{code}", statuses.get(code).name(lang))
+        Choice(ids.agent("set", reference, code), statuses.get(code).name(lang))
         for code in agent_actions.allowed_targets(ticket)
     ]
     _say(
@@ -147,14 +149,12 @@ def _status_menu(turn: Turn, ticket: Ticket) -> None:
 
 
 def _set_status(turn: Turn, agent: Agent, ticket: Ticket, target: str) -> None:
-    lang = turn.desk.settings.desk.agent_language
+    lang = turn.settings.desk.agent_language
     if target not in statuses.CATALOGUE:
         _say(turn, "agent.unknown_action")
         return
     try:
-        agent_actions.change_status(
-            turn.session, ticket, target, agent, turn.desk.settings, turn.now
-        )
+        agent_actions.change_status(turn.session, ticket, target, agent, turn.settings, turn.now)
     except statuses.TransitionError:
         _say(
             turn,
@@ -200,8 +200,8 @@ def thread_ticket(session: Session, event: InboundEvent) -> Ticket | None:
 
 
 def _thread_reply(turn: Turn, agent: Agent, ticket: Ticket, text: str) -> None:
-    settings = turn.desk.settings
-    public, body = agent_actions.parse_marker(text, settings.desk.agent_reply_default == "public")
+    settings = turn.settings
+    public, body = markers.parse_marker(text, settings.desk.agent_reply_default == "public")
     if not body:
         _say(turn, "agent.marker_only")
         return
@@ -249,7 +249,7 @@ def _view(turn: Turn, reference: str) -> None:
     if ticket is None or ticket.approval == "pending":  # not the agents' until approved
         _say(turn, "agent.unknown_ticket", reference=reference)
         return
-    lang = turn.desk.settings.desk.agent_language
+    lang = turn.settings.desk.agent_language
     lines = [
         t(
             "agent.view",
@@ -257,11 +257,11 @@ def _view(turn: Turn, reference: str) -> None:
             reference=ticket.reference,
             subject=ticket.subject,
             status=statuses.get(ticket.status).name(lang),
-            changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
+            changed=when(ticket.status_changed_at, turn.settings.hours.zone),
             assignee=ticket.assignee or t("agent.nobody", lang),
             priority=ticket.priority,
             requester=_requester(ticket),
-            created=when(ticket.created_at, turn.desk.settings.hours.zone),
+            created=when(ticket.created_at, turn.settings.hours.zone),
         )
     ]
     if ticket.follows_up is not None:
@@ -282,7 +282,7 @@ def _view(turn: Turn, reference: str) -> None:
                 t(
                     "agent.view.comment",
                     lang,
-                    when=when(comment.created_at, turn.desk.settings.hours.zone),
+                    when=when(comment.created_at, turn.settings.hours.zone),
                     author=comment.author_name,
                     kind=t(f"agent.kind.{kind}", lang),
                     body=comment.body,
@@ -293,13 +293,13 @@ def _view(turn: Turn, reference: str) -> None:
     turn.say_text("\n".join(line.rstrip() for line in lines))
 
 
-def _not_pending():  # type: ignore[no-untyped-def]
+def _not_pending() -> ColumnElement[bool]:
     """Tickets the agents may see: not waiting for an organization's approval."""
     return or_(Ticket.approval.is_(None), Ticket.approval != "pending")
 
 
 def _list(turn: Turn, *, unassigned: bool) -> None:
-    lang = turn.desk.settings.desk.agent_language
+    lang = turn.settings.desk.agent_language
     query = select(Ticket).where(Ticket.status.in_(statuses.OPEN_CODES), _not_pending())
     if unassigned:
         query = query.where(Ticket.assignee_id.is_(None))
@@ -329,5 +329,5 @@ def _list(turn: Turn, *, unassigned: bool) -> None:
     turn.say_text("\n".join(lines))
 
 
-def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
+def _count(session: Session, query: Select[Ticket]) -> int:
     return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)

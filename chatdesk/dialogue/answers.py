@@ -8,6 +8,8 @@ to go with the ticket as the customer's note to the support team.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from chatdesk.core import validation
 from chatdesk.core.i18n import t
 from chatdesk.dialogue.turn import Turn
@@ -19,19 +21,25 @@ def draft(turn: Turn) -> dict:
     return turn.data.setdefault("draft", {})
 
 
-def field_names(turn: Turn, field: str) -> dict[str, str]:
+class FieldNames(TypedDict):
+    field: str
+    the_field: str
+    The_field: str
+
+
+def field_names(turn: Turn, field: str) -> FieldNames:
     """The field's name bare, with its article, and with its article capitalised: Dutch
     nouns take de or het ("de beschrijving", "het onderwerp")."""
-    return {
-        "field": turn.text(f"field.{field}"),
-        "the_field": turn.text(f"field.the.{field}"),
-        "The_field": turn.text(f"field.The.{field}"),
-    }
+    return FieldNames(
+        field=turn.text(f"field.{field}"),
+        the_field=turn.text(f"field.the.{field}"),
+        The_field=turn.text(f"field.The.{field}"),
+    )
 
 
 def accept(turn: Turn, field: str, text: str) -> bool:
     """Store ``text`` as ``field`` if it is a good answer; otherwise say why and keep it."""
-    reason = validation.problem(field, text, turn.desk.settings.desk.max_text_length)
+    reason = validation.problem(field, text, turn.settings.desk.max_text_length)
     if reason is None:
         draft(turn)[field] = text.strip()
         turn.data.pop("rejected", None)
@@ -39,7 +47,7 @@ def accept(turn: Turn, field: str, text: str) -> bool:
     if reason == "too_long":
         return _keep_long(turn, field, text.strip())
     turn.data["rejected"] = {"field": field, "text": text}
-    limit = validation.max_length(field, turn.desk.settings.desk.max_text_length)
+    limit = validation.max_length(field, turn.settings.desk.max_text_length)
     turn.say(
         f"invalid.{reason}",
         limit=limit,
@@ -61,14 +69,14 @@ def _keep_long(turn: Turn, field: str, text: str) -> bool:
         turn.say("intake.kept_as_description")
         return False  # the subject is still to be given
     kept[field] = clip(turn, field, text)
-    limit = validation.max_length(field, turn.desk.settings.desk.max_text_length)
+    limit = validation.max_length(field, turn.settings.desk.max_text_length)
     turn.say("intake.kept_long", limit=limit, length=len(text), **field_names(turn, field))
     return True
 
 
 def clip(turn: Turn, field: str, text: str) -> str:
     """``text`` cut to what ``field`` holds; the whole text is kept for the ticket."""
-    limit = validation.max_length(field, turn.desk.settings.desk.max_text_length)
+    limit = validation.max_length(field, turn.settings.desk.max_text_length)
     if len(text) <= limit:
         return text
     draft(turn).setdefault("overflow", {})[field] = text
@@ -79,7 +87,7 @@ def clip(turn: Turn, field: str, text: str) -> str:
 def keep_overflow(turn: Turn, ticket: Ticket, overflow: dict[str, str]) -> None:
     """The whole text of every field that was too long for it, with the ticket: a note
     from the customer in the agents' language, so nothing the customer typed is lost."""
-    lang = turn.desk.settings.desk.agent_language
+    lang = turn.settings.desk.agent_language
     for field, text in overflow.items():
         name = t(f"field.the.{field}", lang)
         body = t("intake.full_text", lang, the_field=name, length=len(text)) + "\n" + text

@@ -1,4 +1,5 @@
-"""After the ticket: status, my tickets, adding information, closing and reopening.
+"""After the ticket: adding information, which ticket, closing and reopening (a ticket's
+status and the list of open tickets are :mod:`chatdesk.dialogue.overview`).
 
 The rules follow the manuals: a comment on a solved ticket reopens it; a closed ticket
 cannot reopen, so the bot offers a new follow-up ticket linked to it; a customer with several
@@ -8,12 +9,11 @@ answers, because a new problem deserves a new ticket rather than a reply on an o
 
 from __future__ import annotations
 
+from chatdesk.core import choices as ids
 from chatdesk.core import statuses
 from chatdesk.core.commands import find_reference
 from chatdesk.core.lexicon import STATUS_QUESTION, normalise
-from chatdesk.core.text import when
-from chatdesk.desk import organizations
-from chatdesk.dialogue import intake, lifecycle
+from chatdesk.dialogue import intake, intake_prompts, lifecycle, overview
 from chatdesk.dialogue.intents import asks_status, is_question
 from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Attachment
@@ -21,89 +21,7 @@ from chatdesk.store import tickets
 from chatdesk.store.models import Ticket
 
 FOLLOWUP_STATES = frozenset({"pick_ticket", "confirm_close", "offer_followup"})
-
-
-def find(turn: Turn, reference: str) -> Ticket | None:
-    sharing = organizations.shares(turn.desk.settings, turn.requester.organization)
-    # locked: a comment, close or reopen must see what auto-close or an agent just did
-    return tickets.find_visible(turn.session, reference, turn.requester, sharing, lock=True)
-
-
-def _not_found(turn: Turn, reference: str) -> None:
-    turn.say("ticket.not_found", reference=reference)
-
-
-def _lookup(turn: Turn, reference: str | None, usage_key: str) -> Ticket | None:
-    """The customer's ticket for a command, or None after saying what was wrong."""
-    if not reference:
-        turn.say(usage_key)
-        return None
-    ticket = find(turn, reference)
-    if ticket is None:
-        _not_found(turn, reference)
-    return ticket
-
-
-# -- status and lists ------------------------------------------------------------------
-def status(turn: Turn, reference: str | None) -> None:
-    ticket = _lookup(turn, reference, "status.usage")
-    if ticket is None:
-        return
-    state = statuses.get(ticket.status)
-    lines = [
-        turn.text(
-            "status.view",
-            reference=ticket.reference,
-            subject=ticket.subject,
-            status=state.name(turn.lang),
-            meaning=state.meaning(turn.lang),
-            changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
-        )
-    ]
-    if ticket.follows_up is not None:
-        lines.append(turn.text("status.follows_up", reference=ticket.follows_up.reference))
-    if ticket.approval == organizations.PENDING:
-        lines.append(turn.text("org.status_pending", organization=ticket.organization))
-    reply = tickets.last_public_reply(ticket)
-    if reply is not None:
-        lines.append(
-            turn.text(
-                "status.last_reply",
-                when=when(reply.created_at, turn.desk.settings.hours.zone),
-                body=reply.body,
-            )
-        )
-    if state.final:
-        hint = (
-            "status.cancelled_hint" if ticket.status == statuses.CANCELLED else "status.closed_hint"
-        )
-        lines.append(turn.text(hint, reference=ticket.reference))
-    turn.say_text("\n".join(lines))
-
-
-def my_tickets(turn: Turn, numbered: bool = True) -> None:
-    """The open tickets; ``numbered=False`` while another question is open, so that a typed
-    number only ever answers the newest list on screen."""
-    mine = tickets.open_tickets(turn.session, turn.requester)
-    if not mine:
-        turn.say("mine.none")
-        return
-    lines = [turn.text("mine.header", count=len(mine))]
-    for ticket in mine:
-        lines.append(
-            turn.text(
-                "mine.line",
-                reference=ticket.reference,
-                subject=ticket.subject,
-                status=statuses.get(ticket.status).name(turn.lang),
-                changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
-            )
-        )
-    choices = [
-        turn.choice(f"st:{t.reference}", "choice.status_of", reference=t.reference)
-        for t in mine[:10]
-    ]
-    turn.say_text("\n".join(lines), choices if numbered else [])
+CONFIRM_ADD = "confirm_add"
 
 
 # -- adding information --------------------------------------------------------------
@@ -136,28 +54,24 @@ def add_information(
 
 def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
     """Free text (or files) outside any flow: a comment on a ticket, or a new problem."""
-    reference = find_reference(text, turn.desk.settings.desk.ticket_prefix)
+    reference = find_reference(text, turn.settings.desk.ticket_prefix)
     if reference:
-        ticket = find(turn, reference)
+        ticket = overview.find(turn, reference)
         if ticket is None:
-            _not_found(turn, reference)
+            overview.not_found(turn, reference)
             return
         rest = _without_reference(text, reference)
         if not attachments and (_asks_status(text, reference) or asks_status(rest)):
-            status(turn, reference)  # "what about SD-1042?" asks; it adds nothing
+            overview.status(turn, reference)  # "what about SD-1042?" asks; it adds nothing
             return
         if not attachments and is_question(rest):
-            from chatdesk.dialogue import questions  # (it builds on this module)
-
-            questions.confirm_add(turn, reference, rest)  # a question is stored only if meant
+            confirm_add(turn, reference, rest)  # a question is stored only if meant
             return
         add_information(turn, ticket, rest, attachments)
         return
     waiting = lifecycle.waiting_on(turn)
     if len(waiting) == 1 and not attachments and is_question(text):
-        from chatdesk.dialogue import questions  # (it builds on this module)
-
-        questions.confirm_add(turn, waiting[0].reference or "", text)  # a question back
+        confirm_add(turn, waiting[0].reference or "", text)  # a question back
         return
     if len(waiting) == 1:  # the desk asked this customer something: this is the answer
         add_information(turn, waiting[0], text, attachments)
@@ -199,10 +113,10 @@ def prompt_pick(turn: Turn) -> None:
     action = turn.data.get("pending", {}).get("action", "comment")
     choices = [
         turn.choice(
-            f"t:{t.reference}",
+            ids.ticket(t.reference or ""),
             "choice.ticket",
             reference=t.reference,
-            subject=intake._short(t.subject, 30),
+            subject=intake_prompts.short(t.subject, 30),
         )
         for t in mine[:8]
     ]
@@ -219,8 +133,8 @@ def prompt_pick(turn: Turn) -> None:
 def on_pick(turn: Turn, text: str, choice: str | None) -> None:
     pending = turn.data.get("pending", {})
     attachments = [Attachment(**a) for a in pending.get("attachments", [])]
-    prefix = turn.desk.settings.desk.ticket_prefix
-    reference = choice[2:] if choice and choice.startswith("t:") else find_reference(text, prefix)
+    prefix = turn.settings.desk.ticket_prefix
+    reference = ids.ticket_of(choice) or find_reference(text, prefix)
     if choice == "newp":
         intake.start(turn, pending.get("text", ""), pending.get("attachments", []))
         return
@@ -232,16 +146,16 @@ def on_pick(turn: Turn, text: str, choice: str | None) -> None:
         turn.say("intake.choose_option")
         prompt_pick(turn)
         return
-    ticket = find(turn, reference)
+    ticket = overview.find(turn, reference)
     if ticket is None:
-        _not_found(turn, reference)
+        overview.not_found(turn, reference)
         prompt_pick(turn)
         return
     if pending.get("action") == "close":
         ask_close(turn, ticket)
     elif pending.get("action") == "status":
         turn.reset()
-        status(turn, ticket.reference)
+        overview.status(turn, ticket.reference)
     else:
         add_information(turn, ticket, pending.get("text", ""), attachments)
 
@@ -257,9 +171,9 @@ def close(turn: Turn, reference: str | None) -> None:
         turn.goto("pick_ticket", pending={"action": "close"})
         prompt_pick(turn)
         return
-    ticket = find(turn, reference)
+    ticket = overview.find(turn, reference)
     if ticket is None:
-        _not_found(turn, reference)
+        overview.not_found(turn, reference)
         return
     ask_close(turn, ticket)
 
@@ -296,10 +210,10 @@ def on_confirm_close(turn: Turn, text: str, choice: str | None) -> None:
         turn.say("intake.choose_option")
         _prompt_close(turn)
         return
-    ticket = find(turn, reference)
+    ticket = overview.find(turn, reference)
     turn.reset()
     if ticket is None or statuses.get(ticket.status).final:
-        _not_found(turn, reference)
+        overview.not_found(turn, reference)
         return
     name = turn.author
     previous = ticket.status
@@ -309,7 +223,7 @@ def on_confirm_close(turn: Turn, text: str, choice: str | None) -> None:
 
 
 def reopen(turn: Turn, reference: str | None) -> None:
-    ticket = _lookup(turn, reference, "reopen.usage")
+    ticket = overview.lookup(turn, reference, "reopen.usage")
     if ticket is None:
         return
     state = statuses.get(ticket.status)
@@ -363,13 +277,49 @@ def on_offer_followup(turn: Turn, text: str, choice: str | None) -> None:
         _prompt_followup(turn)
 
 
+# -- a question that names a ticket ----------------------------------------------------
+def confirm_add(turn: Turn, reference: str, text: str) -> None:
+    """Ask before a question becomes a comment on ``reference``."""
+    turn.reset()
+    turn.goto(CONFIRM_ADD, reference=reference, pending={"text": text})
+    _prompt_add(turn)
+
+
+def _prompt_add(turn: Turn) -> None:
+    turn.say(
+        "question.confirm_add",
+        choices=[turn.choice("yes", "choice.yes_add"), turn.choice("no", "choice.no_thanks")],
+        reference=turn.data.get("reference"),
+    )
+
+
+def on_confirm_add(turn: Turn, text: str, choice: str | None) -> None:
+    reference = turn.data.get("reference", "")
+    pending = turn.data.get("pending", {}).get("text", "")
+    if choice == "yes":
+        ticket = overview.find(turn, reference)
+        if ticket is None:
+            turn.reset()
+            turn.say("ticket.not_found", reference=reference)
+            return
+        add_information(turn, ticket, pending)
+    elif choice == "no":
+        turn.reset()
+        turn.say("question.not_added", reference=reference)
+    else:
+        turn.reset()  # something else: read it afresh
+        problem_text(turn, text, [])
+
+
 PROMPTS = {
     "pick_ticket": prompt_pick,
     "confirm_close": _prompt_close,
     "offer_followup": _prompt_followup,
+    CONFIRM_ADD: _prompt_add,
 }
 HANDLERS = {
     "pick_ticket": on_pick,
     "confirm_close": on_confirm_close,
     "offer_followup": on_offer_followup,
+    CONFIRM_ADD: on_confirm_add,
 }

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
+from chatdesk.core import choices as ids
 from chatdesk.core import lexicon, metrics, validation
 from chatdesk.core.lexicon import is_urgent
-from chatdesk.desk import notify, organizations, service
-from chatdesk.dialogue import answers, pasted
+from chatdesk.desk import notify, service
+from chatdesk.dialogue import answers, approval, pasted
+from chatdesk.dialogue.intake_prompts import ask, next_after_suggest, reprompt
 from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Attachment
 from chatdesk.store import tickets
@@ -39,8 +41,9 @@ INTAKE_STATES = frozenset(
         "edit_value",
     }
 )
-EXCERPT_CHARS = 900
-_RECORD = insert(SuggestionEvent.__table__)  # built once: a turn only binds its values
+_SUGGESTIONS = SuggestionEvent.__table__
+assert isinstance(_SUGGESTIONS, Table)  # (typed as any FromClause)
+_RECORD = insert(_SUGGESTIONS)  # built once: a turn only binds its values
 
 
 # -- starting -------------------------------------------------------------------------
@@ -57,7 +60,7 @@ def start(
     if follows_up:
         turn.say("intake.follow_up_of", reference=follows_up)
     text = text.strip()
-    max_text = turn.desk.settings.desk.max_text_length
+    max_text = turn.settings.desk.max_text_length
     fields = pasted.split(text, max_text) if text else None
     if text and is_urgent(text):
         start_urgent(turn, text)
@@ -76,7 +79,7 @@ def start(
 def start_urgent(turn: Turn, text: str) -> None:
     """An outage: no reading list, no questions; a short urgent summary to send at once."""
     draft = answers.draft(turn)
-    max_text = turn.desk.settings.desk.max_text_length
+    max_text = turn.settings.desk.max_text_length
     fields = pasted.split(text, max_text) or {}
     draft["urgent"] = True
     first_line = next(line for line in text.splitlines() if line.strip()).strip()
@@ -94,136 +97,6 @@ def _next_missing(turn: Turn) -> str:
         if not draft.get(field):
             return field
     return "confirm" if "error_message" in draft else "error"
-
-
-# -- questions ----------------------------------------------------------------------
-def ask(turn: Turn, state: str) -> None:
-    """Move to ``state`` and put its question (with its choices)."""
-    turn.goto(state)
-    PROMPTS[state](turn)
-
-
-def _prompt_subject(turn: Turn) -> None:
-    turn.say("intake.ask_subject")
-
-
-def _prompt_description(turn: Turn) -> None:
-    turn.say("intake.ask_description")
-
-
-def _prompt_steps(turn: Turn) -> None:
-    turn.say("intake.ask_steps")
-
-
-def _prompt_error(turn: Turn) -> None:
-    turn.say("intake.ask_error", choices=[turn.choice("skip", "choice.skip")])
-
-
-def _prompt_suggest(turn: Turn) -> None:
-    """The articles, shown with the next question: pick one, or simply answer it."""
-    articles = [turn.desk.knowledge.get(i) for i in turn.data.get("offer", [])]
-    lines = [turn.text("intake.suggest_intro")]
-    choices = []
-    for n, article in enumerate(a for a in articles if a is not None):
-        lines.append(
-            turn.text(
-                "intake.suggest_line", number=n + 1, title=article.title, summary=article.summary
-            )
-            + (f"\n   {article.url}" if article.url else "")
-        )
-        choices.append(turn.choice(f"art{n + 1}", "choice.read", title=_short(article.title)))
-    after = turn.data.get("after_suggest", "description")
-    if after in ("description", "steps"):
-        lines.append(turn.text("intake.suggest_or_answer"))
-        lines.append(turn.text(f"intake.ask_{after}"))
-    else:
-        lines.append(turn.text("intake.suggest_outro"))
-    choices.append(turn.choice("continue", "choice.continue"))
-    turn.say_text("\n".join(lines), choices)
-
-
-def _prompt_article(turn: Turn) -> None:
-    article = turn.desk.knowledge.get(turn.data.get("article", ""))
-    if article is None:
-        _next_after_suggest(turn)
-        return
-    body = article.body.strip()
-    if len(body) > EXCERPT_CHARS:
-        body = body[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
-    text = turn.text("intake.article", title=article.title, body=body)
-    if article.url:
-        text += "\n" + turn.text("intake.article_link", url=article.url)
-    turn.say_text(
-        text,
-        [turn.choice("solved", "choice.solved"), turn.choice("continue", "choice.not_solved")],
-    )
-
-
-def _prompt_confirm(turn: Turn) -> None:
-    draft = answers.draft(turn)
-    if draft.get("urgent") and not draft.get("edited"):
-        turn.say(
-            "intake.urgent_summary",
-            choices=[
-                turn.choice("confirm", "choice.send_urgent"),
-                turn.choice("edit", "choice.edit"),
-                turn.choice("cancel", "choice.cancel"),
-            ],
-            subject=draft.get("subject", ""),
-            description=draft.get("description", ""),
-        )
-        return
-    none = turn.text("intake.none")
-    text = turn.text(
-        "intake.summary",
-        subject=draft.get("subject", ""),
-        description=draft.get("description", ""),
-        steps=draft.get("steps", ""),
-        error_message=draft.get("error_message") or none,
-        attachments=", ".join(a["name"] for a in draft.get("attachments", [])) or none,
-    )
-    turn.say_text(
-        text,
-        [
-            turn.choice("confirm", "choice.confirm"),
-            turn.choice("edit", "choice.edit"),
-            turn.choice("cancel", "choice.cancel"),
-            turn.choice("urgent", "service.choice.site_down"),  # last: typed numbers stay
-        ],
-    )
-
-
-def _prompt_edit(turn: Turn) -> None:
-    choices = [turn.choice(f"f:{field}", f"field.{field}") for field in validation.FIELDS]
-    choices.append(turn.choice("back", "choice.back"))
-    turn.say("intake.ask_edit", choices=choices)
-
-
-def _prompt_edit_value(turn: Turn) -> None:
-    field = turn.data.get("editing", "subject")
-    current = answers.draft(turn).get(field) or turn.text("intake.none")
-    choices = [turn.choice("skip", "choice.no_error")] if field == "error_message" else []
-    choices.append(turn.choice("keep", "choice.keep"))
-    turn.say(
-        "intake.ask_new_value", choices=choices, current=current, **answers.field_names(turn, field)
-    )
-
-
-PROMPTS: dict[str, Callable[[Turn], None]] = {
-    "subject": _prompt_subject,
-    "suggest": _prompt_suggest,
-    "article": _prompt_article,
-    "description": _prompt_description,
-    "steps": _prompt_steps,
-    "error": _prompt_error,
-    "confirm": _prompt_confirm,
-    "edit": _prompt_edit,
-    "edit_value": _prompt_edit_value,
-}
-
-
-def reprompt(turn: Turn) -> None:
-    PROMPTS[turn.state](turn)
 
 
 # -- answers ------------------------------------------------------------------------
@@ -253,8 +126,8 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
         return
     draft = answers.draft(turn)
     shown: list[str] = draft.setdefault("shown", [])
-    limit = turn.desk.settings.knowledge.suggestion_limit
-    knowledge = turn.desk.knowledge
+    limit = turn.settings.knowledge.suggestion_limit
+    knowledge = turn.knowledge
     with metrics.SUGGESTION_SECONDS.time():
         if shown:  # a second round: only articles that pass the gate on their own
             matches = knowledge.search_fresh(query, shown, lang=turn.lang, limit=limit)
@@ -263,17 +136,13 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
     fresh = [m.article.id for m in matches if m.article.id not in shown][:limit]
     turn.data["after_suggest"] = then
     if not fresh:
-        _next_after_suggest(turn)
+        next_after_suggest(turn)
         return
     shown.extend(fresh)
     turn.data["offer"] = fresh
     _record(turn, fresh, "shown")
     metrics.suggestions_shown(turn.session, turn.lang, len(fresh))
     ask(turn, "suggest")
-
-
-def _next_after_suggest(turn: Turn) -> None:
-    ask(turn, turn.data.get("after_suggest", "description"))
 
 
 def _continue_with(turn: Turn, text: str) -> None:
@@ -284,13 +153,14 @@ def _continue_with(turn: Turn, text: str) -> None:
         turn.goto(target)
         handle(turn, text, None)
         return
-    _next_after_suggest(turn)
+    next_after_suggest(turn)
 
 
 def on_suggest(turn: Turn, text: str, choice: str | None) -> None:
     offer = turn.data.get("offer", [])
-    if choice and choice.startswith("art") and choice[3:].isdigit():
-        index = int(choice[3:]) - 1
+    number = ids.article_of(choice)
+    if number is not None:
+        index = number - 1
         if 0 <= index < len(offer):
             turn.data["article"] = offer[index]
             _record(turn, [offer[index]], "chosen")
@@ -366,8 +236,9 @@ def on_confirm(turn: Turn, text: str, choice: str | None) -> None:
 
 
 def on_edit(turn: Turn, text: str, choice: str | None) -> None:
-    if choice and choice.startswith("f:") and choice[2:] in validation.FIELDS:
-        turn.data["editing"] = choice[2:]
+    field = ids.field_of(choice)
+    if field is not None and field in validation.FIELDS:
+        turn.data["editing"] = field
         ask(turn, "edit_value")
     elif choice == "back":
         ask(turn, "confirm")
@@ -425,7 +296,7 @@ def attachment_to_dict(attachment: Attachment) -> dict:
 
 def _submit(turn: Turn) -> None:
     draft = answers.draft(turn)
-    settings = turn.desk.settings
+    settings = turn.settings
     words = " ".join(str(draft.get(f) or "") for f in validation.FIELDS)
     urgent = bool(draft.get("urgent")) or is_urgent(words)
     follows_up_id = None
@@ -454,7 +325,7 @@ def _submit(turn: Turn) -> None:
     _record(turn, draft.get("shown", []), "ticket_anyway", ticket)
     metrics.ticket_opened(turn.session, ticket.priority)
     turn.reset()
-    if organizations.hold_for_approval(turn, ticket):
+    if approval.hold_for_approval(turn, ticket):
         return  # the card waits until a contact person of the organization approves
     created = turn.text(
         "intake.created_urgent" if urgent else "intake.created", reference=ticket.reference
@@ -482,7 +353,3 @@ def _record(turn: Turn, article_ids: list[str], kind: str, ticket: Ticket | None
             for article_id in article_ids
         ],
     )
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -6,30 +6,27 @@ The rules come from the helpdesk manuals:
   "prikbord": the whole conversation of a ticket in one place);
 - a ticket *waiting on the customer* takes the customer's next message in that chat as their
   answer, and goes back to *open*; with several such tickets the customer is asked which one;
-- *solved* closes by itself after CHATDESK_AUTO_CLOSE_DAYS (:func:`auto_close`, registered in
-  :data:`chatdesk.delivery.PERIODIC_JOBS`);
+- *solved* closes by itself after CHATDESK_AUTO_CLOSE_DAYS (:func:`auto_close`, listed in
+  :data:`chatdesk.jobs.PERIODIC_JOBS`);
 - after *solved* the customer is asked once for a 1-5 rating and an optional remark.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from chatdesk.core import choices as ids
 from chatdesk.core import statuses
 from chatdesk.core.i18n import t
 from chatdesk.desk import notify
-from chatdesk.desk.agent_actions import RATE, SCORES
+from chatdesk.desk.agent_actions import SCORES
+from chatdesk.desk.context import JobContext
 from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Choice
 from chatdesk.store import tickets
 from chatdesk.store.models import Ticket
-from chatdesk.worker import PERIODIC_JOBS
-
-if TYPE_CHECKING:
-    from chatdesk.engine import Desk
 
 AUTO_CLOSE_BATCH = 100
 RATING_REMARK = "rating_remark"
@@ -37,7 +34,7 @@ SKIP = "skip"
 
 
 def _agent_text(turn: Turn, key: str, **values: object) -> str:
-    return t(key, turn.desk.settings.desk.agent_language, **values)
+    return t(key, turn.settings.desk.agent_language, **values)
 
 
 # -- what the customer adds reaches the agents ----------------------------------------------
@@ -71,7 +68,7 @@ def customer_added(turn: Turn, ticket: Ticket, text: str, files: int, previous_s
 
 def status_changed(turn: Turn, ticket: Ticket, previous_status: str) -> None:
     """The customer moved their ticket (answered, reopened, closed): thread line and card."""
-    settings = turn.desk.settings
+    settings = turn.settings
     lang = settings.desk.agent_language
     if previous_status == statuses.SOLVED and ticket.status == statuses.OPEN:
         note = _agent_text(turn, "lifecycle.note.reopened", customer=turn.author)
@@ -115,19 +112,15 @@ def waiting_on(turn: Turn) -> list[Ticket]:
 
 
 # -- rating -------------------------------------------------------------------------------
-def is_rating(choice: str | None) -> bool:
-    return choice is not None and choice.startswith(RATE)
-
-
 def on_rate(turn: Turn, choice: str) -> None:
     """A rating button (or its typed number): ``rate:REF:score``.
 
     Accepted once per ticket, only from the ticket's own customer and only after the desk
     asked; anything else gets the answer an unknown reference gets.
     """
-    reference, _, score_text = choice[len(RATE) :].rpartition(":")
+    rated = ids.rating_of(choice) or ids.Rating("", 0)
+    reference, score = rated.reference, rated.score
     ticket = tickets.by_reference(turn.session, reference) if reference else None
-    score = int(score_text) if score_text.isdigit() else 0
     if (
         ticket is None
         or ticket.requester_id != turn.requester.id
@@ -189,18 +182,18 @@ def on_remark(turn: Turn, text: str, choice: str | None) -> None:
 
 
 # -- auto-close ---------------------------------------------------------------------------
-def auto_close(desk: Desk, now: datetime) -> int:
+def auto_close(context: JobContext, now: datetime) -> int:
     """Close solved tickets that stayed solved for CHATDESK_AUTO_CLOSE_DAYS; the number closed.
 
     Safe in several processes at once: the rows are locked with SKIP LOCKED, so each ticket is
     closed (and its customer told) by one of them. 0 days turns auto-close off.
     """
-    days = desk.settings.desk.auto_close_days
+    days = context.settings.desk.auto_close_days
     if days <= 0:
         return 0
     cutoff = now - timedelta(days=days)
     shown = f"{days:g}"
-    with desk.database.session() as session:
+    with context.database.session() as session:
         due = list(
             session.scalars(
                 select(Ticket)
@@ -225,14 +218,11 @@ def auto_close(desk: Desk, now: datetime) -> int:
                 ),
                 now,
             )
-            note = t("lifecycle.note.auto_closed", desk.settings.desk.agent_language, days=shown)
+            note = t("lifecycle.note.auto_closed", context.settings.desk.agent_language, days=shown)
             notify.thread(session, ticket, note, now, kind="event")
-            notify.card(session, ticket, desk.settings, now)
+            notify.card(session, ticket, context.settings, now)
     return len(due)
 
-
-if auto_close not in PERIODIC_JOBS:
-    PERIODIC_JOBS.append(auto_close)
 
 PROMPTS = {RATING_REMARK: _prompt_remark}
 HANDLERS = {RATING_REMARK: on_remark}

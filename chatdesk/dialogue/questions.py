@@ -3,9 +3,10 @@ reported, and how to reach a person.
 
 A question is answered, never stored: "is there an update?" shows the status (of the only
 open ticket, or of the one the customer picks), and a question that is no status question but
-names a ticket is added to it only after the customer says so. "Can I talk to a human?" gets
-how a person is reached (every ticket goes to the support team, in its hours) and the offer
-to start a ticket, instead of articles.
+names a ticket is added to it only after the customer says so (that confirmation is in
+:mod:`chatdesk.dialogue.followup`). "Can I talk to a human?" gets how a person is reached
+(every ticket goes to the support team, in its hours) and the offer to start a ticket,
+instead of articles.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from datetime import datetime
 from chatdesk.config import Settings, clock_text
 from chatdesk.core.i18n import t
 from chatdesk.core.text import when as text_when
-from chatdesk.dialogue import followup, intake
+from chatdesk.dialogue import followup, intake, overview
 from chatdesk.dialogue.turn import Turn
 from chatdesk.store import tickets
 
 OFFER_PERSON = "offer_person"
-CONFIRM_ADD = "confirm_add"
 
 
 def status_question(turn: Turn, in_flow: bool) -> None:
@@ -29,9 +29,9 @@ def status_question(turn: Turn, in_flow: bool) -> None:
     if not mine:
         turn.say("mine.none")
     elif len(mine) == 1:
-        followup.status(turn, mine[0].reference)
+        overview.status(turn, mine[0].reference)
     elif in_flow:
-        followup.my_tickets(turn, numbered=False)  # the open question keeps the numbers
+        overview.my_tickets(turn, numbered=False)  # the open question keeps the numbers
     else:
         turn.reset()
         turn.goto("pick_ticket", pending={"action": "status"})
@@ -71,7 +71,7 @@ def hours_text(settings: Settings, now: datetime, lang: str) -> str:
 
 def person(turn: Turn, in_flow: bool) -> None:
     """How a person is reached; outside a flow, the offer to start a ticket."""
-    text = turn.text("person.how") + "\n" + hours_text(turn.desk.settings, turn.now, turn.lang)
+    text = turn.text("person.how") + "\n" + hours_text(turn.settings, turn.now, turn.lang)
     if in_flow:
         turn.say_text(text)
         return
@@ -99,39 +99,5 @@ def on_person(turn: Turn, text: str, choice: str | None) -> None:
         followup.problem_text(turn, text, [])
 
 
-# -- a question that names a ticket ----------------------------------------------------
-def confirm_add(turn: Turn, reference: str, text: str) -> None:
-    """Ask before a question becomes a comment on ``reference``."""
-    turn.reset()
-    turn.goto(CONFIRM_ADD, reference=reference, pending={"text": text})
-    _prompt_add(turn)
-
-
-def _prompt_add(turn: Turn) -> None:
-    turn.say(
-        "question.confirm_add",
-        choices=[turn.choice("yes", "choice.yes_add"), turn.choice("no", "choice.no_thanks")],
-        reference=turn.data.get("reference"),
-    )
-
-
-def on_confirm_add(turn: Turn, text: str, choice: str | None) -> None:
-    reference = turn.data.get("reference", "")
-    pending = turn.data.get("pending", {}).get("text", "")
-    if choice == "yes":
-        ticket = followup.find(turn, reference)
-        if ticket is None:
-            turn.reset()
-            turn.say("ticket.not_found", reference=reference)
-            return
-        followup.add_information(turn, ticket, pending)
-    elif choice == "no":
-        turn.reset()
-        turn.say("question.not_added", reference=reference)
-    else:
-        turn.reset()  # something else: read it afresh
-        followup.problem_text(turn, text, [])
-
-
-PROMPTS = {OFFER_PERSON: _prompt_person, CONFIRM_ADD: _prompt_add}
-HANDLERS = {OFFER_PERSON: on_person, CONFIRM_ADD: on_confirm_add}
+PROMPTS = {OFFER_PERSON: _prompt_person}
+HANDLERS = {OFFER_PERSON: on_person}

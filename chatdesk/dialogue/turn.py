@@ -9,32 +9,48 @@ same choice id as a button press.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from chatdesk.config import Settings
+from chatdesk.core import choices as ids
 from chatdesk.core.i18n import normalize_lang, t
 from chatdesk.dialogue import options
 from chatdesk.events import Choice, InboundEvent, Message, Reply
+from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.store.conversations import ConversationState
 from chatdesk.store.models import Requester
 
-if TYPE_CHECKING:
-    from chatdesk.engine import Desk
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What a flow may use beyond the turn itself: the settings and the knowledge base.
+
+    The engine builds it once; the flows never see the engine (its routing, its outbox
+    listeners), so the dialogue package needs nothing from the layer above it.
+    """
+
+    settings: Settings
+    knowledge: KnowledgeBase
 
 
 class Turn:
+    """What the flows act through, built by the engine for one inbound event: its context,
+    session, requester and conversation row, the moment, and the replies said so far."""
+
     def __init__(
         self,
-        desk: Desk,
+        context: TurnContext,
         session: Session,
         event: InboundEvent,
         requester: Requester,
         conversation: ConversationState,
         now: datetime,
     ) -> None:
-        self.desk = desk
+        self.context = context
         self.session = session
         self.event = event
         self.requester = requester
@@ -42,13 +58,21 @@ class Turn:
         self.now = now
         self.replies: list[Reply] = []
 
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return self.context.knowledge
+
     # -- language and texts -------------------------------------------------------------
     @property
     def lang(self) -> str:
         if self.requester.lang:
             return self.requester.lang
         return normalize_lang(
-            self.requester.locale or self.event.locale, self.desk.settings.desk.default_lang
+            self.requester.locale or self.event.locale, self.settings.desk.default_lang
         )
 
     @property
@@ -94,7 +118,7 @@ class Turn:
                 thread_id=self.event.thread_id,
             )
         )
-        self.data["offered"] = [[c.id, c.label] for c in choices]
+        ids.remember_offered(self.data, choices)
 
     def emit(self, reply: Reply) -> None:
         self.replies.append(reply)
@@ -104,9 +128,9 @@ class Turn:
 
     # -- resolving choices ------------------------------------------------------------
     def offered(self) -> list[tuple[str, str]]:
-        return [(str(i), str(label)) for i, label in self.data.get("offered", [])]
+        return ids.offered(self.data)
 
     def resolve_typed(self, text: str) -> str | None:
         """The id of the offered choice that ``text`` names: its number or ordinal, its
-        label or a paraphrase, in either language, typos included (chatdesk.options)."""
+        label or a paraphrase, in either language, typos included (chatdesk.dialogue.options)."""
         return options.match(text, self.offered())
