@@ -191,8 +191,11 @@ class Worker:
                 log.exception("outbox: a round failed; trying again shortly")
             if claimed:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a cancel that
+            # arrives as the wake-up does, and stop() would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.delivery.poll_seconds)
+                async with asyncio.timeout(self.settings.delivery.poll_seconds):
+                    await self._wake.wait()
 
     async def _launch(self, gate: asyncio.Semaphore) -> int:
         """Claim due items (as many as there is room for) and start sending each."""
