@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from chatdesk.adapters.telegram.catalogue import t
 from chatdesk.adapters.telegram.deeplink import encode_payload
-from chatdesk.core.i18n import t
 from chatdesk.core.lexicon import is_urgent
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chatdesk.core.i18n import t
+from chatdesk.adapters.telegram.catalogue import t
 from chatdesk.events import CardLocation, Choice, Message, Posted, ThreadNote, TicketCard
 from chatdesk.store.models import Comment, Ticket
 from chatdesk.store.outbox import DeliveryFailed

@@ -56,6 +56,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
+from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.check import check_agent_channel
 from chatdesk.adapters.slack.directory import SlackDirectory
 from chatdesk.adapters.slack.durable import DurableDeliveries
@@ -154,7 +155,7 @@ class SlackChannel:
                 wait_on_rate_limit=False,
                 timeout=OUTBOX_TIMEOUT,
             ),
-            desk.text,
+            t,
         )
         self.app: App | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -400,7 +401,7 @@ class SlackChannel:
                 channel=str(body["channel"]["id"]),
                 ts=str(message["ts"]),
                 text=str(message.get("text") or ""),
-                blocks=chosen_blocks(message.get("blocks") or [], label, self.desk.text, lang),
+                blocks=chosen_blocks(message.get("blocks") or [], label, t, lang),
             )
         except Exception:
             log.warning("slack could not mark the choice on message %s", message.get("ts"))
@@ -421,7 +422,7 @@ class SlackChannel:
             lang = self.turns.language(user, state.get("locale") or None)  # after a `lang` command
             try:
                 respond(
-                    text=mrkdwn(self.desk.text("slack.command.answered_in_dm", lang)),
+                    text=mrkdwn(t("slack.command.answered_in_dm", lang)),
                     response_type="ephemeral",
                 )
             except Exception:
