@@ -310,7 +310,7 @@ def test_with_topics_each_ticket_gets_its_own_topic_and_replies_there_become_com
     # An agent writes in the first ticket's topic (no reply needed): a comment on that ticket.
     bot.exchange(bot.updates.message(BO, "public: A fix is on its way", group=FORUM, topic=ids[0]))
     assert comments(bot, first)[-1] == ("agent", "A fix is on its way", True)
-    assert comments(bot, second) == [] or all("fix" not in c[1] for c in comments(bot, second))
+    assert comments(bot, second) == []  # the other topic's ticket got nothing
     assert "A fix is on its way" in api.sent(ANN.id)[-1].shown_text
     [note] = [n for n in notes(api) if "A fix is on its way" in n.shown_text]
     assert note.thread == ids[0] and note.reply_to is None
