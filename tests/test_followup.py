@@ -89,7 +89,7 @@ def test_a_new_problem_gets_a_new_ticket_not_a_comment(chat, desk):
     chat.open_ticket("Export to Excel fails")
     chat.say("The invoice printer makes every page blank")
     chat.press("newp")
-    assert "describe" in chat.text.lower() or "articles" in chat.text.lower()
+    assert "Please describe the problem" in chat.text and chat.choices == []  # no article fits
     with desk.database.session() as session:
         assert session.scalar(select(Ticket)).comments == []
 
@@ -142,11 +142,10 @@ def test_a_closed_ticket_takes_a_linked_follow_up_and_keeps_the_message(chat, de
     assert "cannot be reopened" in chat.text and chat.choices == ["yes", "no"]
     chat.press("yes")
     assert f"refers to {reference}" in chat.text
-    if "continue" in chat.choices:
-        chat.press("continue")
+    assert chat.choices == ["art1", "continue"]  # an article about the export is suggested
+    chat.press("continue")
     chat.say("Since last night the export spins and nothing arrives again.")
-    if "continue" in chat.choices:
-        chat.press("continue")
+    assert "Which steps" in chat.text and chat.choices == []
     chat.say("Reports > Export to Excel")
     chat.press("skip")
     assert "Subject: the export fails again since the update of last night" in chat.text
@@ -289,13 +288,13 @@ def test_close_or_reopen_during_an_intake_keeps_the_draft(chat, desk, command):
     reference = chat.open_ticket()
     _set_status(desk, reference, statuses.CLOSED)
     chat.say("new Printing to PDF gives an empty page")
-    chat.press("continue") if "continue" in chat.choices else None
+    assert "Please describe the problem" in chat.text and chat.choices == []  # no article fits
     chat.say("Every PDF I print from the invoice screen comes out blank.")
-    chat.press("continue") if "continue" in chat.choices else None
+    assert "Which steps" in chat.text and chat.choices == []
     before = _draft(desk)
 
     chat.say(command.format(ref=reference))
-    assert "middle of a new ticket" in chat.text or "midden in een nieuwe melding" in chat.text
+    assert "middle of a new ticket" in chat.text  # in English, even after the Dutch "sluit"
     assert _draft(desk) == before  # the draft and the question it was at are kept
     assert "steps" in chat.text.lower()  # and that question is asked again
 
@@ -314,12 +313,12 @@ def test_yes_and_no_are_understood_typed_in_either_language(chat, desk):
 def test_overslaan_skips_the_error_message_in_an_english_conversation(chat, desk):
     chat.open_ticket()  # a first ticket, so the second intake is the one under test
     chat.say("new Printing to PDF gives an empty page")
-    chat.press("continue") if "continue" in chat.choices else None
+    assert "Please describe the problem" in chat.text and chat.choices == []  # no article fits
     chat.say("Every PDF I print from the invoice screen comes out blank.")
-    chat.press("continue") if "continue" in chat.choices else None
+    assert "Which steps" in chat.text and chat.choices == []
     chat.say("Invoices > Print > Save as PDF")
     chat.say("overslaan")
-    assert "Error message" not in chat.text or "overslaan" not in chat.text
+    assert "Error message: (none)" in chat.text and "overslaan" not in chat.text  # the summary
     _, draft = _draft(desk)
     assert draft["error_message"] is None
 

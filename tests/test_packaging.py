@@ -60,7 +60,9 @@ def test_the_wheel_carries_catalogues_migrations_adapters_and_the_knowledge_base
         | expected("chatdesk/messages", "*/*.yaml", "chatdesk/messages")
         | expected("chatdesk/store/migrations", "*.mako", "chatdesk/store/migrations")
         | expected("chatdesk/adapters", "web/static/*", "chatdesk/adapters")
+        | expected("chatdesk/adapters", "*/messages/*.yaml", "chatdesk/adapters")
         | expected("knowledge", "*/*.md", "chatdesk/bundled_knowledge")
     )
     assert len(expected("knowledge", "*/*.md", "chatdesk/bundled_knowledge")) >= 30
+    assert len(expected("chatdesk/adapters", "*/messages/*.yaml", "chatdesk/adapters")) == 8
     assert sorted(wanted - names) == []

@@ -10,6 +10,7 @@ import pexpect
 import pytest
 
 from chatdesk.adapters.terminal import clean, render
+from chatdesk.adapters.terminal.catalogue import t as terminal_t
 from chatdesk.events import Choice, InboundEvent, Message, TicketCard
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
@@ -53,7 +54,9 @@ def terminal(database_url, kb_dir):
     def start(*args: str) -> pexpect.spawn:
         child = _spawn(database_url, kb_dir, *args)
         children.append(child)
-        child.expect("Here is what I can do|Dit kan ik voor je doen")
+        lang = args[args.index("--lang") + 1] if "--lang" in args else "en"
+        child.expect(re.escape(terminal_t("terminal.welcome", lang)))  # in the chat's language
+        child.expect({"en": "Here is what I can do", "nl": "Dit kan ik voor je doen"}[lang])
         child.expect(PROMPT)
         return child
 

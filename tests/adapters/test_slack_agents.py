@@ -30,10 +30,10 @@ from slack_standin import (  # isort: skip
 from test_slack_channel import Slack, last_with_buttons  # isort: skip
 
 from chatdesk.adapters.server import configured_channels
+from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.channel import EVENTS_PATH, SlackChannel
 from chatdesk.app import open_desk
 from chatdesk.config import Settings
-from chatdesk.core.i18n import t
 from chatdesk.store.models import OutboxItem, Ticket
 
 ANN = "U0ANN"  # a customer, English

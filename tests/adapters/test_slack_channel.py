@@ -32,10 +32,10 @@ from slack_standin import (  # isort: skip
 )
 
 from chatdesk.adapters.server import configured_channels
+from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.channel import EVENTS_PATH, SlackChannel
 from chatdesk.app import open_desk
 from chatdesk.config import Settings
-from chatdesk.core.i18n import t
 from chatdesk.core.lexicon import is_urgent
 from chatdesk.engine import Desk
 from chatdesk.events import InboundEvent, Message

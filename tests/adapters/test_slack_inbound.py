@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl
 
 from slack_standin import BOT_USER_ID, Deliveries, Posted  # isort: skip
 
+from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.inbound import (
     Speaker,
     from_action,
@@ -19,7 +20,6 @@ from chatdesk.adapters.slack.inbound import (
     plain_text,
 )
 from chatdesk.adapters.slack.render import render_message
-from chatdesk.core.i18n import t
 from chatdesk.events import Choice, Message
 
 NL = Speaker(locale="nl-NL", display_name="Anouk")

@@ -17,10 +17,10 @@ import pytest
 
 from slack_standin import AGENT_CHANNEL, BOT_TOKEN, SIGNING_SECRET, SlackStandin  # isort: skip
 
+from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.channel import SlackChannel
 from chatdesk.app import open_desk
 from chatdesk.config import Settings
-from chatdesk.core.i18n import t
 from chatdesk.events import CardLocation, Choice, Message, Posted, ThreadNote, TicketCard
 from chatdesk.store.outbox import DeliveryFailed
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.render import (
     BUTTON_LABEL_LIMIT,
     SECTION_LIMIT,
@@ -19,7 +20,6 @@ from chatdesk.adapters.slack.render import (
     render_message,
     split_text,
 )
-from chatdesk.core.i18n import t
 from chatdesk.events import Choice, Message, TicketCard
 
 from slack_standin import buttons, check_blocks, mrkdwn_texts, pings, shown  # isort: skip

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from chatdesk.adapters.telegram.catalogue import t
 from chatdesk.adapters.telegram.deeplink import encode_payload
-from chatdesk.core.i18n import t
+from chatdesk.core.i18n import normalize_lang
 from chatdesk.core.lexicon import is_urgent
 
 from telegram_harness import BotRunner, TelegramBot, button_for, last_with_buttons  # isort: skip
@@ -43,16 +44,21 @@ def bot(request: pytest.FixtureRequest, bots: BotRunner) -> TelegramBot:
     return bots.start(request.param)
 
 
+def _continue(user: TgUser) -> str:
+    """The "continue past the articles" button's label, in the user's language."""
+    return t("choice.continue", normalize_lang(user.language_code))
+
+
 def open_ticket(bot: TelegramBot, user: TgUser, subject: str) -> str:
     """A whole intake, buttons and typed answers mixed; returns the reference."""
     sent = bot.say(user, "/new")
     assert sent, "no answer to /new"
     sent = bot.say(user, subject)
     if any("callback_data" in b for b in sent[-1].buttons):  # articles suggested
-        sent = bot.press(user, sent[-1], button_for(sent[-1], "continue", "verder", "geen"))
+        sent = bot.press(user, sent[-1], button_for(sent[-1], _continue(user)))
     sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
     if any("callback_data" in b for b in sent[-1].buttons):
-        sent = bot.press(user, sent[-1], button_for(sent[-1], "continue", "verder", "geen"))
+        sent = bot.press(user, sent[-1], button_for(sent[-1], _continue(user)))
     sent = bot.say(user, "Open Reports, choose last month, press Export to Excel.")
     sent = bot.press(user, last_with_buttons(sent), "skip")
     summary = last_with_buttons(sent)
@@ -181,10 +187,10 @@ def finish_intake(bot: TelegramBot, user: TgUser, subject: str) -> str:
         sent = bot.press(user, last_with_buttons(sent), "confirm")
         return REFERENCE.search(shown(sent)).group(0)  # type: ignore[union-attr]
     if sent[-1].buttons:
-        sent = bot.press(user, sent[-1], button_for(sent[-1], "continue", "verder", "geen"))
+        sent = bot.press(user, sent[-1], button_for(sent[-1], _continue(user)))
     sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
     if sent[-1].buttons:
-        sent = bot.press(user, sent[-1], button_for(sent[-1], "continue", "verder", "geen"))
+        sent = bot.press(user, sent[-1], button_for(sent[-1], _continue(user)))
     sent = bot.say(user, "Open Reports, choose last month, press Export to Excel.")
     sent = bot.press(user, last_with_buttons(sent), "skip")
     sent = bot.press(user, last_with_buttons(sent), "confirm")
@@ -352,11 +358,10 @@ def _to_summary(bot: TelegramBot, user: TgUser) -> Any:
     """Run an intake up to the summary; the summary message (with its confirm button)."""
     bot.say(user, "/new")
     sent = bot.say(user, "Export to Excel fails every time")
-    if sent[-1].buttons:
-        sent = bot.press(user, sent[-1], "continue")
+    assert sent[-1].buttons  # the export article, and "continue"
+    sent = bot.press(user, sent[-1], "continue")
     sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
-    if sent[-1].buttons:
-        sent = bot.press(user, sent[-1], "continue")
+    assert not sent[-1].buttons  # no further article: the steps are asked
     sent = bot.say(user, "Open Reports, choose last month, press Export to Excel.")
     sent = bot.press(user, last_with_buttons(sent), "skip")
     return last_with_buttons(sent)

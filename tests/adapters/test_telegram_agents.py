@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chatdesk.core.i18n import t
+from chatdesk.adapters.telegram.catalogue import t
 from chatdesk.events import CardLocation, Choice, Message, Posted, ThreadNote, TicketCard
 from chatdesk.store.models import Comment, Ticket
 from chatdesk.store.outbox import DeliveryFailed
@@ -310,7 +310,7 @@ def test_with_topics_each_ticket_gets_its_own_topic_and_replies_there_become_com
     # An agent writes in the first ticket's topic (no reply needed): a comment on that ticket.
     bot.exchange(bot.updates.message(BO, "public: A fix is on its way", group=FORUM, topic=ids[0]))
     assert comments(bot, first)[-1] == ("agent", "A fix is on its way", True)
-    assert comments(bot, second) == [] or all("fix" not in c[1] for c in comments(bot, second))
+    assert comments(bot, second) == []  # the other topic's ticket got nothing
     assert "A fix is on its way" in api.sent(ANN.id)[-1].shown_text
     [note] = [n for n in notes(api) if "A fix is on its way" in n.shown_text]
     assert note.thread == ids[0] and note.reply_to is None

@@ -15,9 +15,9 @@ import pytest
 from telegram import Bot
 
 from chatdesk.adapters.telegram.agentchat import AgentChat
+from chatdesk.adapters.telegram.catalogue import t
 from chatdesk.adapters.telegram.formatting import escape, split_text, utf16_len
 from chatdesk.adapters.telegram.render import Renderer
-from chatdesk.core.i18n import t
 from chatdesk.events import Choice, Message, MoveToPrivate, Posted, TicketCard
 
 from telegram_standin import BotApiStandIn, HtmlError, render_html  # isort: skip

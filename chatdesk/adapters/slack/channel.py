@@ -48,6 +48,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.check import check_agent_channel
 from chatdesk.adapters.slack.client import outbox_client, web_client
 from chatdesk.adapters.slack.directory import SlackDirectory
@@ -102,7 +103,7 @@ class SlackChannel:
         self.client = web_client(settings)
         self.directory = SlackDirectory(self.client)
         self.turns = SlackTurns(settings, desk, self.client, self.directory)
-        self.outbound = SlackOutbound(settings, outbox_client(settings), desk.text)
+        self.outbound = SlackOutbound(settings, outbox_client(settings), t)
         self.app: App | None = None
         self._executor: ThreadPoolExecutor | None = None
         lease = timedelta(seconds=settings.delivery.lease_seconds)
@@ -323,7 +324,7 @@ class SlackChannel:
                 channel=str(body["channel"]["id"]),
                 ts=str(message["ts"]),
                 text=str(message.get("text") or ""),
-                blocks=chosen_blocks(message.get("blocks") or [], label, self.desk.text, lang),
+                blocks=chosen_blocks(message.get("blocks") or [], label, t, lang),
             )
         except Exception:
             log.warning("slack could not mark the choice on message %s", message.get("ts"))
@@ -344,7 +345,7 @@ class SlackChannel:
             lang = self.turns.language(user, state.get("locale") or None)  # after a `lang` command
             try:
                 respond(
-                    text=mrkdwn(self.desk.text("slack.command.answered_in_dm", lang)),
+                    text=mrkdwn(t("slack.command.answered_in_dm", lang)),
                     response_type="ephemeral",
                 )
             except Exception:

@@ -24,7 +24,7 @@ from chatdesk.core.text import clip as clip_plain
 from chatdesk.events import Choice, Message, ThreadNote, TicketCard
 
 Texts = Callable[..., str]
-"""``texts(key, lang, **values)``: a catalogue lookup (``Desk.text`` or ``i18n.t``)."""
+"""``texts(key, lang, **values)``: a lookup in the Slack catalogue (``catalogue.t``)."""
 
 Block = dict[str, Any]
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
+from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.directory import SlackDirectory
 from chatdesk.adapters.slack.inbound import moved_to_private
 from chatdesk.adapters.slack.render import post, render_card, render_message, render_notice
@@ -120,7 +121,7 @@ class SlackTurns:
         sent: list[SlackResponse] = []
         for reply in replies:
             if isinstance(reply, Message):
-                for message in render_message(reply, self.desk.text, self.lang(event)):
+                for message in render_message(reply, t, self.lang(event)):
                     sent.append(post(self.client, message))
             elif isinstance(reply, TicketCard):
                 sent.extend(self._card(reply))
@@ -135,7 +136,7 @@ class SlackTurns:
         if not channel:
             log.debug("no CHATDESK_SLACK_AGENT_CHANNEL: card for %s not posted", card.reference)
             return []
-        message = render_card(card, channel, self.desk.text, self.settings.slack.urgent_mention)
+        message = render_card(card, channel, t, self.settings.slack.urgent_mention)
         try:
             return [post(self.client, message)]
         except Exception:

@@ -68,6 +68,7 @@ from chatdesk.worker import worker_name
 from .agentchat import AgentChat
 from .agentcheck import check_agent_chat
 from .agents import AgentDirectory
+from .catalogue import t
 from .commands import register_commands
 from .inbound import PLATFORM, to_event
 from .inbox import InboxQueue
@@ -121,10 +122,10 @@ class TelegramChannel:
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.agent_chat = config.agent_chat or None
-        self.renderer = Renderer(self.app.bot, desk.text, self.agent_chat)
+        self.renderer = Renderer(self.app.bot, t, self.agent_chat)
         self.agent_desk = AgentChat(
             self.app.bot,
-            desk.text,
+            t,
             self.agent_chat,
             topics=config.agent_topics,
             lang=agent_lang,
@@ -150,7 +151,7 @@ class TelegramChannel:
             raise SettingsError(rejected_token(self.api_url, self._token)) from None
         if self.agent_chat:
             await check_agent_chat(self.app.bot, self.agent_chat)
-        await register_commands(self.app.bot, self.desk.text)
+        await register_commands(self.app.bot, t)
         if self.webhook_url:
             await self.app.bot.set_webhook(
                 self.webhook_url,
@@ -297,9 +298,7 @@ class TelegramChannel:
         reached = False
         if move.original_text:
             try:
-                await self.renderer.send_text(
-                    move.user_id, self.desk.text("telegram.private.continued", lang)
-                )
+                await self.renderer.send_text(move.user_id, t("telegram.private.continued", lang))
                 reached = True
             except (Forbidden, BadRequest) as exc:
                 log.info("telegram: update %s: no private chat yet (%s)", event.event_id, exc)

@@ -31,7 +31,7 @@ MAX_BUTTONS = 100  # Telegram's limit for an inline keyboard
 
 @dataclass
 class Renderer:
-    """Sends replies through ``bot``. ``texts`` is ``Desk.text`` (catalogue lookups).
+    """Sends replies through ``bot``. ``texts`` looks up the Telegram catalogue.
 
     Answers in ``agent_chat`` (an agent's ``/status SD-1042``, the open tickets) quote
     subjects customers wrote: they are defused there, so they notify nobody.

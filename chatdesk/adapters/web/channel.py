@@ -27,6 +27,7 @@ from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Message, Posted, Reply, ThreadNote, TicketCard
 
 from . import pages
+from .catalogue import t
 from .hub import Hub
 from .limiter import RateLimiter
 from .render import article_urls, payload
@@ -78,9 +79,7 @@ class WebChannel:
         """A notification for a web visitor becomes a line of their chat, pushed live."""
         if isinstance(reply, Message):
             lang = await asyncio.to_thread(self.desk.language_of, PLATFORM, reply.chat_id)
-            await self.write(
-                reply.chat_id, "desk", payload(reply, lang, self.desk.text, self.links)
-            )
+            await self.write(reply.chat_id, "desk", payload(reply, lang, t, self.links))
             return None
         if isinstance(reply, TicketCard | ThreadNote):
             return None  # no agents' chat on the web (see the module's docstring)

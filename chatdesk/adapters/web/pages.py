@@ -18,9 +18,10 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from chatdesk.core.i18n import LANGUAGES, normalize_lang, t
+from chatdesk.core.i18n import LANGUAGES, normalize_lang
 
 from . import identity
+from .catalogue import t
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {"chat.js": "text/javascript", "chat.css": "text/css", "icon.svg": "image/svg+xml"}

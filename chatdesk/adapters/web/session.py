@@ -28,6 +28,7 @@ from chatdesk.desk import portal
 from chatdesk.events import Attachment, InboundEvent
 
 from . import files, identity
+from .catalogue import t
 from .pages import page_texts
 from .render import payload, summary_frame, ticket_frame
 from .store import Line
@@ -145,7 +146,7 @@ class Session:
                 await self.ws.send_json(line.frame())
 
     async def _notice(self, key: str, kind: str = "notice", **values: object) -> None:
-        await self.ws.send_json({"type": kind, "text": self.desk.text(key, self.lang, **values)})
+        await self.ws.send_json({"type": kind, "text": t(key, self.lang, **values)})
 
     # -- what the visitor does ----------------------------------------------------------------
     async def _receive(self) -> str | bytes:
@@ -297,7 +298,7 @@ class Session:
         )
         for reply in replies:
             await self.channel.write(
-                visitor.chat_id, "desk", payload(reply, lang, self.desk.text, self.channel.links)
+                visitor.chat_id, "desk", payload(reply, lang, t, self.channel.links)
             )
         if lang != self.lang:  # `lang nl` switches the page's own texts too
             self.lang = lang

@@ -33,6 +33,8 @@ from chatdesk.engine import Desk
 from chatdesk.events import Choice, InboundEvent, Message, MoveToPrivate, Reply, TicketCard
 from chatdesk.store import chatfeed, outbox
 
+from .catalogue import t
+
 log = logging.getLogger(__name__)
 
 PLATFORM = "terminal"
@@ -54,7 +56,7 @@ def render(reply: Reply, lang: str, desk: Desk) -> FormattedText:
             parts.append(("class:choice", f"  {number}) {clean(choice.label)}\n"))
         return FormattedText(parts)
     if isinstance(reply, TicketCard):
-        note = desk.text("terminal.card", lang, reference=reply.reference, priority=reply.priority)
+        note = t("terminal.card", lang, reference=reply.reference, priority=reply.priority)
         return FormattedText([("class:note", clean(note) + "\n")])
     if isinstance(reply, MoveToPrivate):  # a terminal chat is always private
         return FormattedText([("class:bot", clean(reply.text) + "\n")])
@@ -96,7 +98,7 @@ async def _chat(desk: Desk, user_id: str, locale: str | None) -> int:
         feed.forget_choices()  # the turn's answer is the newest thing on screen now
         feed.show(await asyncio.to_thread(desk.handle, event))
 
-    note(desk.text("terminal.welcome", feed.lang()))
+    note(t("terminal.welcome", feed.lang()))
     await send("help")
     await asyncio.to_thread(feed.open)
     await feed.deliver()  # what arrived while the chat was closed
@@ -109,7 +111,7 @@ async def _chat(desk: Desk, user_id: str, locale: str | None) -> int:
                 else:
                     line = await asyncio.to_thread(input, "> ")
             except (EOFError, KeyboardInterrupt):
-                note("\n" + desk.text("terminal.bye", feed.lang()), end="")
+                note("\n" + t("terminal.bye", feed.lang()), end="")
                 return 0
             if line.strip():
                 await send(line)
