@@ -39,7 +39,7 @@ from chatdesk.core.hours import AROUND_THE_CLOCK, Calendar
 from chatdesk.core.i18n import t
 from chatdesk.desk import notify
 from chatdesk.store.conversations import dialect_insert
-from chatdesk.store.models import ServiceBreach, Ticket
+from chatdesk.store.models import ServiceBreach, Ticket, table_of
 from chatdesk.worker import PERIODIC_JOBS
 
 if TYPE_CHECKING:
@@ -327,7 +327,7 @@ def _candidates(targets: dict[str, tuple[float, float]], now: datetime):  # type
 
 def _record(session: Session, ticket: Ticket, breach: Breach, now: datetime) -> bool:
     """Insert the breach row; False when it exists (another run or process recorded it)."""
-    table = ServiceBreach.__table__
+    table = table_of(ServiceBreach)
     statement = (
         dialect_insert(session)(table)
         .values(ticket_id=ticket.id, target=breach.target, breached_at=breach.deadline)
