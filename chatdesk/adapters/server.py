@@ -187,7 +187,7 @@ async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk
         log_level=settings.log_level.lower(),
         lifespan="on",
         # JSON lines: uvicorn's loggers go through ours instead of its own text handlers
-        **({"log_config": None} if settings.log_format == "json" else {}),
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
     )
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()
