@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "adapters"))
 from chatdesk_server import ChatdeskServer  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
-from chatdesk.adapters.web import WebChannel  # noqa: E402
+from chatdesk.adapters.server import web_channel  # noqa: E402
 from chatdesk.app import open_desk  # noqa: E402
 from chatdesk.config import load_settings  # noqa: E402
 
@@ -44,7 +44,7 @@ def measure(poll: float, lines: int, folder: Path, local: bool) -> list[float]:
         web_poll_seconds=poll,
     )
     desk = open_desk(settings)
-    channel = WebChannel(settings, desk)
+    channel = web_channel(settings, desk)
     server = ChatdeskServer([channel], desk).start()
     latencies: list[float] = []
     pause = random.Random(14)

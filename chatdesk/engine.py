@@ -155,7 +155,7 @@ class Desk:
         except Exception:
             log.exception("error handling %s event %s", event.platform, event.event_id)
         _turn_done(event, started, "failed")
-        lang = normalize_lang(event.locale, self.settings.default_lang)
+        lang = normalize_lang(event.locale, self.settings.desk.default_lang)
         return [
             Message(
                 event.platform, event.chat_id, t("error.apology", lang), thread_id=event.thread_id
@@ -177,7 +177,7 @@ class Desk:
             if requester is not None and requester.lang:
                 return requester.lang
             stored = requester.locale if requester is not None else None
-        return normalize_lang(locale or stored, self.settings.default_lang)
+        return normalize_lang(locale or stored, self.settings.desk.default_lang)
 
     def _direct(self, session: Session, turn: Turn) -> list[Reply]:
         """The replies the adapter must send itself; the answers of an outbox platform are
@@ -215,7 +215,7 @@ class Desk:
         requester = self._requester(session, event, now)
         conversation = conversations.load(session, event, now)
         turn = Turn(self, session, event, requester, conversation, now)
-        ttl = timedelta(minutes=self.settings.draft_ttl_minutes)
+        ttl = timedelta(minutes=self.settings.desk.draft_ttl_minutes)
         if conversation.state != "idle" and now - conversation.updated_at > ttl:
             had_draft = conversation.state in intake.INTAKE_STATES
             turn.reset()
@@ -275,8 +275,8 @@ class Desk:
         if isinstance(choice, str) and lifecycle.is_rating(choice):  # a typed score
             self._rate(turn, choice)
             return
-        command = parse(text, self.settings.ticket_prefix) if choice is None else None
-        if turn.state == "pick_ticket" and bare_reference(text, self.settings.ticket_prefix):
+        command = parse(text, self.settings.desk.ticket_prefix) if choice is None else None
+        if turn.state == "pick_ticket" and bare_reference(text, self.settings.desk.ticket_prefix):
             command = None  # "which ticket?" answered by typing its reference: a pick
         if not event.private:
             self._in_group(turn, command, text)
@@ -291,7 +291,7 @@ class Desk:
         elif (
             turn.state == lifecycle.RATING_REMARK
             and choice is None
-            and find_reference(text, self.settings.ticket_prefix)
+            and find_reference(text, self.settings.desk.ticket_prefix)
         ):
             turn.reset()  # a message about a ticket ("SD-1042 it fails again"), not a remark
             followup.problem_text(turn, text, [])
@@ -309,7 +309,7 @@ class Desk:
         """``text`` with loosely written references in their one form ("sd1001", "SD 1001"
         are SD-1001); "#1001" only when the customer can see SD-1001 (else it may be an
         order number or a position in a list)."""
-        prefix = self.settings.ticket_prefix
+        prefix = self.settings.desk.ticket_prefix
         text = intents.canonical_references(text, prefix)
         for number in intents.hash_numbers(text):
             reference = f"{prefix.upper()}-{int(number)}"
@@ -323,7 +323,7 @@ class Desk:
         In the middle of a flow the answer comes first and the open question is asked
         again after it, so its options stay the only numbered ones on screen."""
         in_flow = turn.state in PROMPTS
-        reference = find_reference(text, self.settings.ticket_prefix)
+        reference = find_reference(text, self.settings.desk.ticket_prefix)
         if intents.asks_person(text):
             questions.person(turn, in_flow)
         elif intents.asks_list(text):
@@ -430,7 +430,7 @@ class Desk:
     def _attachments(
         self, turn: Turn, attachments: list[Attachment], text: str, command: Command | None
     ) -> None:
-        limit = self.settings.attachment_max_bytes
+        limit = self.settings.desk.attachment_max_bytes
         accepted = []
         for attachment in attachments:
             if attachment.size > limit:
@@ -438,7 +438,7 @@ class Desk:
                     "attachment.too_large",
                     name=attachment.name,
                     size=f"{attachment.size / 1024 / 1024:.1f}",
-                    limit=f"{self.settings.attachment_max_mb:g}",
+                    limit=f"{self.settings.desk.attachment_max_mb:g}",
                 )
             else:
                 accepted.append(attachment)

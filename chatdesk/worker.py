@@ -151,7 +151,7 @@ class Worker:
             claimed = 0
             try:
                 if loop.time() >= next_recovery:  # at most once a poll interval
-                    next_recovery = loop.time() + self.settings.outbox_poll_seconds
+                    next_recovery = loop.time() + self.settings.delivery.poll_seconds
                     await self.recover()
                 claimed = await self._launch(gate)
             except Exception:
@@ -159,7 +159,7 @@ class Worker:
             if claimed:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), self.settings.delivery.poll_seconds)
 
     async def _launch(self, gate: asyncio.Semaphore) -> int:
         """Claim due items (as many as there is room for) and start sending each."""
@@ -173,7 +173,7 @@ class Worker:
             self.senders,
             self.clock(),
             limit=room,
-            lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+            lease=timedelta(seconds=self.settings.delivery.lease_seconds),
         )
         for delivery in deliveries:
             task = asyncio.create_task(self._send_then_wake(delivery, gate))
@@ -192,7 +192,7 @@ class Worker:
 
     async def drain(self) -> int:
         """Claim one batch and send it; the number of items attempted."""
-        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+        lease = timedelta(seconds=self.settings.delivery.lease_seconds)
         deliveries = await asyncio.to_thread(
             outbox.claim,
             self.desk.database,
@@ -225,7 +225,7 @@ class Worker:
             self.name,
             replayers,
             self.clock(),
-            timedelta(seconds=self.settings.outbox_lease_seconds),
+            timedelta(seconds=self.settings.delivery.lease_seconds),
         )
         for item in stale:
             log.warning("inbox: replaying %s event %s", item.platform, item.event_id)
@@ -239,7 +239,7 @@ class Worker:
 
     async def _send(self, delivery: outbox.Delivery) -> None:
         sender = self.senders[delivery.platform]
-        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+        lease = timedelta(seconds=self.settings.delivery.lease_seconds)
         renewed = await asyncio.to_thread(
             outbox.renew, self.desk.database, delivery, self.name, self.clock(), lease
         )
@@ -257,7 +257,7 @@ class Worker:
                 self.name,
                 self.clock(),
                 exc,
-                max_backoff=self.settings.outbox_max_backoff_seconds,
+                max_backoff=self.settings.delivery.max_backoff_seconds,
             )
             if due is None:
                 log.error("outbox: item %s set aside: %s", delivery.id, exc)
@@ -278,7 +278,7 @@ class Worker:
     async def _periodic_loop(self) -> None:
         while True:
             await self.run_periodic()
-            await asyncio.sleep(self.settings.periodic_seconds)
+            await asyncio.sleep(self.settings.delivery.periodic_seconds)
 
     async def run_periodic(self) -> int:
         """Run every periodic job once; a failing job is logged and the others still run."""

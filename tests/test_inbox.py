@@ -73,7 +73,7 @@ def test_the_worker_replays_what_a_dead_process_left_in_order(desk, clock):
     adapter = Replaying()
     worker = Worker(desk, {"test": adapter}, jobs=[])
     assert asyncio.run(worker.recover()) == 0  # the dead process's lease still runs
-    clock.advance(seconds=desk.settings.outbox_lease_seconds + 1)
+    clock.advance(seconds=desk.settings.delivery.lease_seconds + 1)
     assert asyncio.run(worker.recover()) == 3
     assert adapter.replayed == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert asyncio.run(worker.recover()) == 0  # held by this worker now

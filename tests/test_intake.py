@@ -151,7 +151,7 @@ def test_restart_in_the_middle_of_an_intake_resumes_where_it_was(
 
 def test_an_idle_draft_expires_after_the_configured_time(chat, clock, desk):
     chat.say("Export to Excel fails")
-    clock.advance(minutes=desk.settings.draft_ttl_minutes + 1)
+    clock.advance(minutes=desk.settings.desk.draft_ttl_minutes + 1)
     chat.say("status SD-1001")
     assert "expired" in chat.text
     assert "can't find a ticket SD-1001" in chat.text

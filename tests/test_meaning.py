@@ -80,7 +80,7 @@ def test_the_model_loads_and_embeds_with_the_network_refused(tmp_path: Path) -> 
         " 'urllib.Request')):\n"
         "        raise RuntimeError('network touched: ' + event)\n"
         "sys.addaudithook(refuse)\n"
-        "from chatdesk.search.embedding import load_embedder\n"
+        "from chatdesk.kb.search.embedding import load_embedder\n"
         "model = load_embedder('use-multilingual-v3')\n"
         "v = model.encode(['I forgot my password', 'Ik ben mijn wachtwoord vergeten', 'pizza'])\n"
         "print(v.shape, round(float(v[0] @ v[1]), 2), round(float(v[0] @ v[2]), 2))\n"

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from chatdesk.app import open_database
 from chatdesk.config import SettingsError, load_settings
 from chatdesk.desk import organizations
 from chatdesk.events import Message, ThreadNote, TicketCard
@@ -504,17 +507,37 @@ def test_a_contact_person_in_the_middle_of_a_ticket_gets_their_question_back(per
         ),
     ],
 )
-def test_a_broken_file_stops_start_up_with_one_line(tmp_path, content, problem):
+def test_a_broken_file_stops_start_up_with_one_line(tmp_path, make_settings, content, problem):
     path = tmp_path / "orgs.yaml"
     path.write_text(content, encoding="utf-8")
+    settings = make_settings(organizations_file=str(path))  # the settings hold only the path
 
     with pytest.raises(SettingsError) as error:
-        load_settings(organizations_file=str(path))
+        open_database(settings)
 
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith("CHATDESK_ORGANIZATIONS_FILE: ")
     assert problem in message and "orgs.yaml" in message
+
+
+def test_the_cli_stops_on_a_broken_file_with_one_line(tmp_path):
+    (tmp_path / "orgs.yaml").write_text("just a sentence", encoding="utf-8")
+    env = {"CHATDESK_ORGANIZATIONS_FILE": "orgs.yaml", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "chatdesk", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert re.fullmatch(
+        r"chatdesk: CHATDESK_ORGANIZATIONS_FILE: expected a list of organizations.*\n",
+        result.stderr,
+    )
+    assert not (tmp_path / "chatdesk.db").exists()  # stopped before the database was made
 
 
 def test_a_file_broken_while_running_keeps_the_last_good_one(organizations_file, caplog):
@@ -621,9 +644,9 @@ def test_tickets_approved_before_the_approval_moment_was_kept_get_it_from_the_co
 
     # Back to a desk of before the column, on a plain engine: SQLite drops a column by
     # copying the table, which with chatdesk's foreign keys on would take the comments along.
-    plain = create_engine(desk.settings.database_url)
+    plain = create_engine(desk.settings.database.url)
     with plain.begin() as connection:
-        config = alembic_config(desk.settings.database_url)
+        config = alembic_config(desk.settings.database.url)
         config.attributes["connection"] = connection
         command.downgrade(config, "0002")
     plain.dispose()

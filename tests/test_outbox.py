@@ -100,7 +100,7 @@ def test_an_outage_delays_messages_but_every_one_arrives_once_in_order(
     for _ in range(4):  # each failed attempt pushes the item back; the clock catches up
         assert _drain(worker) == 1
         assert _drain(worker) == 0  # backing off: nothing is due yet
-        clock.advance(seconds=worker.settings.outbox_max_backoff_seconds)
+        clock.advance(seconds=worker.settings.delivery.max_backoff_seconds)
     while _drain(worker):
         pass
     assert platform.texts == ["update 0", "update 1", "update 2"]
@@ -158,7 +158,7 @@ def test_an_item_that_waited_in_a_batch_past_its_lease_is_not_sent_twice(desk, c
     send and leaves an item it lost alone."""
     _enqueue(desk, _message("first"), _message("second", chat="chat-2"))
     slow = Worker(desk, {"test": platform}, jobs=[])
-    lease = timedelta(seconds=desk.settings.outbox_lease_seconds)
+    lease = timedelta(seconds=desk.settings.delivery.lease_seconds)
     first, second = outbox.claim(desk.database, slow.name, ["test"], clock.now, lease=lease)
     asyncio.run(slow._send(first))
     clock.advance(seconds=lease.total_seconds() + 1)  # "second" waited past its lease
@@ -269,7 +269,7 @@ def test_on_an_outbox_platform_a_turns_answers_are_outbox_rows_of_its_transactio
     platform.outage = 5
     for _ in range(5):
         assert _drain(worker) == 1
-        clock.advance(seconds=worker.settings.outbox_max_backoff_seconds)
+        clock.advance(seconds=worker.settings.delivery.max_backoff_seconds)
     while _drain(worker):
         pass
     [question] = platform.texts

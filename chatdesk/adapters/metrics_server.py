@@ -13,9 +13,9 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import start_http_server
 
-from chatdesk.config import SettingsError
-from chatdesk.engine import Desk
+from chatdesk.config import HttpSettings, SettingsError
 from chatdesk.ops import exposition
+from chatdesk.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +31,17 @@ class MetricsServer:
         self.thread.join(timeout=10)
 
 
-def start(desk: Desk) -> MetricsServer | None:
+def start(http: HttpSettings, database: Database) -> MetricsServer | None:
     """Serve the metrics on CHATDESK_METRICS_PORT when it and CHATDESK_METRICS_ENABLED are set."""
-    settings = desk.settings
-    if not settings.metrics_enabled or settings.metrics_port is None:
+    if not http.metrics_enabled or http.metrics_port is None:
         return None
-    registry = exposition.Exposition(desk.database).registry
+    registry = exposition.Exposition(database).registry
     try:
-        server, thread = start_http_server(
-            settings.metrics_port, addr=settings.http_host, registry=registry
-        )
+        server, thread = start_http_server(http.metrics_port, addr=http.host, registry=registry)
     except OSError as exc:
         raise SettingsError(
-            f"CHATDESK_METRICS_PORT: cannot listen on {settings.http_host}:"
-            f"{settings.metrics_port}: {exc.strerror or exc}"
+            f"CHATDESK_METRICS_PORT: cannot listen on {http.host}:"
+            f"{http.metrics_port}: {exc.strerror or exc}"
         ) from None
-    log.info("metrics on http://%s:%s/metrics", settings.http_host, settings.metrics_port)
+    log.info("metrics on http://%s:%s/metrics", http.host, http.metrics_port)
     return MetricsServer(server, thread)

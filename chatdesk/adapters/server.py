@@ -16,7 +16,8 @@ import logging
 import signal
 import socket
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
 
 import uvicorn
 from starlette.applications import Starlette
@@ -31,6 +32,10 @@ from chatdesk.events import CardLocation, Posted, Reply
 from chatdesk.ops import exposition, readiness
 from chatdesk.store.db import first_line
 from chatdesk.worker import Worker
+
+if TYPE_CHECKING:
+    from chatdesk.adapters.telegram import TelegramChannel
+    from chatdesk.adapters.web import WebChannel
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +106,7 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
             if worker is not None:
                 await worker.start()
             try:
-                own_port = metrics_server.start(desk) if desk is not None else None
+                own_port = metrics_server.start(desk.settings.http, desk.database) if desk else None
             except SettingsError as exc:
                 app.state.startup_error = exc
                 raise
@@ -123,7 +128,11 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
-    if desk is not None and desk.settings.metrics_enabled and desk.settings.metrics_port is None:
+    if (
+        desk is not None
+        and desk.settings.http.metrics_enabled
+        and desk.settings.http.metrics_port is None
+    ):
         scrape = exposition.Exposition(desk.database)
 
         async def metrics_page(_: Request) -> Response:
@@ -144,11 +153,11 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
     """The channels whose credentials are set, imported lazily. Slack needs its bot token
     and signing secret together: one without the other is a mistake, not "no Slack"."""
     slack = {
-        "CHATDESK_SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "CHATDESK_SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "CHATDESK_SLACK_BOT_TOKEN": settings.slack.bot_token,
+        "CHATDESK_SLACK_SIGNING_SECRET": settings.slack.signing_secret,
     }
     given = [name for name, value in slack.items() if value is not None]
-    if settings.slack_app_token is not None and not given:
+    if settings.slack.app_token is not None and not given:
         given = ["CHATDESK_SLACK_APP_TOKEN"]
     missing = [name for name in slack if slack[name] is None]
     if given and missing:
@@ -157,19 +166,35 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
             "(unset both to run without Slack)"
         )
     channels: list[Channel] = []
-    if settings.telegram_token is not None:
-        from chatdesk.adapters.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(settings, desk))
-    if settings.slack_bot_token is not None and settings.slack_signing_secret is not None:
+    if settings.telegram.token is not None:
+        channels.append(telegram_channel(settings, desk))
+    if settings.slack.bot_token is not None and settings.slack.signing_secret is not None:
         from chatdesk.adapters.slack.channel import SlackChannel
 
         channels.append(SlackChannel(settings, desk))
-    if settings.web_enabled:
-        from chatdesk.adapters.web import WebChannel
-
-        channels.append(WebChannel(settings, desk))
+    if settings.web.enabled:
+        channels.append(web_channel(settings, desk))
     return channels
+
+
+def telegram_channel(settings: Settings, desk: Desk) -> TelegramChannel:
+    """The Telegram channel, handed its section and the few desk-wide values it needs."""
+    from chatdesk.adapters.telegram import TelegramChannel
+
+    return TelegramChannel(
+        settings.telegram,
+        desk,
+        lang=settings.desk.default_lang,
+        agent_lang=settings.desk.agent_language,
+        lease=timedelta(seconds=settings.delivery.lease_seconds),
+    )
+
+
+def web_channel(settings: Settings, desk: Desk) -> WebChannel:
+    """The web chat's channel, handed its section and the desk's default language."""
+    from chatdesk.adapters.web import WebChannel
+
+    return WebChannel(settings.web, desk, lang=settings.desk.default_lang)
 
 
 async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk) -> None:
@@ -178,16 +203,16 @@ async def run_server(settings: Settings, channels: Sequence[Channel], desk: Desk
     A channel's :class:`SettingsError` at start-up ends the server; it is raised from here
     so that the command prints its one line, and uvicorn's traceback of it is left out.
     """
-    _check_address(settings.http_host, settings.http_port)
+    _check_address(settings.http.host, settings.http.port)
     app = build_http_app(channels, desk)
     config = uvicorn.Config(
         app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level=settings.log_level.lower(),
+        host=settings.http.host,
+        port=settings.http.port,
+        log_level=settings.logging.level.lower(),
         lifespan="on",
         # JSON lines: uvicorn's loggers go through ours instead of its own text handlers
-        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
+        log_config=None if settings.logging.format == "json" else uvicorn.config.LOGGING_CONFIG,
     )
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()

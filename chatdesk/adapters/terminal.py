@@ -177,7 +177,7 @@ class Feed:
     async def run(self) -> None:
         """Fetch and show, renewing the open-chat row, until cancelled."""
         while True:
-            await asyncio.sleep(self.desk.settings.outbox_poll_seconds)
+            await asyncio.sleep(self.desk.settings.delivery.poll_seconds)
             try:
                 if time.monotonic() - self._renewed > RENEW_SECONDS:
                     await asyncio.to_thread(self.open)

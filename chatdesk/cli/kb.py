@@ -18,15 +18,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatdesk.cli.tickets import positive_count
 from chatdesk.config import (
-    SearchModel,
+    SUGGESTION_LIMIT,
+    SearchSettings,
     Settings,
-    cache_dir_or_default,
+    SuggestionLimit,
     load_settings,
+    read_section,
     read_settings,
 )
 from chatdesk.kb.articles import LANGUAGES, KnowledgeBase, duplicate_titles, not_loaded, scan
@@ -72,7 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     wrong suffix is an error, any other file (``notes.txt``) a warning that leaves the exit
     code alone.
     """
-    folder = args.dir if args.dir is not None else load_settings().knowledge_dir
+    folder = args.dir if args.dir is not None else load_settings().knowledge.dir
     result = scan(folder)
     unread = not_loaded(folder)
     problems = [
@@ -103,7 +104,7 @@ class _SuggestionLimit(BaseSettings):
     """CHATDESK_SUGGESTION_LIMIT alone, read and checked exactly as :class:`Settings` does."""
 
     model_config = SettingsConfigDict(**Settings.model_config)
-    suggestion_limit: int = Settings.model_fields["suggestion_limit"]
+    suggestion_limit: SuggestionLimit = SUGGESTION_LIMIT
 
 
 def suggestion_limit() -> int:
@@ -114,33 +115,19 @@ def suggestion_limit() -> int:
     return read_settings(_SuggestionLimit).suggestion_limit
 
 
-class _SearchSettings(BaseSettings):
-    """The search model and its cache folder alone, read and checked exactly as
-    :class:`Settings` does, for the kb commands with ``--dir``."""
-
-    model_config = SettingsConfigDict(**Settings.model_config)
-    search_model: SearchModel = Settings.model_fields["search_model"]
-    search_cache_dir: Path = Settings.model_fields["search_cache_dir"]
-
-    @field_validator("search_cache_dir", mode="before")
-    @classmethod
-    def _cache_default(cls, value: object) -> object:
-        return cache_dir_or_default(value)
-
-
-def search_settings() -> _SearchSettings:
-    """The search settings, whatever the other settings hold."""
-    return read_settings(_SearchSettings)
+def search_settings() -> SearchSettings:
+    """The search settings, whatever the other settings hold (the kb commands with ``--dir``)."""
+    return read_section(SearchSettings, "knowledge.search")
 
 
 def load_kb(
-    folder: Path, search: _SearchSettings | Settings, progress: Progress | None = None
+    folder: Path, search: SearchSettings, progress: Progress | None = None
 ) -> KnowledgeBase:
     """The knowledge base in ``folder`` with the configured search model and vector cache."""
     return KnowledgeBase.load(
         folder,
-        embedder=load_embedder(search.search_model),
-        cache_dir=search.search_cache_dir,
+        embedder=load_embedder(search.model),
+        cache_dir=search.cache_dir,
         progress=progress,
     )
 
@@ -149,13 +136,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     """Embed every article whose vectors are not cached yet, showing progress: a bar on a
     terminal, a line about every tenth otherwise. Run before a start with a large base, so
     that ``chatdesk serve`` reads the vectors instead of computing them."""
-    search: _SearchSettings | Settings
+    search: SearchSettings
     if args.dir is None:
-        search = load_settings()
-        folder = search.knowledge_dir
+        knowledge = load_settings().knowledge
+        search, folder = knowledge.search, knowledge.dir
     else:
         search, folder = search_settings(), args.dir
-    if search.search_model == NO_MODEL:
+    if search.model == NO_MODEL:
         print("CHATDESK_SEARCH_MODEL is none: the search uses words alone, nothing to index")
         return 0
     start = time.perf_counter()
@@ -164,7 +151,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     embedded = meaning.embedded if meaning is not None else 0
     print(
         f"ok: {len(kb)} articles in {folder}, {embedded} embedded, {len(kb) - embedded} from "
-        f"the cache in {search.search_cache_dir} ({search.search_model}, "
+        f"the cache in {search.cache_dir} ({search.model}, "
         f"{time.perf_counter() - start:.1f} s)"
     )
     return 0
@@ -187,10 +174,10 @@ def _lines(done: int, total: int) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     """Print the ranked suggestions for each query, as a table or as JSON lines."""
-    search: _SearchSettings | Settings
+    search: SearchSettings
     if args.dir is None:
-        settings = load_settings()
-        folder, default_limit, search = settings.knowledge_dir, settings.suggestion_limit, settings
+        knowledge = load_settings().knowledge
+        folder, default_limit, search = knowledge.dir, knowledge.suggestion_limit, knowledge.search
     else:
         folder, default_limit, search = args.dir, None, search_settings()
     limit = args.limit or default_limit or suggestion_limit()

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -207,7 +206,7 @@ def _line(text: str | None) -> str:
 def _when(moment: datetime | None, settings: Settings) -> str:
     if moment is None:
         return ""
-    return moment.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(settings.hours.zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -56,11 +56,11 @@ class Agent:
 
 def is_agent(settings: Settings, event: InboundEvent) -> bool:
     """The adapter found the user in the agents' chat, or CHATDESK_AGENTS lists them."""
-    return event.agent or (event.platform, event.user_id) in settings.agent_ids
+    return event.agent or (event.platform, event.user_id) in settings.desk.agents
 
 
 def _note(settings: Settings, key: str, **values: object) -> str:
-    return t(key, settings.agent_language, **values)
+    return t(key, settings.desk.agent_language, **values)
 
 
 # -- assignment -------------------------------------------------------------------------
@@ -126,13 +126,13 @@ def change_status(
     name = agent.name if agent is not None else SYSTEM
     _move(session, ticket, target, name, settings, now)
     if agent is not None:
-        status_name = statuses.get(target).name(settings.agent_language)
+        status_name = statuses.get(target).name(settings.desk.agent_language)
         text = _note(settings, "agent.note.status", agent=agent.name, status=status_name)
     else:
         text = _note(
             settings,
             "agent.note.status_system",
-            status=statuses.get(target).name(settings.agent_language),
+            status=statuses.get(target).name(settings.desk.agent_language),
         )
     notify.thread(session, ticket, text, now, kind="event")
     notify.card(session, ticket, settings, now)
@@ -149,7 +149,7 @@ def _move(
     """Set the status and tell the customer (the part shared by every status change)."""
     ask_rating = (
         target == statuses.SOLVED
-        and settings.ask_rating
+        and settings.desk.ask_rating
         and ticket.rating_asked_at is None
         and ticket.rating is None
     )

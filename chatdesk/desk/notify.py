@@ -46,9 +46,9 @@ def agents_platform(settings: Settings, platform: str) -> str:
     """Where the agents read about a ticket that came in on ``platform``."""
     if platform not in WITHOUT_AGENTS_CHAT:
         return platform
-    if settings.slack_agent_channel:
+    if settings.slack.agent_channel:
         return "slack"
-    if settings.telegram_agent_chat:
+    if settings.telegram.agent_chat:
         return "telegram"
     return platform
 
@@ -101,7 +101,7 @@ def customer_key(
 
 def build_card(ticket: Ticket, settings: Settings) -> TicketCard:
     """The card for ``ticket`` as it is now, with the agent buttons in the agents' language."""
-    lang = settings.agent_language
+    lang = settings.desk.agent_language
     reference = ticket.reference or ""
     requester = ticket.requester
     name = requester.display_name or requester.platform_user_id if requester is not None else ""

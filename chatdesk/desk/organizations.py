@@ -279,10 +279,10 @@ _cache_lock = threading.Lock()
 def directory(settings: Settings) -> Directory:
     """The organizations of CHATDESK_ORGANIZATIONS_FILE, read again when the file changes.
 
-    Settings already refused a broken file at start; a file broken later is logged and the
+    Start-up (chatdesk.app) already refused a broken file; a file broken later is logged and the
     last good version stays in use, so a typo while editing does not stop the desk.
     """
-    path = settings.organizations_file
+    path = settings.organizations.file
     if path is None:
         return Directory()
     try:
@@ -314,7 +314,7 @@ def organization_of(settings: Settings, event: InboundEvent, stored: str | None)
     workspace, else the workspace id the adapter reported (colleagues in one workspace). Without
     a file: the workspace id, or what was stored before (today's behaviour).
     """
-    if settings.organizations_file is None:
+    if settings.organizations.file is None:
         return event.organization or stored
     org = directory(settings).member_of(
         event.platform, event.user_id, event.email, event.organization
@@ -330,7 +330,7 @@ def shares(settings: Settings, organization: str | None) -> bool:
     org = directory(settings).get(organization)
     if org is not None and org.share is not None:
         return org.share
-    return settings.organization_sharing
+    return settings.organizations.sharing
 
 
 def organization_tickets(turn: Turn) -> None:
@@ -387,7 +387,7 @@ def hold_for_approval(turn: Turn, ticket: Ticket) -> bool:
     False when no approval is needed (the caller posts the card as usual).
     """
     settings = turn.desk.settings
-    if not settings.organization_approval:
+    if not settings.organizations.approval:
         return False
     org = directory(settings).get(ticket.organization)
     if org is None or not (org.contacts or org.contact_emails):
@@ -471,7 +471,7 @@ def on_choice(turn: Turn, choice: str) -> None:
         turn.say("org.gone", reference=reference)
         return
     name = turn.author
-    agent_lang = settings.agent_language
+    agent_lang = settings.desk.agent_language
     values = {"reference": reference, "organization": org.name, "name": name}
     if approve:
         ticket.approval = APPROVED

@@ -33,7 +33,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from chatdesk.config import Settings, parse_service_targets
+from chatdesk.config import Settings
 from chatdesk.core import metrics, statuses
 from chatdesk.core.hours import AROUND_THE_CLOCK, Calendar
 from chatdesk.core.i18n import t
@@ -142,14 +142,14 @@ def met(ticket: Ticket, target: str) -> bool:
 
 
 def calendar_for(priority: str, settings: Settings) -> Calendar:
-    if priority == "urgent" and settings.urgent_around_the_clock:
+    if priority == "urgent" and settings.service.urgent_around_the_clock:
         return AROUND_THE_CLOCK
-    return settings.support_hours
+    return settings.hours.calendar
 
 
 def allowed_time(priority: str, target: str, settings: Settings) -> timedelta | None:
     """The target for ``priority``; None when the settings name none for it."""
-    pair = parse_service_targets(settings.service_targets).get(priority)
+    pair = settings.service.targets.get(priority)
     if pair is None:
         return None
     return timedelta(hours=pair[0] if target == FIRST_RESPONSE else pair[1])
@@ -259,7 +259,7 @@ def escalation_text(ticket: Ticket, breach: Breach, lang: str) -> str:
 def when_text(moment: datetime, settings: Settings, lang: str) -> str:
     """``Monday 24 November from 08:30`` in the desk's time zone, names from the catalogue
     (never the OS locale, which a server may not have for Dutch)."""
-    local = moment.astimezone(settings.support_hours.zone)
+    local = moment.astimezone(settings.hours.calendar.zone)
     return t(
         "service.when",
         lang,
@@ -276,7 +276,7 @@ def intake_note(settings: Settings, now: datetime, lang: str, *, urgent: bool) -
     Intake runs 24/7; out of hours the customer learns when the desk will pick the ticket up.
     An urgent ticket reaches the agents at once, whatever the hour: its card pings them.
     """
-    hours = settings.support_hours
+    hours = settings.hours.calendar
     if hours.is_open(now):
         return None
     if urgent:
@@ -345,10 +345,10 @@ def check_targets(desk: Desk, now: datetime) -> int:
     inserted with ON CONFLICT DO NOTHING, so only the run that inserted it pings.
     """
     settings = desk.settings
-    targets = parse_service_targets(settings.service_targets)
+    targets = settings.service.targets
     if not targets:
         return 0
-    lang = settings.agent_language
+    lang = settings.desk.agent_language
     pinged = 0
     with desk.database.session() as session:
         for ticket in session.scalars(_candidates(targets, now)):

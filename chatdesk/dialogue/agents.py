@@ -19,7 +19,6 @@ in the agents' language.
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -90,7 +89,7 @@ def _say(
     turn: Turn, key: str, choices: list[Choice] | tuple[Choice, ...] = (), **values: object
 ) -> None:
     """A direct answer in the agents' language, in the chat and thread the agent used."""
-    turn.say_text(t(key, turn.desk.settings.agent_language, **values), choices)
+    turn.say_text(t(key, turn.desk.settings.desk.agent_language, **values), choices)
 
 
 # -- buttons ------------------------------------------------------------------------------
@@ -105,7 +104,7 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
         _say(turn, "agent.unknown_ticket", reference=reference or "?")
         return
     settings = turn.desk.settings
-    lang = settings.agent_language
+    lang = settings.desk.agent_language
     current = statuses.get(ticket.status)
     if action in ("claim", "status", "set") and current.final:
         _say(turn, "agent.ticket_final", reference=ticket.reference, status=current.name(lang))
@@ -121,7 +120,7 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
     elif action == "set":
         _set_status(turn, agent, ticket, target)
     else:
-        default = "public" if settings.agent_reply_default == "public" else "internal"
+        default = "public" if settings.desk.agent_reply_default == "public" else "internal"
         _say(
             turn,
             "agent.reply_how",
@@ -131,7 +130,7 @@ def _button(turn: Turn, agent: Agent, choice: str) -> None:
 
 
 def _status_menu(turn: Turn, ticket: Ticket) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     reference = ticket.reference or ""
     choices = [
         Choice(f"{notify.SET_STATUS}{reference}:{code}", statuses.get(code).name(lang))
@@ -147,7 +146,7 @@ def _status_menu(turn: Turn, ticket: Ticket) -> None:
 
 
 def _set_status(turn: Turn, agent: Agent, ticket: Ticket, target: str) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     if target not in statuses.CATALOGUE:
         _say(turn, "agent.unknown_action")
         return
@@ -201,7 +200,7 @@ def thread_ticket(session: Session, event: InboundEvent) -> Ticket | None:
 
 def _thread_reply(turn: Turn, agent: Agent, ticket: Ticket, text: str) -> None:
     settings = turn.desk.settings
-    public, body = agent_actions.parse_marker(text, settings.agent_reply_default == "public")
+    public, body = agent_actions.parse_marker(text, settings.desk.agent_reply_default == "public")
     if not body:
         _say(turn, "agent.marker_only")
         return
@@ -236,7 +235,7 @@ def _command(turn: Turn, name: str, reference: str) -> None:
 
 
 def _when(turn: Turn, moment) -> str:  # type: ignore[no-untyped-def]
-    return moment.astimezone(ZoneInfo(turn.desk.settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(turn.desk.settings.hours.zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _requester(ticket: Ticket) -> str:
@@ -253,7 +252,7 @@ def _view(turn: Turn, reference: str) -> None:
     if ticket is None or ticket.approval == "pending":  # not the agents' until approved
         _say(turn, "agent.unknown_ticket", reference=reference)
         return
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     lines = [
         t(
             "agent.view",
@@ -303,7 +302,7 @@ def _not_pending():  # type: ignore[no-untyped-def]
 
 
 def _list(turn: Turn, *, unassigned: bool) -> None:
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     query = select(Ticket).where(Ticket.status.in_(statuses.OPEN_CODES), _not_pending())
     if unassigned:
         query = query.where(Ticket.assignee_id.is_(None))

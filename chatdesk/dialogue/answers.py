@@ -31,7 +31,7 @@ def field_names(turn: Turn, field: str) -> dict[str, str]:
 
 def accept(turn: Turn, field: str, text: str) -> bool:
     """Store ``text`` as ``field`` if it is a good answer; otherwise say why and keep it."""
-    reason = validation.problem(field, text, turn.desk.settings.max_text_length)
+    reason = validation.problem(field, text, turn.desk.settings.desk.max_text_length)
     if reason is None:
         draft(turn)[field] = text.strip()
         turn.data.pop("rejected", None)
@@ -39,7 +39,7 @@ def accept(turn: Turn, field: str, text: str) -> bool:
     if reason == "too_long":
         return _keep_long(turn, field, text.strip())
     turn.data["rejected"] = {"field": field, "text": text}
-    limit = validation.max_length(field, turn.desk.settings.max_text_length)
+    limit = validation.max_length(field, turn.desk.settings.desk.max_text_length)
     turn.say(
         f"invalid.{reason}",
         limit=limit,
@@ -61,14 +61,14 @@ def _keep_long(turn: Turn, field: str, text: str) -> bool:
         turn.say("intake.kept_as_description")
         return False  # the subject is still to be given
     kept[field] = clip(turn, field, text)
-    limit = validation.max_length(field, turn.desk.settings.max_text_length)
+    limit = validation.max_length(field, turn.desk.settings.desk.max_text_length)
     turn.say("intake.kept_long", limit=limit, length=len(text), **field_names(turn, field))
     return True
 
 
 def clip(turn: Turn, field: str, text: str) -> str:
     """``text`` cut to what ``field`` holds; the whole text is kept for the ticket."""
-    limit = validation.max_length(field, turn.desk.settings.max_text_length)
+    limit = validation.max_length(field, turn.desk.settings.desk.max_text_length)
     if len(text) <= limit:
         return text
     draft(turn).setdefault("overflow", {})[field] = text
@@ -79,7 +79,7 @@ def clip(turn: Turn, field: str, text: str) -> str:
 def keep_overflow(turn: Turn, ticket: Ticket, overflow: dict[str, str]) -> None:
     """The whole text of every field that was too long for it, with the ticket: a note
     from the customer in the agents' language, so nothing the customer typed is lost."""
-    lang = turn.desk.settings.agent_language
+    lang = turn.desk.settings.desk.agent_language
     for field, text in overflow.items():
         name = t(f"field.the.{field}", lang)
         body = t("intake.full_text", lang, the_field=name, length=len(text)) + "\n" + text

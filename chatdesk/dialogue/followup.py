@@ -8,8 +8,6 @@ answers, because a new problem deserves a new ticket rather than a reply on an o
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from chatdesk.core import statuses
 from chatdesk.core.commands import find_reference
 from chatdesk.core.lexicon import STATUS_QUESTION, normalise
@@ -25,7 +23,7 @@ FOLLOWUP_STATES = frozenset({"pick_ticket", "confirm_close", "offer_followup"})
 
 
 def _when(turn: Turn, ticket_time) -> str:  # type: ignore[no-untyped-def]
-    zone = ZoneInfo(turn.desk.settings.timezone)
+    zone = turn.desk.settings.hours.zone
     return ticket_time.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
@@ -138,7 +136,7 @@ def add_information(
 
 def problem_text(turn: Turn, text: str, attachments: list[Attachment]) -> None:
     """Free text (or files) outside any flow: a comment on a ticket, or a new problem."""
-    reference = find_reference(text, turn.desk.settings.ticket_prefix)
+    reference = find_reference(text, turn.desk.settings.desk.ticket_prefix)
     if reference:
         ticket = find(turn, reference)
         if ticket is None:
@@ -221,7 +219,7 @@ def prompt_pick(turn: Turn) -> None:
 def on_pick(turn: Turn, text: str, choice: str | None) -> None:
     pending = turn.data.get("pending", {})
     attachments = [Attachment(**a) for a in pending.get("attachments", [])]
-    prefix = turn.desk.settings.ticket_prefix
+    prefix = turn.desk.settings.desk.ticket_prefix
     reference = choice[2:] if choice and choice.startswith("t:") else find_reference(text, prefix)
     if choice == "newp":
         intake.start(turn, pending.get("text", ""), pending.get("attachments", []))

@@ -57,7 +57,7 @@ def start(
     if follows_up:
         turn.say("intake.follow_up_of", reference=follows_up)
     text = text.strip()
-    max_text = turn.desk.settings.max_text_length
+    max_text = turn.desk.settings.desk.max_text_length
     fields = pasted.split(text, max_text) if text else None
     if text and is_urgent(text):
         start_urgent(turn, text)
@@ -76,7 +76,7 @@ def start(
 def start_urgent(turn: Turn, text: str) -> None:
     """An outage: no reading list, no questions; a short urgent summary to send at once."""
     draft = answers.draft(turn)
-    max_text = turn.desk.settings.max_text_length
+    max_text = turn.desk.settings.desk.max_text_length
     fields = pasted.split(text, max_text) or {}
     draft["urgent"] = True
     first_line = next(line for line in text.splitlines() if line.strip()).strip()
@@ -253,7 +253,7 @@ def _suggest_or(turn: Turn, query: str, then: str) -> None:
         return
     draft = answers.draft(turn)
     shown: list[str] = draft.setdefault("shown", [])
-    limit = turn.desk.settings.suggestion_limit
+    limit = turn.desk.settings.knowledge.suggestion_limit
     knowledge = turn.desk.knowledge
     with metrics.SUGGESTION_SECONDS.time():
         if shown:  # a second round: only articles that pass the gate on their own
@@ -446,7 +446,7 @@ def _submit(turn: Turn) -> None:
             lang=turn.lang,
             follows_up_id=follows_up_id,
         ),
-        prefix=settings.ticket_prefix,
+        prefix=settings.desk.ticket_prefix,
         now=turn.now,
         attachments=[Attachment(**a) for a in draft.get("attachments", [])],
     )

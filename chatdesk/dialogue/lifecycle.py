@@ -37,7 +37,7 @@ SKIP = "skip"
 
 
 def _agent_text(turn: Turn, key: str, **values: object) -> str:
-    return t(key, turn.desk.settings.agent_language, **values)
+    return t(key, turn.desk.settings.desk.agent_language, **values)
 
 
 # -- what the customer adds reaches the agents ----------------------------------------------
@@ -72,7 +72,7 @@ def customer_added(turn: Turn, ticket: Ticket, text: str, files: int, previous_s
 def status_changed(turn: Turn, ticket: Ticket, previous_status: str) -> None:
     """The customer moved their ticket (answered, reopened, closed): thread line and card."""
     settings = turn.desk.settings
-    lang = settings.agent_language
+    lang = settings.desk.agent_language
     if previous_status == statuses.SOLVED and ticket.status == statuses.OPEN:
         note = _agent_text(turn, "lifecycle.note.reopened", customer=turn.author)
     elif ticket.status == statuses.CLOSED:
@@ -195,7 +195,7 @@ def auto_close(desk: Desk, now: datetime) -> int:
     Safe in several processes at once: the rows are locked with SKIP LOCKED, so each ticket is
     closed (and its customer told) by one of them. 0 days turns auto-close off.
     """
-    days = desk.settings.auto_close_days
+    days = desk.settings.desk.auto_close_days
     if days <= 0:
         return 0
     cutoff = now - timedelta(days=days)
@@ -225,7 +225,7 @@ def auto_close(desk: Desk, now: datetime) -> int:
                 ),
                 now,
             )
-            note = t("lifecycle.note.auto_closed", desk.settings.agent_language, days=shown)
+            note = t("lifecycle.note.auto_closed", desk.settings.desk.agent_language, days=shown)
             notify.thread(session, ticket, note, now, kind="event")
             notify.card(session, ticket, desk.settings, now)
     return len(due)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chatdesk.config import Settings
+from chatdesk.config import Settings, clock_text
 from chatdesk.core.i18n import t
 from chatdesk.dialogue import followup, intake
 from chatdesk.dialogue.turn import Turn
@@ -40,7 +40,7 @@ def status_question(turn: Turn, in_flow: bool) -> None:
 # -- a person ------------------------------------------------------------------------------
 def days_text(settings: Settings, lang: str) -> str:
     """ "Monday to Friday" (a run of days) or "Monday, Wednesday and Friday"."""
-    days = sorted(settings.support_hours.days)
+    days = sorted(settings.hours.calendar.days)
     names = [t(f"service.weekday.{day}", lang) for day in days]
     if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
         return t("person.day_range", lang, first=names[0], last=names[-1])
@@ -53,15 +53,15 @@ def hours_text(settings: Settings, now: datetime, lang: str) -> str:
     """The support hours, and whether the team is in now (or when it is next)."""
     from chatdesk.desk.service import when_text
 
-    hours = settings.support_hours
-    start, end = settings.support_time.split("-")
+    hours = settings.hours.calendar
+    start, end = hours.start, hours.end
     usual = t(
         "person.hours",
         lang,
         days=days_text(settings, lang),
-        start=start.strip(),
-        end=end.strip(),
-        timezone=settings.timezone,
+        start=clock_text(start),
+        end=clock_text(end),
+        timezone=settings.hours.timezone,
     )
     if hours.is_open(now):
         return f"{usual} {t('person.open_now', lang)}"

@@ -48,7 +48,7 @@ class Turn:
         if self.requester.lang:
             return self.requester.lang
         return normalize_lang(
-            self.requester.locale or self.event.locale, self.desk.settings.default_lang
+            self.requester.locale or self.event.locale, self.desk.settings.desk.default_lang
         )
 
     @property

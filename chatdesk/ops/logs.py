@@ -37,10 +37,10 @@ def formatter(log_format: str) -> logging.Formatter:
 def setup(settings: Settings, quiet: bool = False) -> None:
     """Configure the root logger once for a command (``quiet``: warnings and errors only)."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter(settings.log_format))
+    handler.setFormatter(formatter(settings.logging.format))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(logging.WARNING if quiet else getattr(logging, settings.log_level))
+    root.setLevel(logging.WARNING if quiet else getattr(logging, settings.logging.level))
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from chatdesk.config import Settings, parse_service_targets
+from chatdesk.config import Settings
 from chatdesk.core import statuses
 from chatdesk.desk import service
 from chatdesk.ops import gaps
@@ -158,7 +158,7 @@ def _targets_section(session: Session, settings: Settings, now: datetime, since:
             if service.met(ticket, target):
                 taken = service.elapsed(ticket, target, now, settings)
                 hours[(target, ticket.priority)].append(taken.total_seconds() / 3600)
-    targets = parse_service_targets(settings.service_targets)
+    targets = settings.service.targets
     head = "<h2>First response and resolution against the targets</h2>"
     note = (
         '<p class="note">Support hours counted as the service clock counts them (paused while '

@@ -171,12 +171,12 @@ class BotRunner:
         return self.make_settings(**values)
 
     def start(self, mode: str = "polling", **overrides: Any) -> TelegramBot:
-        from chatdesk.adapters.telegram import TelegramChannel
+        from chatdesk.adapters.server import telegram_channel
         from chatdesk.app import open_desk
 
         settings = self.settings(mode, **overrides)
         desk = open_desk(settings)
-        server = ServerThread([TelegramChannel(settings, desk)], desk)
+        server = ServerThread([telegram_channel(settings, desk)], desk)
         self._running.append((server, desk))
         server.start()
         bot = TelegramBot(self.api, server, mode)

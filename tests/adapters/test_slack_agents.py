@@ -381,7 +381,8 @@ def test_the_organization_is_found_by_the_slack_profiles_email(
         "organizations:\n  - name: Example Co\n    email_domains: [example.com]\n",
         encoding="utf-8",
     )
-    settings = agent_settings.model_copy(update={"organizations_file": orgs})
+    organizations = agent_settings.organizations.model_copy(update={"file": orgs})
+    settings = agent_settings.model_copy(update={"organizations": organizations})
     with running(standin, settings) as slack:
         _, card = open_ticket(slack, ANN, "Export to Excel fails")
     assert "ann (Example Co)" in card.shown

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from chatdesk.adapters.slack.channel import EVENTS_PATH, SLASH_COMMAND
-from chatdesk.config import Settings
+from chatdesk.config import VARIABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "docs" / "slack-manifest.yaml"
@@ -73,7 +73,9 @@ def test_manifest_lets_users_write_to_the_app() -> None:
 
 def test_docs_name_every_slack_setting() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    names = [f"CHATDESK_{n.upper()}" for n in Settings.model_fields if n.startswith("slack_")]
+    names = [
+        f"CHATDESK_{n.upper()}" for n, place in VARIABLES.items() if place.startswith("slack.")
+    ]
     assert names, "the Slack settings exist"
     for name in names:
         assert name in text, name

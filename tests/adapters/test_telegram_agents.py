@@ -339,12 +339,12 @@ CARD = TicketCard("SD-1", "Export fails", "Ann", "normal", "new", "telegram", ti
 
 def with_channel(bots: BotRunner, act: Callable[[Any], Awaitable[Any]], **overrides: Any) -> Any:
     """Run ``act(channel)`` against a started (not serving) TelegramChannel, as the worker does."""
-    from chatdesk.adapters.telegram import TelegramChannel
+    from chatdesk.adapters.server import telegram_channel
     from chatdesk.app import open_desk
 
     settings = bots.settings(**overrides)
     desk = open_desk(settings)
-    channel = TelegramChannel(settings, desk)
+    channel = telegram_channel(settings, desk)
 
     async def main() -> Any:
         await channel.app.initialize()

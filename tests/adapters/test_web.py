@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chatdesk.adapters.web import WebChannel
+from chatdesk.adapters.server import web_channel
 from chatdesk.app import open_desk
 from chatdesk.store.models import Requester, Ticket, WebFile
 
@@ -37,7 +37,7 @@ class Served:
 
     def __init__(self, settings: Any) -> None:
         self.desk = open_desk(settings)
-        self.channel = WebChannel(settings, self.desk)
+        self.channel = web_channel(settings, self.desk)
         self.server = ChatdeskServer([self.channel], self.desk).start()
         self.url = self.server.url
 
@@ -189,8 +189,8 @@ def ticket_for(served: Served, user_id: str, subject: str = "Export to Excel fai
 def tickets_cli(served: Served, *args: str) -> subprocess.CompletedProcess[str]:
     """``chatdesk tickets ...`` as an agent runs it, in a process of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATDESK_")}
-    env["CHATDESK_DATABASE_URL"] = served.desk.settings.database_url
-    env["CHATDESK_KNOWLEDGE_DIR"] = str(served.desk.settings.knowledge_dir)
+    env["CHATDESK_DATABASE_URL"] = served.desk.settings.database.url
+    env["CHATDESK_KNOWLEDGE_DIR"] = str(served.desk.settings.knowledge.dir)
     return subprocess.run(
         [sys.executable, "-m", "chatdesk", "tickets", *args],
         env=env,

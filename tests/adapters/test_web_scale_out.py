@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chatdesk.adapters.web import WebChannel
+from chatdesk.adapters.server import web_channel
 from chatdesk.app import open_desk
 from chatdesk.store.models import OutboxItem
 
@@ -37,7 +37,7 @@ class WithoutWorker(Served):
 
     def __init__(self, settings: Any) -> None:
         self.desk = open_desk(settings)
-        self.channel = WebChannel(settings, self.desk)
+        self.channel = web_channel(settings, self.desk)
         self.server = ChatdeskServer([self.channel]).start()  # no desk: no worker
         self.url = self.server.url
 

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from chatdesk.adapters.server import configured_channels
-from chatdesk.adapters.web import WebChannel
+from chatdesk.adapters.server import configured_channels, web_channel
 from chatdesk.app import open_desk
 from chatdesk.config import SettingsError
 from chatdesk.events import Message, ThreadNote
@@ -35,7 +34,7 @@ def serve(make_settings: Callable[..., Any], kb_dir: Path) -> Iterator[Callable[
         values: dict[str, object] = {"knowledge_dir": kb_dir, "web_enabled": True}
         values.update(overrides)
         desk = open_desk(make_settings(**values))
-        server = ChatdeskServer([WebChannel(desk.settings, desk)], desk).start()
+        server = ChatdeskServer([web_channel(desk.settings, desk)], desk).start()
         started.append((server, desk))
         return server, desk
 
@@ -155,7 +154,7 @@ def test_the_chat_page_has_a_strict_policy_and_an_http_only_cookie(serve) -> Non
 
 def test_a_notification_becomes_a_line_and_agent_posts_are_not_for_the_web(serve) -> None:
     _, desk = serve()
-    channel = WebChannel(desk.settings, desk)
+    channel = web_channel(desk.settings, desk)
     note = ThreadNote("web", "SD-1001", "internal: checked the logs", "internal")
     assert asyncio.run(channel.deliver(note, None)) is None
     assert asyncio.run(channel.deliver(Message("web", "a:x", "<b>hi</b>"), None)) is None

@@ -110,11 +110,11 @@ def web_client(
     ``wait_on_rate_limit``: sleep for Slack's ``Retry-After`` and try again (answers within a
     turn); without it a 429 is raised at once (the outbox, which reschedules the item).
     """
-    assert settings.slack_bot_token is not None
+    assert settings.slack.bot_token is not None
     base_url = (
-        settings.slack_api_url
-        if settings.slack_api_url.endswith("/")
-        else settings.slack_api_url + "/"
+        settings.slack.api_url
+        if settings.slack.api_url.endswith("/")
+        else settings.slack.api_url + "/"
     )
     handlers = [
         ConnectionErrorRetryHandler(max_retry_count=retries),
@@ -123,7 +123,7 @@ def web_client(
     if wait_on_rate_limit:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=retries))
     return WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=settings.slack.bot_token.get_secret_value(),
         base_url=base_url,
         timeout=timeout,
         retry_handlers=list(handlers),
@@ -136,13 +136,13 @@ class SlackChannel:
     name = "slack"
 
     def __init__(self, settings: Settings, desk: Desk) -> None:
-        if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+        if settings.slack.bot_token is None or settings.slack.signing_secret is None:
             raise ValueError(
                 "CHATDESK_SLACK_BOT_TOKEN and CHATDESK_SLACK_SIGNING_SECRET are needed"
             )
         self.settings = settings
         self.desk = desk
-        self.socket_mode = settings.slack_app_token is not None
+        self.socket_mode = settings.slack.app_token is not None
         self.client = web_client(settings)
         self.directory = SlackDirectory(self.client)
         self.turns = SlackTurns(settings, desk, self.client, self.directory)
@@ -158,7 +158,7 @@ class SlackChannel:
         )
         self.app: App | None = None
         self._executor: ThreadPoolExecutor | None = None
-        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        lease = timedelta(seconds=settings.delivery.lease_seconds)
         self.durable = DurableDeliveries(
             Inbox(desk.database, "slack", worker_name(), lease),
             desk.clock,
@@ -187,10 +187,10 @@ class SlackChannel:
         if self.agent_channel is not None:
             await asyncio.to_thread(check_agent_channel, self.client, self.agent_channel)
         if self.socket_mode:
-            assert self.settings.slack_app_token is not None
+            assert self.settings.slack.app_token is not None
             self._socket = SocketModeHandler(
                 self.app,
-                app_token=self.settings.slack_app_token.get_secret_value(),
+                app_token=self.settings.slack.app_token.get_secret_value(),
                 web_client=self.client,
             )
             await asyncio.to_thread(self._socket.connect)
@@ -247,10 +247,10 @@ class SlackChannel:
     # -- bolt wiring --------------------------------------------------------------------------
 
     def _build_app(self, executor: ThreadPoolExecutor) -> App:
-        assert self.settings.slack_signing_secret is not None
+        assert self.settings.slack.signing_secret is not None
         app = App(
             client=self.client,
-            signing_secret=self.settings.slack_signing_secret.get_secret_value(),
+            signing_secret=self.settings.slack.signing_secret.get_secret_value(),
             listener_executor=executor,
             logger=logging.getLogger("chatdesk.adapters.slack.bolt"),
             name="chatdesk",
@@ -276,7 +276,7 @@ class SlackChannel:
             event = build()
         except Exception:
             log.exception("slack delivery %s could not be read", delivery)
-            self.turns.apologise(where[0], where[1], self.settings.default_lang)
+            self.turns.apologise(where[0], where[1], self.settings.desk.default_lang)
             return
         if event is not None:
             # The delivery leaves the inbox once its turn ran, which may be on another thread.
@@ -284,7 +284,7 @@ class SlackChannel:
 
     @property
     def agent_channel(self) -> str | None:
-        return self.settings.slack_agent_channel or None
+        return self.settings.slack.agent_channel or None
 
     def _is_agent(self, user: str) -> bool:
         channel = self.agent_channel

@@ -82,7 +82,7 @@ class SlackOutbound:
             self._call(lambda: self._message(reply))
             return None
         if isinstance(reply, TicketCard | ThreadNote):
-            configured = self.settings.slack_agent_channel
+            configured = self.settings.slack.agent_channel
             # An existing card stays where it is, even if the setting names a new channel since.
             channel = card.chat_id if card is not None and configured else configured
             if not channel:
@@ -100,11 +100,11 @@ class SlackOutbound:
     # -- the three kinds --------------------------------------------------------------------
 
     def _message(self, message: Message) -> None:
-        for piece in render_message(message, self.texts, self.settings.default_lang):
+        for piece in render_message(message, self.texts, self.settings.desk.default_lang):
             post(self.client, piece)
 
     def _card(self, reply: TicketCard, channel: str, card: CardLocation | None) -> Posted:
-        mention = self.settings.slack_urgent_mention
+        mention = self.settings.slack.urgent_mention
         if card is not None:
             edited = render_card(reply, card.chat_id, self.texts, mention, ping=False)
             try:
@@ -127,8 +127,8 @@ class SlackOutbound:
             channel,
             thread,
             self.texts,
-            self.settings.agent_language,
-            self.settings.slack_urgent_mention,
+            self.settings.desk.agent_language,
+            self.settings.slack.urgent_mention,
         )
         first: SlackResponse | None = None
         for piece in posts:

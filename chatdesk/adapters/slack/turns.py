@@ -83,7 +83,7 @@ class SlackTurns:
             return self.desk.language_of("slack", user_id, locale)
         except Exception:  # the database may be what failed; the locale still speaks
             log.warning("slack could not look up the language of %s", user_id)
-            return normalize_lang(locale, self.settings.default_lang)
+            return normalize_lang(locale, self.settings.desk.default_lang)
 
     def run(self, event: InboundEvent, after: Callable[[], None] | None = None) -> None:
         """Handle ``event`` and post the replies, after the chat's earlier events (now, or on
@@ -131,11 +131,11 @@ class SlackTurns:
         return sent
 
     def _card(self, card: TicketCard) -> list[SlackResponse]:
-        channel = self.settings.slack_agent_channel
+        channel = self.settings.slack.agent_channel
         if not channel:
             log.debug("no CHATDESK_SLACK_AGENT_CHANNEL: card for %s not posted", card.reference)
             return []
-        message = render_card(card, channel, self.desk.text, self.settings.slack_urgent_mention)
+        message = render_card(card, channel, self.desk.text, self.settings.slack.urgent_mention)
         try:
             return [post(self.client, message)]
         except Exception:

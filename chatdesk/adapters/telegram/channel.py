@@ -48,7 +48,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
-from chatdesk.config import Settings, SettingsError
+from chatdesk.config import SettingsError, TelegramSettings
 from chatdesk.core.i18n import normalize_lang
 from chatdesk.engine import Desk
 from chatdesk.events import (
@@ -85,28 +85,32 @@ _SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class TelegramChannel:
-    """Serves one Telegram bot. Built as ``TelegramChannel(settings, desk)``."""
+    """Serves one Telegram bot. Built from its own settings section and the few desk-wide values
+    it needs: ``TelegramChannel(settings.telegram, desk, lang=..., agent_lang=..., lease=...)``
+    (the languages of customers without a known locale and of the agents' group; how long a
+    stored update waits for its process before another replays it)."""
 
     name = "telegram"
 
-    def __init__(self, settings: Settings, desk: Desk) -> None:
-        if settings.telegram_token is None:
+    def __init__(
+        self, config: TelegramSettings, desk: Desk, *, lang: str, agent_lang: str, lease: timedelta
+    ) -> None:
+        if config.token is None:
             raise SettingsError("CHATDESK_TELEGRAM_TOKEN: must be set for the Telegram channel")
         self.desk = desk
-        self.default_lang = settings.default_lang
-        self.webhook_url = settings.telegram_webhook_url
-        self.api_url = settings.telegram_api_url
-        self._token = settings.telegram_token.get_secret_value()
-        self._secret = _webhook_secret(settings)
+        self.default_lang = lang
+        self.webhook_url = config.webhook_url
+        self.api_url = config.api_url
+        self._token = config.token.get_secret_value()
+        self._secret = _webhook_secret(config)
         self._redactor = TokenRedactor(self._token).install()  # before PTB logs its URL
-        lease = timedelta(seconds=settings.outbox_lease_seconds)
         self.inbox = Inbox(desk.database, PLATFORM, worker_name(), lease)
         self.queue = InboxQueue(self.inbox, desk.clock)
         builder = (
             ApplicationBuilder()
             .token(self._token)
-            .base_url(settings.telegram_api_url)
-            .base_file_url(file_url(settings.telegram_api_url))
+            .base_url(config.api_url)
+            .base_file_url(file_url(config.api_url))
             .rate_limiter(RetryingRateLimiter())
             .concurrent_updates(PerChatUpdateProcessor())  # in order per chat
             .update_queue(self.queue)  # stored before Telegram hears "received"
@@ -116,14 +120,14 @@ class TelegramChannel:
         self.app: Application = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
-        self.agent_chat = settings.telegram_agent_chat or None
+        self.agent_chat = config.agent_chat or None
         self.renderer = Renderer(self.app.bot, desk.text, self.agent_chat)
         self.agent_desk = AgentChat(
             self.app.bot,
             desk.text,
             self.agent_chat,
-            topics=settings.telegram_agent_topics,
-            lang=settings.agent_language,
+            topics=config.agent_topics,
+            lang=agent_lang,
         )
         self.agents = AgentDirectory(self.app.bot, self.agent_chat)
 
@@ -366,9 +370,9 @@ def file_url(api_url: str) -> str:
     return f"{head}/file/{tail}"
 
 
-def _webhook_secret(settings: Settings) -> str | None:
-    secret = settings.telegram_webhook_secret
-    if not settings.telegram_webhook_url:
+def _webhook_secret(config: TelegramSettings) -> str | None:
+    secret = config.webhook_secret
+    if not config.webhook_url:
         return secret.get_secret_value() if secret else None
     if secret is None:
         raise SettingsError(

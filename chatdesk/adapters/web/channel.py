@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from chatdesk.config import Settings, SettingsError, web_origins
+from chatdesk.config import SettingsError, WebSettings
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Message, Posted, Reply, ThreadNote, TicketCard
 
@@ -37,25 +37,26 @@ log = logging.getLogger(__name__)
 
 
 class WebChannel:
-    """Serves the web chat. Built as ``WebChannel(settings, desk)``."""
+    """Serves the web chat. Built from its own settings section and the language of visitors
+    whose browser names neither English nor Dutch: ``WebChannel(settings.web, desk, lang=...)``."""
 
     name = PLATFORM
 
-    def __init__(self, settings: Settings, desk: Desk) -> None:
-        secret = settings.web_identity_secret
-        if settings.web_require_identity and secret is None:
+    def __init__(self, config: WebSettings, desk: Desk, *, lang: str) -> None:
+        secret = config.identity_secret
+        if config.require_identity and secret is None:
             raise SettingsError(
                 "CHATDESK_WEB_REQUIRE_IDENTITY: needs CHATDESK_WEB_IDENTITY_SECRET, "
                 "or no visitor could ever be verified"
             )
-        self.settings = settings
+        self.default_lang = lang
         self.desk = desk
         self.secret = secret.get_secret_value() if secret is not None else None
-        self.require_identity = settings.web_require_identity
-        self.origins = web_origins(settings.web_allowed_origins)
+        self.require_identity = config.require_identity
+        self.origins = config.allowed_origins
         self.store = WebStore(desk.database)
-        self.hub = Hub(self.store, settings.web_poll_seconds)
-        self.limiter = RateLimiter(settings.web_rate_per_minute)
+        self.hub = Hub(self.store, config.poll_seconds)
+        self.limiter = RateLimiter(config.rate_per_minute)
         self.links = article_urls(desk.knowledge.articles)
 
     # -- Channel protocol ------------------------------------------------------------------
@@ -107,7 +108,7 @@ class WebChannel:
 
     # -- routes -------------------------------------------------------------------------------
     async def _chat(self, request: Request) -> Response:
-        return pages.chat_page(request, self.settings.default_lang, self.origins)
+        return pages.chat_page(request, self.default_lang, self.origins)
 
     async def _widget(self, _: Request) -> Response:
         return pages.widget_script()

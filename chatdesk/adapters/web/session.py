@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from chatdesk.config import Settings
 from chatdesk.core.i18n import normalize_lang
 from chatdesk.desk import portal
 from chatdesk.engine import Desk
@@ -66,7 +65,7 @@ class Host(Protocol):
     @property
     def desk(self) -> Desk: ...
     @property
-    def settings(self) -> Settings: ...
+    def default_lang(self) -> str: ...
     @property
     def secret(self) -> str | None: ...
     @property
@@ -96,7 +95,7 @@ class Session:
         self.ws = websocket
         self.visitor = identity.Visitor(user_id="")
         self.locale: str | None = None
-        self.lang: str = channel.settings.default_lang
+        self.lang: str = channel.default_lang
 
     # -- the connection ---------------------------------------------------------------------
     async def run(self) -> None:
@@ -139,7 +138,7 @@ class Session:
             raise Refused()
         locale = hello.get("lang")
         self.locale = locale if isinstance(locale, str) and _LOCALE.fullmatch(locale) else None
-        self.lang = normalize_lang(self.locale, self.channel.settings.default_lang)
+        self.lang = normalize_lang(self.locale, self.channel.default_lang)
         claim = hello.get("identity")
         visitor = identity.verified(self.channel.secret, claim)
         if visitor is None and self.channel.require_identity:
@@ -242,7 +241,7 @@ class Session:
         if not isinstance(text, str) or not text.strip():
             await self._notice("web.bad_request")
             return
-        limit = self.desk.settings.max_text_length
+        limit = self.desk.settings.desk.max_text_length
         if len(text) > limit:
             await self._notice("web.too_long", length=len(text), limit=limit)
             return
@@ -268,7 +267,7 @@ class Session:
             await self._notice("web.file_type", name=shown)
             return
         limit = self._upload_limit()
-        if limit < size <= self.desk.settings.attachment_max_bytes:
+        if limit < size <= self.desk.settings.desk.attachment_max_bytes:
             # allowed by the desk, but more than one WebSocket frame carries (its bytes never came)
             mb = f"{limit / 1024 / 1024:g}"
             await self._notice("web.file_too_large", name=shown, limit=mb)
@@ -298,7 +297,7 @@ class Session:
 
     def _upload_limit(self) -> int:
         """The largest file the page sends: the desk's limit, within what a frame carries."""
-        return min(self.desk.settings.attachment_max_bytes, UPLOAD_LIMIT)
+        return min(self.desk.settings.desk.attachment_max_bytes, UPLOAD_LIMIT)
 
     async def _skip_bytes(self, frame: dict[str, Any]) -> None:
         """The page sends a file's bytes after its header when it is within the limit."""
