@@ -12,32 +12,40 @@ never emits markup of its own; that keeps escaping a single, total step in each 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from chatdesk.core.text import clean, clip
+
 NAME_LIMIT = 300  # the longest file name kept (the attachments table's column)
+
+StatusCode = Literal[
+    "new",
+    "open",
+    "waiting_customer",
+    "waiting_third_party",
+    "scheduled",
+    "in_investigation",
+    "solved",
+    "closed",
+    "cancelled",
+]
+"""A ticket's status on a card: the codes of :data:`chatdesk.core.statuses.CATALOGUE`."""
+STATUS_CODES: tuple[StatusCode, ...] = get_args(StatusCode)
+NoteKind = Literal["customer", "public", "internal", "event", "escalation"]
+"""Whose words a :class:`ThreadNote` carries (see there)."""
+
+
+def status_code(code: str) -> StatusCode:
+    """``code`` as a :data:`StatusCode`; a code outside the catalogue is a bug, raised here."""
+    if code not in STATUS_CODES:
+        raise ValueError(f"not a ticket status: {code!r}")
+    return code  # narrowed to StatusCode by the test above
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def clean(text: str) -> str:
-    """``text`` without control characters (tabs and line breaks stay). PostgreSQL refuses a
-    NUL in text, so one typed or pasted NUL would otherwise fail every turn that stores it;
-    the others are invisible and only confuse what agents read."""
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
-
-
-def _clip_name(name: str) -> str:
-    """A file name that fits its column, keeping its end (the extension says what it is)."""
-    name = clean(name).strip() or "file"
-    if len(name) <= NAME_LIMIT:
-        return name
-    tail = NAME_LIMIT // 3
-    return f"{name[: NAME_LIMIT - tail - 1]}…{name[-tail:]}"
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,9 @@ class Attachment:
     file_ref: str = ""  # the platform's own id or URL for the file
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _clip_name(self.name))
+        # a name that fits its column, keeping its end (the extension says what it is)
+        name = clean(self.name).strip() or "file"
+        object.__setattr__(self, "name", clip(name, NAME_LIMIT, keep_end=NAME_LIMIT // 3))
         object.__setattr__(self, "content_type", clean(self.content_type)[:120])
 
 
@@ -128,7 +138,7 @@ class TicketCard:
     subject: str
     requester: str
     priority: str
-    status: str
+    status: StatusCode
     platform: str
     urgent: bool = False
     lang: str = "en"
@@ -137,6 +147,9 @@ class TicketCard:
     escalated: bool = False
     actions: tuple[Choice, ...] = ()
     """Agent buttons (claim, status, reply): choice ids the desk understands when pressed."""
+    status_label: str = ""
+    """The status as agents read it, in ``lang`` (filled by the desk, so no adapter needs the
+    status catalogue); empty on a card built without one, where adapters show the code."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +183,7 @@ class ThreadNote:
     platform: str
     reference: str
     text: str
-    kind: str = "event"
+    kind: NoteKind = "event"
     ping: bool = False
     choices: tuple[Choice, ...] = ()
 

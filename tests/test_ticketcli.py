@@ -20,7 +20,7 @@ from typing import NamedTuple
 import pytest
 
 from chatdesk.cli import main as cli
-from chatdesk.cli import tickets as ticketcli
+from chatdesk.cli import ticket_view
 from chatdesk.core import statuses
 from chatdesk.core.i18n import t
 from chatdesk.events import Attachment, Message, ThreadNote, TicketCard
@@ -58,11 +58,10 @@ def tickets_cli(
 ) -> Callable[..., Run]:  # type: ignore[no-untyped-def]
     """``chatdesk tickets ...`` on the desk's database, on the tests' clock."""
     monkeypatch.setenv("CHATDESK_DATABASE_URL", database_url)
-    monkeypatch.setattr(ticketcli, "clock", clock)
 
     def run(*argv: str) -> Run:
         capsys.readouterr()
-        code = cli.main(["tickets", *argv])
+        code = cli.main(["tickets", *argv], clock=clock)
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 
@@ -368,6 +367,32 @@ def test_show_escapes_control_characters_someone_wrote(new_chat, tickets_cli) ->
     assert "file \\u202egnp.exe" in out
 
 
+def test_show_reads_without_a_row_lock_and_status_locks(new_chat, tickets_cli) -> None:
+    """``show`` changes nothing, so it must not hold (or wait for) a running turn's ticket;
+    a change does lock it. Statements are compiled for PostgreSQL, where the lock exists."""
+    from sqlalchemy import event
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.orm import ORMExecuteState, Session
+
+    reference = new_chat(user="ann").open_ticket("Export to Excel fails every time")
+    locking: list[str] = []
+
+    def record(state: ORMExecuteState) -> None:
+        sql = str(state.statement.compile(dialect=postgresql.dialect()))
+        if "FOR UPDATE" in sql:
+            locking.append(sql)
+
+    event.listen(Session, "do_orm_execute", record)
+    try:
+        assert tickets_cli("show", reference).code == 0
+        assert tickets_cli("show", reference, "--json").code == 0
+        assert locking == []
+        assert tickets_cli("status", reference, "open", "--as", "Dana").code == 0
+        assert locking, "a status change reads its ticket with FOR UPDATE"
+    finally:
+        event.remove(Session, "do_orm_execute", record)
+
+
 def test_show_an_unknown_reference_is_one_line_and_exit_1(tickets_cli) -> None:
     result = tickets_cli("show", "SD-4242")
     assert result == Run(1, "", "chatdesk: no ticket 'SD-4242' (try: chatdesk tickets list)\n")
@@ -438,7 +463,7 @@ def test_status_names_the_allowed_moves_when_refused(new_chat, desk, tickets_cli
 
 
 def test_every_status_has_a_name_for_operators() -> None:
-    assert set(ticketcli.STATUS_NAMES) == set(statuses.CATALOGUE)
+    assert set(ticket_view.STATUS_NAMES) == set(statuses.CATALOGUE)
 
 
 def test_status_of_an_unknown_ticket(tickets_cli) -> None:

@@ -3,7 +3,7 @@
 A channel is one platform connection (Telegram, Slack). It contributes HTTP routes (webhooks,
 Slack events) and may run background work (long polling, Socket Mode) between ``start`` and
 ``stop``. The server always answers ``GET /healthz`` (liveness) and ``GET /readyz`` (readiness:
-:mod:`chatdesk.readiness`), and ``GET /metrics`` when CHATDESK_METRICS_ENABLED is on.
+:mod:`chatdesk.ops.readiness`), and ``GET /metrics`` when CHATDESK_METRICS_ENABLED is on.
 Platform libraries are imported only when their channel is configured, so a bot without
 Slack never imports slack-bolt.
 """
@@ -15,7 +15,7 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 class Channel(Protocol):
     """One platform connection served by ``chatdesk serve``.
 
-    ``deliver`` is the outbox's way out (see :class:`chatdesk.delivery.Sender`): notifications
+    ``deliver`` is the outbox's way out (see :class:`chatdesk.worker.Sender`): notifications
     for this platform are sent through it by the worker, never straight from a turn.
     """
 
@@ -61,16 +61,24 @@ class Channel(Protocol):
 def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Starlette:
     """A Starlette app with ``/healthz`` and every channel's routes; channels start with it.
 
-    With ``desk`` given, the outbox worker and the periodic jobs (:mod:`chatdesk.delivery`)
+    With ``desk`` given, the outbox worker and the periodic jobs (:mod:`chatdesk.worker`)
     run from start to stop too, sending through the channels. A channel that cannot start
     because of a setting (a token the platform refuses) raises :class:`SettingsError`; it is
     kept in ``app.state.startup_error`` for :func:`run_server` to report in one line.
     """
+    states = {channel.name: "not started" for channel in channels}
+    return Starlette(
+        routes=_routes(channels, desk, states), lifespan=_lifespan(channels, desk, states)
+    )
+
+
+def _routes(
+    channels: Sequence[Channel], desk: Desk | None, states: dict[str, str]
+) -> list[BaseRoute]:
+    """``/healthz``, ``/readyz``, ``/metrics`` when it is served on this port, the channels'."""
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "channels": [c.name for c in channels]})
-
-    states = {channel.name: "not started" for channel in channels}
 
     async def readyz(_: Request) -> JSONResponse:
         if desk is None:  # no database to ask: ready once every channel started
@@ -80,6 +88,32 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
         result = await readiness.check(desk.database, states)
         return JSONResponse(result.as_dict(), status_code=200 if result.ready else 503)
 
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if (
+        desk is not None
+        and desk.settings.http.metrics_enabled
+        and desk.settings.http.metrics_port is None
+    ):
+        scrape = exposition.Exposition(desk.database)
+
+        async def metrics_page(_: Request) -> Response:
+            body = await asyncio.to_thread(scrape.render)  # reads the outbox
+            return Response(body, media_type=scrape.content_type)
+
+        routes.append(Route("/metrics", metrics_page, methods=["GET"]))
+    for channel in channels:
+        routes.extend(channel.routes())
+    return routes
+
+
+def _lifespan(
+    channels: Sequence[Channel], desk: Desk | None, states: dict[str, str]
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
+    """Start the channels in order, then the worker and the metrics port; stop in reverse."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         started: list[Channel] = []
@@ -87,19 +121,7 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
         worker = Worker(desk, {c.name: c for c in channels}) if desk is not None else None
         try:
             for channel in channels:
-                try:
-                    await channel.start()
-                except SettingsError as exc:
-                    app.state.startup_error = exc
-                    raise
-                except Exception as exc:  # the platform's API could not be reached or used
-                    log.debug("channel %s did not start", channel.name, exc_info=True)
-                    error = SettingsError(
-                        f"{API_URL_SETTING.get(channel.name, 'settings')}: {channel.name} "
-                        f"could not start: {type(exc).__name__}: {first_line(exc)}"
-                    )
-                    app.state.startup_error = error
-                    raise error from None
+                await _start(channel, app)
                 started.append(channel)
                 states[channel.name] = "started"
                 log.info("channel %s started", channel.name)
@@ -124,25 +146,24 @@ def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Sta
                 except Exception:
                     log.exception("channel %s did not stop cleanly", channel.name)
 
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-    ]
-    if (
-        desk is not None
-        and desk.settings.http.metrics_enabled
-        and desk.settings.http.metrics_port is None
-    ):
-        scrape = exposition.Exposition(desk.database)
+    return lifespan
 
-        async def metrics_page(_: Request) -> Response:
-            body = await asyncio.to_thread(scrape.render)  # reads the outbox
-            return Response(body, media_type=scrape.content_type)
 
-        routes.append(Route("/metrics", metrics_page, methods=["GET"]))
-    for channel in channels:
-        routes.extend(channel.routes())
-    return Starlette(routes=routes, lifespan=lifespan)
+async def _start(channel: Channel, app: Starlette) -> None:
+    """Start one channel; any failure becomes a :class:`SettingsError` kept on the app."""
+    try:
+        await channel.start()
+    except SettingsError as exc:
+        app.state.startup_error = exc
+        raise
+    except Exception as exc:  # the platform's API could not be reached or used
+        log.debug("channel %s did not start", channel.name, exc_info=True)
+        error = SettingsError(
+            f"{API_URL_SETTING.get(channel.name, 'settings')}: {channel.name} "
+            f"could not start: {type(exc).__name__}: {first_line(exc)}"
+        )
+        app.state.startup_error = error
+        raise error from None
 
 
 API_URL_SETTING = {"telegram": "CHATDESK_TELEGRAM_API_URL", "slack": "CHATDESK_SLACK_API_URL"}
@@ -169,7 +190,7 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
     if settings.telegram.token is not None:
         channels.append(telegram_channel(settings, desk))
     if settings.slack.bot_token is not None and settings.slack.signing_secret is not None:
-        from chatdesk.adapters.slack.channel import SlackChannel
+        from chatdesk.adapters.slack import SlackChannel
 
         channels.append(SlackChannel(settings, desk))
     if settings.web.enabled:

@@ -21,7 +21,6 @@ import os
 import socket
 import sys
 import time
-import unicodedata
 import uuid
 from datetime import datetime
 
@@ -29,6 +28,7 @@ from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.styles import Style
 
+from chatdesk.core.text import clean as text_clean
 from chatdesk.engine import Desk
 from chatdesk.events import Choice, InboundEvent, Message, MoveToPrivate, Reply, TicketCard
 from chatdesk.store import chatfeed, outbox
@@ -43,9 +43,7 @@ STYLE = Style.from_dict({"bot": "ansicyan", "choice": "ansiyellow", "note": "ans
 
 def clean(text: str) -> str:
     """Drop control characters (escape sequences could repaint the terminal), keep newlines."""
-    return "".join(
-        ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")
-    )
+    return text_clean(text, terminal=True)
 
 
 def render(reply: Reply, lang: str, desk: Desk) -> FormattedText:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chatdesk.cli.tickets import positive_count
+from chatdesk.cli.common import positive_count
 from chatdesk.config import (
     SUGGESTION_LIMIT,
     SearchSettings,

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from chatdesk import __version__
+from chatdesk.cli.common import Clock, CommandError, text_from_os, utcnow
 from chatdesk.config import Settings, SettingsError, load_settings
 from chatdesk.kb.articles import KnowledgeError
 from chatdesk.store.db import DatabaseError
@@ -25,29 +26,8 @@ from chatdesk.store.db import DatabaseError
 log = logging.getLogger("chatdesk")
 
 
-class CommandError(Exception):
-    """A failure to report in one line."""
-
-
 BROKEN_PIPE_EXIT = 141
 """Exit code when the reader of our output went away: 128 + SIGPIPE, as ``cat`` or ``grep``."""
-
-
-def text_from_os(text: str) -> str:
-    """``text`` as Python read it from the OS, with undecodable bytes as U+FFFD.
-
-    Python keeps bytes that are not valid UTF-8 in arguments (and in standard input in the C
-    locale) as lone surrogates, which cannot be stored or printed; each becomes U+FFFD here.
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            raw = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:  # a surrogate that is not an escaped byte
-            raw = text.encode("utf-8", "surrogatepass")
-        return raw.decode("utf-8", "replace")
-    return text
 
 
 def _replace_undecodable_stdin() -> None:
@@ -192,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock = utcnow) -> int:
+    """Run one command; ``clock`` is where commands that change tickets get ``now`` (tests
+    pass their controllable clock)."""
     parser = build_parser()
     _replace_undecodable_stdin()
     args = parser.parse_args(
@@ -201,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    args.clock = clock
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit

@@ -1,15 +1,17 @@
 """``chatdesk stats gaps`` and ``chatdesk report --html FILE``: what to learn from the desk.
 
-Both read the database only. ``stats gaps`` prints the knowledge gaps (:mod:`chatdesk.gaps`)
-as text or JSON; ``report`` writes one self-contained HTML page (:mod:`chatdesk.report`).
+Both read the database only. ``stats gaps`` prints the knowledge gaps (:mod:`chatdesk.ops.gaps`)
+as text or JSON; ``report`` writes one self-contained HTML page (:mod:`chatdesk.ops.report`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from chatdesk.cli.common import CommandError, clock_of
 
 MAX_DAYS = 3660
 
@@ -55,8 +57,9 @@ def _number(value: str, most: int) -> int:
     return number
 
 
-def _since(days: int) -> datetime:
-    return datetime.now(UTC) - timedelta(days=days)
+def _since(args: argparse.Namespace) -> datetime:
+    """The start of the ``--days`` look-back, counted from the command's clock."""
+    return clock_of(args)() - timedelta(days=args.days)
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
@@ -66,7 +69,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
     database = open_database(load_settings())
     with database.session() as session:
-        groups = gaps.report(session, args.period, _since(args.days), args.lang)
+        groups = gaps.report(session, args.period, _since(args), args.lang)
     if args.json:
         print(json.dumps({"periods": [g.as_dict() for g in groups]}, ensure_ascii=False))
     elif not groups:
@@ -78,15 +81,14 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from chatdesk.app import open_database
-    from chatdesk.cli.main import CommandError
     from chatdesk.config import load_settings
     from chatdesk.ops import report
 
     settings = load_settings()
     database = open_database(settings)
-    now = datetime.now(UTC)
+    now = clock_of(args)()
     with database.session() as session:
-        page = report.build(session, settings, now, args.period, _since(args.days))
+        page = report.build(session, settings, now, args.period, _since(args))
     try:
         args.html.write_text(page, encoding="utf-8")
     except OSError as exc:

@@ -22,8 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatdesk.config import Settings
+from chatdesk.core import statuses
 from chatdesk.core.i18n import t
-from chatdesk.events import Choice, Message, ThreadNote, TicketCard
+from chatdesk.events import Choice, Message, NoteKind, ThreadNote, TicketCard, status_code
 from chatdesk.store import outbox
 from chatdesk.store.models import OutboxItem, Ticket
 
@@ -112,7 +113,8 @@ def build_card(ticket: Ticket, settings: Settings) -> TicketCard:
         subject=ticket.subject,
         requester=name,
         priority=ticket.priority,
-        status=ticket.status,
+        status=status_code(ticket.status),
+        status_label=statuses.get(ticket.status).name(lang),
         platform=ticket.platform,
         urgent=ticket.priority == "urgent",
         lang=lang,
@@ -151,7 +153,7 @@ def thread(
     text: str,
     now: datetime,
     *,
-    kind: str = "event",
+    kind: NoteKind = "event",
     ping: bool = False,
     choices: Sequence[Choice] = (),
 ) -> None:

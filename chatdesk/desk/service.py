@@ -37,6 +37,7 @@ from chatdesk.config import Settings
 from chatdesk.core import metrics, statuses
 from chatdesk.core.hours import AROUND_THE_CLOCK, Calendar
 from chatdesk.core.i18n import t
+from chatdesk.core.text import when
 from chatdesk.desk import notify
 from chatdesk.store.conversations import dialect_insert
 from chatdesk.store.models import ServiceBreach, Ticket, table_of
@@ -256,20 +257,6 @@ def escalation_text(ticket: Ticket, breach: Breach, lang: str) -> str:
     )
 
 
-def when_text(moment: datetime, settings: Settings, lang: str) -> str:
-    """``Monday 24 November from 08:30`` in the desk's time zone, names from the catalogue
-    (never the OS locale, which a server may not have for Dutch)."""
-    local = moment.astimezone(settings.hours.calendar.zone)
-    return t(
-        "service.when",
-        lang,
-        weekday=t(f"service.weekday.{local.weekday()}", lang),
-        day=local.day,
-        month=t(f"service.month.{local.month}", lang),
-        time=local.strftime("%H:%M"),
-    )
-
-
 def intake_note(settings: Settings, now: datetime, lang: str, *, urgent: bool) -> str | None:
     """The sentence the confirmation of a new ticket gets out of hours; None in hours.
 
@@ -281,7 +268,7 @@ def intake_note(settings: Settings, now: datetime, lang: str, *, urgent: bool) -
         return None
     if urgent:
         return t("service.closed_urgent", lang)
-    return t("service.closed", lang, when=when_text(hours.next_open(now), settings, lang))
+    return t("service.closed", lang, when=when(hours.next_open(now), hours.zone, lang))
 
 
 # -- the periodic job --------------------------------------------------------------------

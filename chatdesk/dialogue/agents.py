@@ -27,6 +27,7 @@ from chatdesk.core import statuses
 from chatdesk.core.commands import REFERENCE
 from chatdesk.core.i18n import t
 from chatdesk.core.lexicon import normalise
+from chatdesk.core.text import when
 from chatdesk.desk import agent_actions, notify
 from chatdesk.desk.agent_actions import Agent
 from chatdesk.dialogue.turn import Turn
@@ -234,10 +235,6 @@ def _command(turn: Turn, name: str, reference: str) -> None:
         _say(turn, "agent.help")
 
 
-def _when(turn: Turn, moment) -> str:  # type: ignore[no-untyped-def]
-    return moment.astimezone(turn.desk.settings.hours.zone).strftime("%Y-%m-%d %H:%M")
-
-
 def _requester(ticket: Ticket) -> str:
     requester = ticket.requester
     if requester is None:
@@ -260,11 +257,11 @@ def _view(turn: Turn, reference: str) -> None:
             reference=ticket.reference,
             subject=ticket.subject,
             status=statuses.get(ticket.status).name(lang),
-            changed=_when(turn, ticket.status_changed_at),
+            changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
             assignee=ticket.assignee or t("agent.nobody", lang),
             priority=ticket.priority,
             requester=_requester(ticket),
-            created=_when(turn, ticket.created_at),
+            created=when(ticket.created_at, turn.desk.settings.hours.zone),
         )
     ]
     if ticket.follows_up is not None:
@@ -285,7 +282,7 @@ def _view(turn: Turn, reference: str) -> None:
                 t(
                     "agent.view.comment",
                     lang,
-                    when=_when(turn, comment.created_at),
+                    when=when(comment.created_at, turn.desk.settings.hours.zone),
                     author=comment.author_name,
                     kind=t(f"agent.kind.{kind}", lang),
                     body=comment.body,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from chatdesk.core import statuses
 from chatdesk.core.commands import find_reference
 from chatdesk.core.lexicon import STATUS_QUESTION, normalise
+from chatdesk.core.text import when
 from chatdesk.desk import organizations
 from chatdesk.dialogue import intake, lifecycle
 from chatdesk.dialogue.intents import asks_status, is_question
@@ -20,11 +21,6 @@ from chatdesk.store import tickets
 from chatdesk.store.models import Ticket
 
 FOLLOWUP_STATES = frozenset({"pick_ticket", "confirm_close", "offer_followup"})
-
-
-def _when(turn: Turn, ticket_time) -> str:  # type: ignore[no-untyped-def]
-    zone = turn.desk.settings.hours.zone
-    return ticket_time.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def find(turn: Turn, reference: str) -> Ticket | None:
@@ -61,7 +57,7 @@ def status(turn: Turn, reference: str | None) -> None:
             subject=ticket.subject,
             status=state.name(turn.lang),
             meaning=state.meaning(turn.lang),
-            changed=_when(turn, ticket.status_changed_at),
+            changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
         )
     ]
     if ticket.follows_up is not None:
@@ -71,7 +67,11 @@ def status(turn: Turn, reference: str | None) -> None:
     reply = tickets.last_public_reply(ticket)
     if reply is not None:
         lines.append(
-            turn.text("status.last_reply", when=_when(turn, reply.created_at), body=reply.body)
+            turn.text(
+                "status.last_reply",
+                when=when(reply.created_at, turn.desk.settings.hours.zone),
+                body=reply.body,
+            )
         )
     if state.final:
         hint = (
@@ -96,7 +96,7 @@ def my_tickets(turn: Turn, numbered: bool = True) -> None:
                 reference=ticket.reference,
                 subject=ticket.subject,
                 status=statuses.get(ticket.status).name(turn.lang),
-                changed=_when(turn, ticket.status_changed_at),
+                changed=when(ticket.status_changed_at, turn.desk.settings.hours.zone),
             )
         )
     choices = [

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from chatdesk.config import Settings, clock_text
 from chatdesk.core.i18n import t
+from chatdesk.core.text import when as text_when
 from chatdesk.dialogue import followup, intake
 from chatdesk.dialogue.turn import Turn
 from chatdesk.store import tickets
@@ -51,7 +52,6 @@ def days_text(settings: Settings, lang: str) -> str:
 
 def hours_text(settings: Settings, now: datetime, lang: str) -> str:
     """The support hours, and whether the team is in now (or when it is next)."""
-    from chatdesk.desk.service import when_text
 
     hours = settings.hours.calendar
     start, end = hours.start, hours.end
@@ -65,7 +65,7 @@ def hours_text(settings: Settings, now: datetime, lang: str) -> str:
     )
     if hours.is_open(now):
         return f"{usual} {t('person.open_now', lang)}"
-    when = when_text(hours.next_open(now), settings, lang)
+    when = text_when(hours.next_open(now), hours.zone, lang)
     return f"{usual} {t('person.closed_now', lang, when=when)}"
 
 

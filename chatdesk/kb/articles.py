@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from chatdesk.core.text import clip
 from chatdesk.kb.search import DEFAULT_TUNING, SearchIndex, Tuning
 from chatdesk.kb.search.embedding import Embedder
 from chatdesk.kb.search.meaning import MeaningIndex
@@ -115,16 +116,8 @@ def derive_summary(body: str, length: int = SUMMARY_LENGTH) -> str:
             continue
         text = _SPACES.sub(" ", _MD_MARKUP.sub(r"\1", " ".join(lines))).strip(" -")
         if text:
-            return shorten(text, length)
+            return clip(text, length, at_word=True)
     return ""
-
-
-def shorten(text: str, length: int) -> str:
-    """Cut ``text`` at a word boundary to at most ``length`` characters, marking the cut."""
-    if len(text) <= length:
-        return text
-    cut = text[: length - 1].rsplit(" ", 1)[0].rstrip(",;:.-")
-    return cut + "…"
 
 
 def _text_field(meta: dict[object, object], name: str, required: bool) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatdesk.core.stopwords import stop_words
+from chatdesk.core.text import one_line
 from chatdesk.core.textnorm import Stemmers, words
 from chatdesk.store.models import SuggestionEvent, Ticket
 
@@ -50,8 +51,8 @@ class Question:
 @dataclass
 class Cluster:
     questions: list[Question] = field(default_factory=list)
-    centroid: Counter[str] = field(default_factory=Counter)
-    words: Counter[str] = field(default_factory=Counter)  # stem -> the word customers used
+    centroid: dict[str, float] = field(default_factory=dict)
+    words: dict[str, str] = field(default_factory=dict)  # stem -> the word customers used
 
     @property
     def count(self) -> int:
@@ -126,7 +127,8 @@ def questions(session: Session, since: datetime | None = None) -> list[Question]
         SuggestionEvent.kind == "ticket_anyway", SuggestionEvent.ticket_id.is_not(None)
     )
     for ticket_id, article_id in session.execute(events):
-        shown[ticket_id].append(article_id)
+        if ticket_id is not None:  # the query leaves those out; this tells the type checker
+            shown[ticket_id].append(article_id)
     return [
         Question(
             row.id,
@@ -179,23 +181,26 @@ def cluster(items: Sequence[Question], lang: str, stemmers: Stemmers) -> list[Cl
             best = Cluster()
             clusters.append(best)
         best.questions.append(question)
-        best.centroid.update(vector)
-        best.centroid = Counter(_normalised(best.centroid))
+        for stem, weight in vector.items():  # summed, as Counter.update did
+            best.centroid[stem] = best.centroid.get(stem, 0.0) + weight
+        best.centroid = _normalised(best.centroid)
         for stem, word in spelled.items():
             best.words.setdefault(stem, word)
     clusters.sort(key=lambda c: (-c.count, -max(q.created_at for q in c.questions).timestamp()))
     return clusters
 
 
-def _bag(question: Question, lang: str, stemmers: Stemmers) -> tuple[Counter[str], dict[str, str]]:
+def _bag(
+    question: Question, lang: str, stemmers: Stemmers
+) -> tuple[dict[str, float], dict[str, str]]:
     """Stem -> weight for the question's words, and stem -> a word as customers spelled it."""
     stops = stop_words(lang)
-    bag: Counter[str] = Counter()
+    bag: dict[str, float] = {}
     spelled: dict[str, str] = {}
     for text, weight in ((question.subject, SUBJECT_WEIGHT), (question.description, 1.0)):
         for word in _content_words(text, stops):
             stem = stemmers.stem(word, lang, remember=False)
-            bag[stem] += weight
+            bag[stem] = bag.get(stem, 0.0) + weight
             spelled.setdefault(stem, word)
     return bag, spelled
 
@@ -228,7 +233,7 @@ def render_text(groups: list[PeriodGaps], limit: int = 10) -> str:
                 f"  {item.count:>4}  {item.label()}  (no suggestion: {item.unsuggested}, "
                 f"suggested and still a ticket: {item.count - item.unsuggested})"
             )
-            lines.extend(f"          e.g. {_one_line(example)}" for example in item.examples())
+            lines.extend(f"          e.g. {one_line(example, 100)}" for example in item.examples())
             shown = ", ".join(f"{a} ({n}x)" for a, n in item.articles())
             lines.append(f"          articles shown: {shown or 'none'}")
         hidden = len(group.clusters) - limit
@@ -236,11 +241,3 @@ def render_text(groups: list[PeriodGaps], limit: int = 10) -> str:
             lines.append(f"  ... and {hidden} smaller cluster(s) (--limit)")
         lines.append("")
     return "\n".join(lines).rstrip()
-
-
-def _one_line(text: str, limit: int = 100) -> str:
-    """A customer's words on one line of a terminal: escaped as ``chatdesk tickets`` does."""
-    from chatdesk.cli.tickets import _line
-
-    flat = _line(text)
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

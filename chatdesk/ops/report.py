@@ -7,7 +7,7 @@ customer wrote (the gaps' examples) is HTML-escaped; chart labels have matplotli
 markup (``$``) escaped.
 
 Sections: the deflection funnel over time, tickets by status and priority, first-response
-and resolution times against their targets, and the knowledge gaps (:mod:`chatdesk.gaps`).
+and resolution times against their targets, and the knowledge gaps (:mod:`chatdesk.ops.gaps`).
 """
 
 from __future__ import annotations
@@ -145,19 +145,20 @@ def _targets_section(session: Session, settings: Settings, now: datetime, since:
     tickets = session.scalars(
         select(Ticket).where(Ticket.created_at >= since).options(selectinload(Ticket.history))
     ).all()
-    breached = Counter(
-        session.execute(
+    breached: Counter[tuple[str, str]] = Counter(
+        (target, priority)
+        for target, priority in session.execute(
             select(ServiceBreach.target, Ticket.priority)
             .join(Ticket, Ticket.id == ServiceBreach.ticket_id)
             .where(Ticket.created_at >= since)
-        ).all()
+        )
     )
     hours: dict[tuple[str, str], list[float]] = defaultdict(list)
     for ticket in tickets:
         for target in TARGETS:
             if service.met(ticket, target):
-                taken = service.elapsed(ticket, target, now, settings)
-                hours[(target, ticket.priority)].append(taken.total_seconds() / 3600)
+                elapsed = service.elapsed(ticket, target, now, settings)
+                hours[(target, ticket.priority)].append(elapsed.total_seconds() / 3600)
     targets = settings.service.targets
     head = "<h2>First response and resolution against the targets</h2>"
     note = (

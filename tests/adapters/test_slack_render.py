@@ -104,6 +104,9 @@ def _card(**overrides: object) -> TicketCard:
         "platform": "slack",
     }
     values.update(overrides)
+    # the desk labels the status in the card's language (chatdesk.desk.notify.build_card)
+    label = t(f"status.{values['status']}.name", str(values.get("lang", "en")))
+    values.setdefault("status_label", label)
     return TicketCard(**values)  # type: ignore[arg-type]
 
 

@@ -121,6 +121,7 @@ CARD = TicketCard(
     priority="normal",
     status="new",
     platform="telegram",
+    status_label=t("status.new.name", "en"),
 )
 
 

@@ -4,12 +4,12 @@ HTTP mode (the default): Slack posts events, button presses and the slash comman
 ``POST /slack/events`` on the one HTTP server; bolt checks the signature and its 5-minute
 window (401 otherwise); our listener stores the delivery in the inbox and acknowledges, well
 inside Slack's 3 seconds, and the work runs afterwards on a thread pool
-(:mod:`chatdesk.adapters.slack_durable`). Socket Mode (when
+(:mod:`chatdesk.adapters.slack.durable`). Socket Mode (when
 ``CHATDESK_SLACK_APP_TOKEN`` is set): the same listeners, fed over a WebSocket that bolt's
 built-in client opens, and no HTTP route at all.
 
 bolt holds no dialogue: every listener turns the payload into one ``InboundEvent`` and hands it
-to :class:`~chatdesk.adapters.slack_turns.SlackTurns`. Slack's retried deliveries carry the same
+to :class:`~chatdesk.adapters.slack.turns.SlackTurns`. Slack's retried deliveries carry the same
 ``event_id``, which the engine records with the turn, so a retry is acknowledged and answered
 once. The turn's answers are outbox rows, sent by the worker like the notifications.
 
@@ -27,7 +27,7 @@ With ``message.channels`` subscribed, a mention in a thread arrives twice (``app
 handled; outside it only ``app_mention`` counts, since other channels' messages are ignored.
 
 Answers and notifications (cards, thread notes, messages to customers) come from the outbox
-worker through :meth:`SlackChannel.deliver` (:mod:`chatdesk.adapters.slack_outbound`), on a
+worker through :meth:`SlackChannel.deliver` (:mod:`chatdesk.adapters.slack.outbound`), on a
 client of their own whose retries are few and short: the outbox does the long waiting.
 """
 
@@ -43,23 +43,16 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.context.respond import Respond
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
 from chatdesk.adapters.slack.check import check_agent_channel
+from chatdesk.adapters.slack.client import outbox_client, web_client
 from chatdesk.adapters.slack.directory import SlackDirectory
 from chatdesk.adapters.slack.durable import DurableDeliveries
-from chatdesk.adapters.slack.http import malformed
+from chatdesk.adapters.slack.http import endpoint
 from chatdesk.adapters.slack.inbound import (
     Speaker,
     from_action,
@@ -82,7 +75,6 @@ from chatdesk.adapters.slack.turns import SlackTurns
 from chatdesk.config import Settings
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, InboundEvent, Posted, Reply
-from chatdesk.store.db import first_line
 from chatdesk.store.inbox import Inbox
 from chatdesk.worker import worker_name
 
@@ -90,44 +82,8 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 WORKERS = 8
-API_RETRIES = 3
-OUTBOX_RETRIES = 1
-"""Retries of one outbox call on a 5xx or a broken connection; the outbox retries later."""
-OUTBOX_TIMEOUT = 10
 SLASH_COMMAND = "/support"
 """The slash command of the app manifest (docs/slack-manifest.yaml)."""
-
-
-def web_client(
-    settings: Settings,
-    *,
-    retries: int = API_RETRIES,
-    wait_on_rate_limit: bool = True,
-    timeout: int = 15,
-) -> WebClient:
-    """A Web API client on ``CHATDESK_SLACK_API_URL``; 5xx and broken connections retried.
-
-    ``wait_on_rate_limit``: sleep for Slack's ``Retry-After`` and try again (answers within a
-    turn); without it a 429 is raised at once (the outbox, which reschedules the item).
-    """
-    assert settings.slack.bot_token is not None
-    base_url = (
-        settings.slack.api_url
-        if settings.slack.api_url.endswith("/")
-        else settings.slack.api_url + "/"
-    )
-    handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=retries),
-        ServerErrorRetryHandler(max_retry_count=retries),
-    ]
-    if wait_on_rate_limit:
-        handlers.append(RateLimitErrorRetryHandler(max_retry_count=retries))
-    return WebClient(
-        token=settings.slack.bot_token.get_secret_value(),
-        base_url=base_url,
-        timeout=timeout,
-        retry_handlers=list(handlers),
-    )
 
 
 class SlackChannel:
@@ -146,16 +102,7 @@ class SlackChannel:
         self.client = web_client(settings)
         self.directory = SlackDirectory(self.client)
         self.turns = SlackTurns(settings, desk, self.client, self.directory)
-        self.outbound = SlackOutbound(
-            settings,
-            web_client(
-                settings,
-                retries=OUTBOX_RETRIES,
-                wait_on_rate_limit=False,
-                timeout=OUTBOX_TIMEOUT,
-            ),
-            desk.text,
-        )
+        self.outbound = SlackOutbound(settings, outbox_client(settings), desk.text)
         self.app: App | None = None
         self._executor: ThreadPoolExecutor | None = None
         lease = timedelta(seconds=settings.delivery.lease_seconds)
@@ -207,42 +154,18 @@ class SlackChannel:
         self.app = None
 
     async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
-        """Send one outbox item (see :mod:`chatdesk.adapters.slack_outbound`)."""
+        """Send one outbox item (see :mod:`chatdesk.adapters.slack.outbound`)."""
         return await asyncio.to_thread(self.outbound.deliver, reply, card)
 
     async def replay(self, payload: dict[str, Any]) -> None:
-        """Handle a stored delivery again whose process died (see :mod:`.slack_durable`)."""
+        """Handle a stored delivery again whose process died (see :mod:`.durable`)."""
         self.durable.replay(payload)
 
     # -- HTTP mode ----------------------------------------------------------------------------
 
     async def _http_endpoint(self, request: Request) -> Response:
-        """Refuse what is too large (413) or malformed (400, see :mod:`.slack_http`) with one
-        log line, then let bolt check the signature and acknowledge."""
-        app = self.app
-        if app is None:
-            return PlainTextResponse("slack channel not started", status_code=503)
-        try:
-            body = await read_body(request, MAX_BODY_BYTES)
-        except BodyTooLarge as exc:
-            log.warning("slack: request refused (413): %s", exc)
-            return PlainTextResponse("payload too large", status_code=413)
-        except BodyUnreadable as exc:
-            log.warning("slack: request refused (400): %s", exc)
-            return PlainTextResponse("bad request", status_code=400)
-        problem = malformed(body, request.headers)
-        if problem is None:
-            try:
-                # dispatch verifies the signature and waits for the listener's ack; it may
-                # call auth.test once, so it runs off the event loop.
-                bolt_response = await asyncio.to_thread(
-                    app.dispatch, to_bolt_request(request, body)
-                )
-                return to_starlette_response(bolt_response)
-            except Exception as exc:  # a shape bolt cannot read that the checks let through
-                problem = f"bolt could not read it ({type(exc).__name__}: {first_line(exc)})"
-        log.warning("slack: request refused (400): %s", problem)
-        return PlainTextResponse("bad request", status_code=400)
+        """``POST /slack/events``: see :func:`chatdesk.adapters.slack.http.endpoint`."""
+        return await endpoint(self.app, request)
 
     # -- bolt wiring --------------------------------------------------------------------------
 
@@ -254,7 +177,7 @@ class SlackChannel:
             listener_executor=executor,
             logger=logging.getLogger("chatdesk.adapters.slack.bolt"),
             name="chatdesk",
-            # Acknowledge only once the listener stored the delivery (see slack_durable).
+            # Acknowledge only once the listener stored the delivery (see durable.py).
             process_before_response=True,
         )
         app.event("message")(self.durable.listener("message"))

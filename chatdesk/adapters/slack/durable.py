@@ -3,7 +3,7 @@
 Slack never sends again what it had acknowledged (HTTP 200 on ``/slack/events``, or the
 Socket Mode envelope's ack). So the app runs with ``process_before_response``: bolt answers
 only when our listener returns, and each listener here does two quick things, inside Slack's
-3 seconds: it stores the raw delivery in the inbox (:mod:`chatdesk.inbox`) and hands the real
+3 seconds: it stores the raw delivery in the inbox (:mod:`chatdesk.store.inbox`) and hands the real
 work (profile look-ups, the turn) to a thread pool, then acknowledges. If the database cannot
 store it, the listener fails, bolt answers 500, and Slack delivers it again.
 
@@ -88,7 +88,7 @@ class DurableDeliveries:
 
     def hand_off(self) -> Callable[[], None]:
         """For work that queues its turn behind the chat's earlier ones (the chat queues of
-        :mod:`.slack_turns`): the delivery stays in the inbox until the callback returned here
+        :mod:`.turns`): the delivery stays in the inbox until the callback returned here
         is called, after the turn. Called from the work's own thread, while it runs."""
         current: _Running | None = getattr(self._running, "delivery", None)
         if current is None:

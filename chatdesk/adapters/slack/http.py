@@ -9,11 +9,49 @@ such a request, so whoever did gets a 400 and one log line, whether or not it wa
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from chatdesk.adapters.http_body import MAX_BODY_BYTES, BodyTooLarge, BodyUnreadable, read_body
+from chatdesk.store.db import first_line
+
+log = logging.getLogger(__name__)
+
 TIMESTAMP_HEADER = "x-slack-request-timestamp"
+
+
+async def endpoint(app: App | None, request: Request) -> Response:
+    """Refuse what is too large (413) or malformed (400, :func:`malformed`) with one log line,
+    then let bolt check the signature and acknowledge; 503 before the channel started."""
+    if app is None:
+        return PlainTextResponse("slack channel not started", status_code=503)
+    try:
+        body = await read_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge as exc:
+        log.warning("slack: request refused (413): %s", exc)
+        return PlainTextResponse("payload too large", status_code=413)
+    except BodyUnreadable as exc:
+        log.warning("slack: request refused (400): %s", exc)
+        return PlainTextResponse("bad request", status_code=400)
+    problem = malformed(body, request.headers)
+    if problem is None:
+        try:
+            # dispatch verifies the signature and waits for the listener's ack; it may call
+            # auth.test once, so it runs off the event loop.
+            bolt_response = await asyncio.to_thread(app.dispatch, to_bolt_request(request, body))
+            return to_starlette_response(bolt_response)
+        except Exception as exc:  # a shape bolt cannot read that the checks let through
+            problem = f"bolt could not read it ({type(exc).__name__}: {first_line(exc)})"
+    log.warning("slack: request refused (400): %s", problem)
+    return PlainTextResponse("bad request", status_code=400)
 
 
 def malformed(body: bytes, headers: Mapping[str, str]) -> str | None:

@@ -11,7 +11,7 @@ worker thread: slack_sdk's ``WebClient`` is synchronous). Four cases:
   posted afresh when someone deleted the old one;
 - a :class:`ThreadNote` is posted under the card, marked by whose words it holds.
 
-Failures become :class:`chatdesk.outbox.DeliveryFailed`: permanent when Slack says retrying
+Failures become :class:`chatdesk.store.outbox.DeliveryFailed`: permanent when Slack says retrying
 cannot help (the channel is gone, the user deactivated), with Slack's ``Retry-After`` on a
 429, transient otherwise. The client used here retries a 5xx or a broken connection once and
 never sleeps on a 429 itself: an outage must not hold the worker on one item, the outbox's

@@ -20,7 +20,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
-from chatdesk.core import statuses
+from chatdesk.core.text import clip as clip_plain
 from chatdesk.events import Choice, Message, ThreadNote, TicketCard
 
 Texts = Callable[..., str]
@@ -126,7 +126,7 @@ def section(text: str, block_id: str | None = None) -> Block:
 
 
 def button_label(label: str) -> str:
-    return label if len(label) <= BUTTON_LABEL_LIMIT else label[: BUTTON_LABEL_LIMIT - 1] + "…"
+    return clip_plain(label, BUTTON_LABEL_LIMIT)
 
 
 def choice_blocks(
@@ -199,12 +199,6 @@ def render_notice(text: str, channel: str, thread_ts: str | None) -> list[SlackP
     ]
 
 
-def status_name(code: str, lang: str) -> str:
-    """A status code as agents read it (the catalogue's name; an unknown code as it is)."""
-    status = statuses.CATALOGUE.get(code)
-    return status.name(lang) if status is not None else code
-
-
 def card_fields(card: TicketCard, texts: Texts) -> list[tuple[str, str]]:
     """The labelled values shown on a ticket card (label, plain value)."""
     lang = card.lang
@@ -213,7 +207,7 @@ def card_fields(card: TicketCard, texts: Texts) -> list[tuple[str, str]]:
         (texts("slack.card.priority", lang), texts(f"slack.priority.{card.priority}", lang))
         if card.priority in ("normal", "urgent")
         else (texts("slack.card.priority", lang), card.priority),
-        (texts("slack.card.status", lang), status_name(card.status, lang)),
+        (texts("slack.card.status", lang), card.status_label or card.status),
         (texts("slack.card.assignee", lang), card.assignee or texts("slack.card.nobody", lang)),
         (texts("slack.card.platform", lang), card.platform),
     ]

@@ -36,7 +36,7 @@ def card_text(card: TicketCard, texts: Texts) -> str:
     lines.append(_shown(texts("telegram.card.requester", lang, requester=card.requester)))
     priority = _named(texts, f"telegram.priority.{card.priority}", lang, card.priority)
     lines.append(_shown(texts("telegram.card.priority", lang, priority=priority)))
-    status = _named(texts, f"status.{card.status}.name", lang, card.status)
+    status = card.status_label or card.status
     lines.append(_shown(texts("telegram.card.status", lang, status=status)))
     assignee = card.assignee or texts("telegram.card.nobody", lang)
     lines.append(_shown(texts("telegram.card.assignee", lang, assignee=assignee)))

@@ -21,6 +21,7 @@ from typing import TypedDict
 
 from telegram import Chat, Message, MessageEntity, Update, User
 
+from chatdesk.core.text import display_name
 from chatdesk.events import Attachment, InboundEvent
 
 from .commands import COMMANDS, command_text
@@ -61,7 +62,7 @@ def to_event(
         "user_id": str(user.id),
         "chat_id": str(chat.id),
         "event_id": str(update.update_id),
-        "display_name": display_name(user),
+        "display_name": display_name(user.full_name, user.username),
         "locale": user.language_code,
         "private": chat.type == Chat.PRIVATE,
         "agent_chat": False,
@@ -157,13 +158,6 @@ def _reply_to_bot(message: Message, bot_id: int) -> str | None:
     if message.is_topic_message and replied.message_id == message.message_thread_id:
         return None
     return str(replied.message_id)
-
-
-def display_name(user: User) -> str:
-    """How agents see the customer: full name, and @username when there is one."""
-    if user.username:
-        return f"{user.full_name} (@{user.username})"
-    return user.full_name
 
 
 def attachments_of(message: Message) -> tuple[Attachment, ...]:

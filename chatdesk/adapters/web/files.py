@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from chatdesk.core.text import clean
+
 ALLOWED: dict[str, tuple[str, ...]] = {
     ".png": ("image/png",),
     ".jpg": ("image/jpeg",),
@@ -30,13 +32,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 GENERIC = ("", "application/octet-stream")  # browsers send these for types they do not know
 NAME_LIMIT = 300
-_UNSAFE = re.compile(r"[\\/\x00-\x1f\x7f]")
 
 
 def clean_name(name: str) -> str:
     """The name without any folder part or control characters (``..\\evil`` is ``evil``)."""
     base = re.split(r"[\\/]", name)[-1]
-    return _UNSAFE.sub("", base).strip()[:NAME_LIMIT]
+    return clean(base, lines=False).strip()[:NAME_LIMIT]
 
 
 def content_type(name: str, declared: str) -> str | None:
