@@ -13,7 +13,6 @@ the session until the turn commits: a turn that is rolled back counts nothing.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -100,7 +99,7 @@ PERIODIC_SECONDS = Histogram(
 )
 
 _PENDING = "chatdesk.core.metrics"
-_TURN_CHILDREN: dict[tuple[str, str], tuple[Any, Any]] = {}
+_TURN_CHILDREN: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
 
 
 def turn(platform: str, outcome: str, seconds: float) -> None:
@@ -115,7 +114,8 @@ def turn(platform: str, outcome: str, seconds: float) -> None:
 
 
 def _pending(session: Session) -> list[tuple[Counter, tuple[str, ...], int]]:
-    return session.info.setdefault(_PENDING, [])
+    pending: list[tuple[Counter, tuple[str, ...], int]] = session.info.setdefault(_PENDING, [])
+    return pending
 
 
 def suggestions_shown(session: Session, lang: str, count: int) -> None:

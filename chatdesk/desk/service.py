@@ -41,7 +41,7 @@ from chatdesk.core.text import when
 from chatdesk.desk import notify
 from chatdesk.desk.context import JobContext
 from chatdesk.store.conversations import dialect_insert
-from chatdesk.store.models import ServiceBreach, Ticket
+from chatdesk.store.models import ServiceBreach, Ticket, table_of
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +311,7 @@ def _candidates(targets: dict[str, tuple[float, float]], now: datetime) -> Selec
 
 def _record(session: Session, ticket: Ticket, breach: Breach, now: datetime) -> bool:
     """Insert the breach row; False when it exists (another run or process recorded it)."""
-    table = ServiceBreach.__table__
+    table = table_of(ServiceBreach)
     statement = (
         dialect_insert(session)(table)
         .values(ticket_id=ticket.id, target=breach.target, breached_at=breach.deadline)

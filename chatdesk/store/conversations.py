@@ -8,19 +8,24 @@ simple turn.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Insert, Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chatdesk.events import InboundEvent
-from chatdesk.store.models import Conversation
+from chatdesk.store.models import Conversation, table_of
 
-TABLE = Conversation.__table__
+TABLE = table_of(Conversation)
+
+DialectInsert = Callable[[Table], postgresql.Insert] | Callable[[Table], sqlite.Insert]
+"""``insert`` of PostgreSQL or of SQLite: both build ``INSERT .. ON CONFLICT``."""
 
 
 @dataclass
@@ -31,7 +36,7 @@ class ConversationState:
     updated_at: datetime | None = None
 
 
-def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
+def dialect_insert(session: Session) -> DialectInsert:
     """The INSERT construct with ON CONFLICT support for the session's database."""
     return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 

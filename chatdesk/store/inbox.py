@@ -26,16 +26,17 @@ from sqlalchemy import delete, select
 
 from chatdesk.store.conversations import ignoring_conflicts
 from chatdesk.store.db import Database
-from chatdesk.store.models import InboxItem
+from chatdesk.store.models import InboxItem, table_of
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 """Replays of one event before it is given up (an event that fails its turn every time)."""
 EVENT_ID_LIMIT = 200  # the column's length
+_INBOX = table_of(InboxItem)
 _RECEIVE = {
-    dialect: statement.returning(InboxItem.__table__.c.id)
-    for dialect, statement in ignoring_conflicts(InboxItem.__table__).items()
+    dialect: statement.returning(_INBOX.c.id)
+    for dialect, statement in ignoring_conflicts(_INBOX).items()
 }  # the new row's id; nothing when the delivery was stored already
 
 

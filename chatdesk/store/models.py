@@ -20,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -60,6 +61,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table ``model`` maps, for Core statements (``insert``, ``update``, ON CONFLICT).
+
+    SQLAlchemy types ``__table__`` as any FROM clause (a class may map a join or a subquery);
+    every model here maps one Table, and this says so where it is used, checked once.
+    """
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} maps {type(table).__name__}, not a Table")
+    return table
 
 
 class Requester(Base):

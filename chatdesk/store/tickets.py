@@ -7,20 +7,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from chatdesk.core import statuses
 from chatdesk.events import Attachment
-from chatdesk.store.models import Comment, Requester, StatusChange, Ticket, TicketAttachment
+from chatdesk.store.models import (
+    Comment,
+    Requester,
+    StatusChange,
+    Ticket,
+    TicketAttachment,
+    table_of,
+)
 
 REFERENCE_OFFSET = 1000  # SD-1001 is the first ticket: numbers that look like a real desk's
 # Built once: creating a ticket only binds values.
-_INSERT_TICKET = insert(Ticket.__table__)
-_INSERT_HISTORY = insert(StatusChange.__table__)
-_INSERT_ATTACHMENT = insert(TicketAttachment.__table__)
-_SET_REFERENCE = update(Ticket.__table__).where(Ticket.__table__.c.id == bindparam("k_id"))
+_TICKETS = table_of(Ticket)
+_INSERT_TICKET = insert(_TICKETS)
+_INSERT_HISTORY = insert(table_of(StatusChange))
+_INSERT_ATTACHMENT = insert(table_of(TicketAttachment))
+_SET_REFERENCE = update(_TICKETS).where(_TICKETS.c.id == bindparam("k_id"))
 
 
 @dataclass(frozen=True)
@@ -52,27 +61,10 @@ def create(
     """
     if requester.id is None:
         session.flush()
-    inserted = session.execute(
-        _INSERT_TICKET,
-        {
-            "subject": draft.subject,
-            "description": draft.description,
-            "steps": draft.steps,
-            "error_message": draft.error_message,
-            "priority": draft.priority,
-            "status": statuses.NEW,
-            "requester_id": requester.id,
-            "organization": requester.organization,
-            "platform": draft.platform,
-            "chat_id": draft.chat_id,
-            "lang": draft.lang,
-            "follows_up_id": draft.follows_up_id,
-            "created_at": now,
-            "updated_at": now,
-            "status_changed_at": now,
-        },
-    )
-    ticket_id = inserted.inserted_primary_key[0]
+    inserted = session.execute(_INSERT_TICKET, _ticket_row(requester, draft, now))
+    # A Core INSERT's result is a CursorResult; Session.execute is typed for any statement.
+    assert isinstance(inserted, CursorResult) and inserted.inserted_primary_key is not None
+    ticket_id: int = inserted.inserted_primary_key[0]
     session.execute(
         _INSERT_HISTORY,
         {
@@ -97,6 +89,27 @@ def create(
     ticket = session.get(Ticket, ticket_id)
     assert ticket is not None
     return ticket
+
+
+def _ticket_row(requester: Requester, draft: NewTicket, now: datetime) -> dict[str, Any]:
+    """The columns of a new ticket, as :func:`create` inserts them (reference set after)."""
+    return {
+        "subject": draft.subject,
+        "description": draft.description,
+        "steps": draft.steps,
+        "error_message": draft.error_message,
+        "priority": draft.priority,
+        "status": statuses.NEW,
+        "requester_id": requester.id,
+        "organization": requester.organization,
+        "platform": draft.platform,
+        "chat_id": draft.chat_id,
+        "lang": draft.lang,
+        "follows_up_id": draft.follows_up_id,
+        "created_at": now,
+        "updated_at": now,
+        "status_changed_at": now,
+    }
 
 
 def by_reference(session: Session, reference: str, lock: bool = False) -> Ticket | None:
@@ -174,7 +187,7 @@ def attach(
     return stored
 
 
-def _attachment_row(attachment: Attachment, platform: str, now: datetime) -> dict:
+def _attachment_row(attachment: Attachment, platform: str, now: datetime) -> dict[str, Any]:
     """The stored columns of an attachment (whether added as an ORM object or a row)."""
     return {
         "name": attachment.name,

@@ -118,7 +118,7 @@ class TelegramChannel:
         )
         if self.webhook_url:
             builder = builder.updater(None)
-        self.app: Application = builder.build()  # type: ignore[type-arg]
+        self.app: Application = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.agent_chat = config.agent_chat or None

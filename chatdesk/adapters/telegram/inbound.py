@@ -17,6 +17,7 @@ the desk can find the ticket; whether the sender is an agent is looked up by the
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 from telegram import Chat, Message, MessageEntity, Update, User
 
@@ -28,6 +29,19 @@ from .deeplink import decode_payload
 
 PLATFORM = "telegram"
 _START = re.compile(r"^/start(?:@\w+)?(?:\s|$)")
+
+
+class _Sender(TypedDict):
+    """The fields of an :class:`InboundEvent` every kind of update fills alike."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    event_id: str
+    display_name: str
+    locale: str | None
+    private: bool
+    agent_chat: bool
 
 
 def to_event(
@@ -43,7 +57,7 @@ def to_event(
         return None
     if is_agent_chat(chat, agent_chat):
         return _agent_event(update, chat, user, bot_username, bot_id)
-    base = {
+    base: _Sender = {
         "platform": PLATFORM,
         "user_id": str(user.id),
         "chat_id": str(chat.id),
@@ -51,6 +65,7 @@ def to_event(
         "display_name": display_name(user.full_name, user.username),
         "locale": user.language_code,
         "private": chat.type == Chat.PRIVATE,
+        "agent_chat": False,
     }
     query = update.callback_query
     if query is not None:
@@ -63,9 +78,10 @@ def to_event(
         return None
     text = message.text or message.caption or ""
     if chat.type != Chat.PRIVATE:
-        text = _addressed_text(message, text, bot_username, bot_id)
-        if text is None:
+        addressed = _addressed_text(message, text, bot_username, bot_id)
+        if addressed is None:
             return None
+        text = addressed
     elif _START.match(text):
         text = _start_text(text)
     translated = command_text(text, bot_username)
@@ -94,7 +110,7 @@ def _agent_event(
 ) -> InboundEvent | None:
     """An event in the agents' chat: a button, a reply to the bot, a topic message, a command
     or mention; anything else is the agents' own talk (None)."""
-    base = {
+    base: _Sender = {
         "platform": PLATFORM,
         "user_id": str(user.id),
         "chat_id": str(chat.id),
@@ -118,9 +134,10 @@ def _agent_event(
     reply_to = _reply_to_bot(message, bot_id)
     addressed = _addressed_text(message, text, bot_username, bot_id)
     if addressed is not None:
-        text = command_text(addressed, bot_username)  # type: ignore[assignment]
-        if text is None:
+        command = command_text(addressed, bot_username)
+        if command is None:
             return None  # a command for another bot
+        text = command
     elif reply_to is None and thread is None:
         return None
     return InboundEvent(

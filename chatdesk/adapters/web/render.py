@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from chatdesk.desk.portal import TicketSummary, TicketView
 from chatdesk.events import Message, MoveToPrivate, Reply, TicketCard
+from chatdesk.kb.articles import Article
 
 Texts = Callable[..., str]
 
 
-def article_urls(articles: Iterable[Any]) -> frozenset[str]:
+def article_urls(articles: Iterable[Article]) -> frozenset[str]:
     """The http(s) addresses of the knowledge base's articles: the links the page may show."""
     return frozenset(
-        url
-        for url in (getattr(article, "url", "") for article in articles)
-        if isinstance(url, str) and url.startswith(("https://", "http://"))
+        article.url for article in articles if article.url.startswith(("https://", "http://"))
     )
 
 
@@ -41,8 +41,8 @@ def payload(reply: Reply, lang: str, text: Texts, links: frozenset[str]) -> dict
     raise TypeError(f"the web chat cannot render {type(reply).__name__}")
 
 
-def summary_frame(summary: Any) -> dict[str, Any]:
-    """A :class:`chatdesk.portal.TicketSummary` for the "My tickets" panel."""
+def summary_frame(summary: TicketSummary) -> dict[str, Any]:
+    """A :class:`chatdesk.desk.portal.TicketSummary` for the "My tickets" panel."""
     return {
         "reference": summary.reference,
         "subject": summary.subject,
@@ -56,8 +56,8 @@ def summary_frame(summary: Any) -> dict[str, Any]:
     }
 
 
-def ticket_frame(view: Any) -> dict[str, Any]:
-    """A :class:`chatdesk.portal.TicketView`: the ticket and its public thread."""
+def ticket_frame(view: TicketView) -> dict[str, Any]:
+    """A :class:`chatdesk.desk.portal.TicketView`: the ticket and its public thread."""
     return {
         **summary_frame(view.summary),
         "description": view.description,

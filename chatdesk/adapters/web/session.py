@@ -19,22 +19,22 @@ import contextlib
 import json
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chatdesk.core.i18n import normalize_lang
 from chatdesk.desk import portal
+from chatdesk.engine import Desk
 from chatdesk.events import Attachment, InboundEvent
 
 from . import files, identity
 from .catalogue import t
+from .hub import Hub
+from .limiter import RateLimiter
 from .pages import page_texts
 from .render import payload, summary_frame, ticket_frame
-from .store import Line
-
-if TYPE_CHECKING:
-    from .channel import WebChannel
+from .store import Line, WebStore
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +56,47 @@ class Refused(Exception):
         self.key = key
 
 
+class Host(Protocol):
+    """What a session uses of the channel that accepted it (:class:`.channel.WebChannel`).
+
+    A protocol rather than the class: the channel builds sessions, so the session module must
+    not import the channel's (an import cycle), and a session needs only these.
+    """
+
+    @property
+    def desk(self) -> Desk: ...
+    @property
+    def default_lang(self) -> str: ...
+    @property
+    def secret(self) -> str | None: ...
+    @property
+    def require_identity(self) -> bool: ...
+    @property
+    def store(self) -> WebStore: ...
+    @property
+    def hub(self) -> Hub: ...
+    @property
+    def limiter(self) -> RateLimiter: ...
+    @property
+    def links(self) -> frozenset[str]: ...
+
+    async def write(self, chat_id: str, sender: str, data: dict[str, Any]) -> None:
+        """Keep a line of ``chat_id`` and push it to the browsers connected to it."""
+
+    def origin_allowed(self, websocket: WebSocket) -> bool:
+        """Whether the page that opens ``websocket`` may chat with us."""
+
+
 class Session:
     """A visitor's connection. Turns of one connection run one after the other."""
 
-    def __init__(self, channel: WebChannel, websocket: WebSocket) -> None:
+    def __init__(self, channel: Host, websocket: WebSocket) -> None:
         self.channel = channel
         self.desk = channel.desk
         self.ws = websocket
         self.visitor = identity.Visitor(user_id="")
         self.locale: str | None = None
-        self.lang = channel.default_lang
+        self.lang: str = channel.default_lang
 
     # -- the connection ---------------------------------------------------------------------
     async def run(self) -> None:

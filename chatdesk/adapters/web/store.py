@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import CursorResult, insert, select
 
 from chatdesk.store.db import Database
 from chatdesk.store.models import WebFile, WebMessage
@@ -93,4 +93,6 @@ class WebStore:
                     created_at=now,
                 )
             )
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
+            # An INSERT's result is a CursorResult; Session.execute is typed for any statement.
+            assert isinstance(result, CursorResult) and result.inserted_primary_key is not None
+            return int(result.inserted_primary_key[0])

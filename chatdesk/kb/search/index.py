@@ -34,13 +34,19 @@ _NOTHING = (0.0, 0.0)
 
 
 class Searchable(Protocol):
-    """What the index reads from an article (``chatdesk.knowledge.Article`` fits)."""
+    """What the index reads from an article (``chatdesk.kb.articles.Article`` fits). Read-only
+    properties, so a frozen dataclass fits as well as a plain class."""
 
-    title: str
-    lang: str
-    tags: tuple[str, ...]
-    summary: str
-    body: str
+    @property
+    def title(self) -> str: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def body(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,19 @@ class Question:
                 self.lookup.setdefault(term, []).append((index, similarity))
 
 
+class _Scan:
+    """What :meth:`TermIndex._scan` gathers for the postings, by term id."""
+
+    def __init__(self) -> None:
+        self.docs: list[list[int]] = []  # term -> articles (while not common)
+        self.packs: list[list[int]] = []  # term -> packed counts beside those articles
+        self.skip: set[int] = set()  # weak and common terms: no more body postings
+        self.common: set[int] = set()
+        self.heads: dict[int, tuple[list[int], list[int]]] = {}  # common term -> title/tag posts
+        # per field (title, tags, body): each article's length in words
+        self.lengths = (array("I"), array("I"), array("I"))
+
+
 class TermIndex:
     """Immutable once built; article positions refer to the sequence it was built from."""
 
@@ -78,11 +97,11 @@ class TermIndex:
         self.langs = [article.lang for article in articles]
         self.idf: list[float] = []
         self.unknown_idf = 0.0
-        self._postings: dict[int, tuple[array, array]] = {}  # strong term -> (docs, impacts)
+        self._postings: dict[int, tuple[array[int], array[float]]] = {}  # term -> (docs, impacts)
         self._fwd_terms = array("I")
         self._fwd_counts = array("Q")  # packed: body low 32 bits, title from 32, tags from 48
         self._fwd_offsets = array("I", [0])
-        self._norms: list[array] = []  # per field: BM25F weight / length normalisation
+        self._norms: list[array[float]] = []  # per field: BM25F weight / length normalisation
         paused = gc.isenabled()
         gc.disable()  # millions of small objects and no cycles: collection only costs time
         try:
@@ -97,17 +116,21 @@ class TermIndex:
     # -- building -------------------------------------------------------------------------
 
     def _build(self, articles: Sequence[Searchable]) -> None:
-        """One pass over the articles, then the BM25F numbers once the averages are known."""
-        t = self.tuning
-        cap = t.posting_cap
+        """One pass over the articles, then the BM25F numbers once the averages are known,
+        then the postings (their impacts need those numbers)."""
+        gathered = self._scan(articles)
+        self._weigh(len(articles), gathered.lengths)
+        self._post(gathered)
+        self.vocabulary.seal(self.tuning.fuzzy_min_length)
+
+    def _scan(self, articles: Sequence[Searchable]) -> _Scan:
+        """The one pass: the forward index, field lengths, and the postings to be."""
+        cap = self.tuning.posting_cap
         vocabulary = self.vocabulary
         ids, weak = vocabulary.ids, vocabulary.weak
-        docs: list[list[int]] = []  # term -> articles (while not common)
-        packs: list[list[int]] = []  # term -> packed counts beside those articles
-        skip: set[int] = set()  # weak and common terms: no more body postings
-        common: set[int] = set()
-        heads: dict[int, tuple[list[int], list[int]]] = {}  # common term -> title/tag postings
-        lengths = (array("I"), array("I"), array("I"))
+        gathered = _Scan()
+        docs, packs, skip = gathered.docs, gathered.packs, gathered.skip
+        common, heads, lengths = gathered.common, gathered.heads, gathered.lengths
         fwd_terms, fwd_counts, offsets = self._fwd_terms, self._fwd_counts, self._fwd_offsets
         for position, article in enumerate(articles):
             lang = article.lang
@@ -144,9 +167,12 @@ class TermIndex:
                     head = heads.setdefault(term, ([], []))
                     head[0].append(position)
                     head[1].append(packed[term])
+        return gathered
 
-        n = len(articles)
-        df = Counter(fwd_terms)  # articles per term, counted in one C-level pass
+    def _weigh(self, n: int, lengths: tuple[array[int], array[int], array[int]]) -> None:
+        """The BM25F length normalisation per field and article, and the terms' IDF."""
+        t = self.tuning
+        df = Counter(self._fwd_terms)  # articles per term, counted in one C-level pass
         weights = (t.title_weight, t.tags_weight, t.body_weight)
         for field in range(3):
             average = max(sum(lengths[field]) / max(n, 1), 1.0)
@@ -155,27 +181,36 @@ class TermIndex:
                 array("f", [weight / (1 - b + b * length / average) for length in lengths[field]])
             )
         self.idf = [
-            math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5)) for term in range(len(vocabulary))
+            math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+            for term in range(len(self.vocabulary))
         ]
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
 
-        for term, found in enumerate(docs):
+    def _post(self, gathered: _Scan) -> None:
+        """Each term's postings with their impacts: all of a selective term's, only the best
+        title and tag postings of a common one, none for a stop word in many articles."""
+        skip, common, packs = gathered.skip, gathered.common, gathered.packs
+        for term, found in enumerate(gathered.docs):
             if not found or (term in skip and term not in common):
                 continue  # no postings for a stop word once it is in many articles
-            pairs = zip(found, packs[term], strict=True)
-            if term in common:  # only its title and tag postings, the best ones first
-                head = heads.get(term, ([], []))
-                pairs = [(d, p) for d, p in pairs if p >> 32]
-                pairs += zip(*head, strict=True)
-                scored = sorted(((self.impact(d, p), d) for d, p in pairs), reverse=True)[:cap]
-                if scored:
-                    scored.sort(key=lambda item: item[1])
-                    impacts, found_ids = zip(*scored, strict=True)
-                    self._postings[term] = (array("I", found_ids), array("f", impacts))
+            if term in common:
+                self._post_common(term, found, packs[term], gathered.heads.get(term, ([], [])))
                 continue
             found_ids = array("I", found)
             self._postings[term] = (found_ids, array("f", map(self.impact, found_ids, packs[term])))
-        vocabulary.seal(t.fuzzy_min_length)
+
+    def _post_common(
+        self, term: int, found: list[int], packs: list[int], head: tuple[list[int], list[int]]
+    ) -> None:
+        """A common term keeps only its title and tag postings, the best ones first."""
+        pairs = [(d, p) for d, p in zip(found, packs, strict=True) if p >> 32]
+        pairs += zip(*head, strict=True)
+        cap = self.tuning.posting_cap
+        scored = sorted(((self.impact(d, p), d) for d, p in pairs), reverse=True)[:cap]
+        if scored:
+            scored.sort(key=lambda item: item[1])
+            impacts = array("f", (impact for impact, _ in scored))
+            self._postings[term] = (array("I", (doc for _, doc in scored)), impacts)
 
     # -- reading --------------------------------------------------------------------------
 

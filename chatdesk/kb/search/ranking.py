@@ -93,7 +93,11 @@ class SearchIndex:
         for lexical, covered, doc in chosen:
             cover, jaccard = overlap(question, self._passages.terms(doc))
             cosine = best.get(doc, 0.0)
-            mean = self.meaning.mean_cosine(doc, vector) if best and vector is not None else 0.0
+            mean = (
+                self.meaning.mean_cosine(doc, vector)
+                if best and self.meaning is not None and vector is not None
+                else 0.0
+            )
             result.append(
                 Candidate(
                     position=doc,

@@ -54,13 +54,13 @@ class Vocabulary:
         table = self._tables.get(lang)
         if table is None:
             table = self._tables[lang] = {}
-        ids = list(map(table.get, tokens))
-        if None in ids:  # rare once the vocabulary has been seen
+        try:
+            return list(map(table.__getitem__, tokens))
+        except KeyError:  # rare once the vocabulary has been seen
             stops = stop_words(lang)
             for word in set(tokens).difference(table):
                 table[word] = self._register(word, lang, stops)
-            ids = list(map(table.__getitem__, tokens))
-        return ids
+            return list(map(table.__getitem__, tokens))
 
     def _register(self, word: str, lang: str, stops: frozenset[str]) -> int:
         if word in CHAT_FILLER:
@@ -145,7 +145,7 @@ class Vocabulary:
     def _seen_strong(self, word: str, stops: frozenset[str]) -> bool:
         """Whether the index has seen ``word``, as written, as a content word."""
         terms = self.surface.get(word)
-        return bool(terms) and word not in stops and not terms <= self.weak
+        return terms is not None and bool(terms) and word not in stops and not terms <= self.weak
 
     def _stems_strong(self, word: str, stops: frozenset[str], langs: tuple[str, ...]) -> bool:
         """Whether ``word`` stems, in one of ``langs``, to a content word of the index."""

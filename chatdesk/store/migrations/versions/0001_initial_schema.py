@@ -17,6 +17,20 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """One helper per table, in the order of the foreign keys (a table before those that
+    refer to it)."""
+    _create_conversations()
+    _create_processed_events()
+    _create_requesters()
+    _create_tickets()
+    _create_attachments()
+    _create_comments()
+    _create_status_changes()
+    _create_suggestion_events()
+
+
+def _create_conversations() -> None:
+    """The ``conversations`` table."""
     op.create_table(
         "conversations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -31,6 +45,10 @@ def upgrade() -> None:
             "platform", "chat_id", "user_id", name=op.f("uq_conversations_platform")
         ),
     )
+
+
+def _create_processed_events() -> None:
+    """The ``processed_events`` table."""
     op.create_table(
         "processed_events",
         sa.Column("platform", sa.String(length=20), nullable=False),
@@ -38,6 +56,10 @@ def upgrade() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("platform", "event_id", name=op.f("pk_processed_events")),
     )
+
+
+def _create_requesters() -> None:
+    """The ``requesters`` table and its indexes."""
     op.create_table(
         "requesters",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,6 +78,9 @@ def upgrade() -> None:
             batch_op.f("ix_requesters_organization"), ["organization"], unique=False
         )
 
+
+def _create_tickets() -> None:
+    """The ``tickets`` table and its indexes."""
     op.create_table(
         "tickets",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,6 +114,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tickets_requester_id"), ["requester_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_status"), ["status"], unique=False)
 
+
+def _create_attachments() -> None:
+    """The ``attachments`` table and its indexes."""
     op.create_table(
         "attachments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -110,6 +138,9 @@ def upgrade() -> None:
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_attachments_ticket_id"), ["ticket_id"], unique=False)
 
+
+def _create_comments() -> None:
+    """The ``comments`` table and its indexes."""
     op.create_table(
         "comments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -130,6 +161,9 @@ def upgrade() -> None:
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_comments_ticket_id"), ["ticket_id"], unique=False)
 
+
+def _create_status_changes() -> None:
+    """The ``status_changes`` table and its indexes."""
     op.create_table(
         "status_changes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -151,6 +185,9 @@ def upgrade() -> None:
             batch_op.f("ix_status_changes_ticket_id"), ["ticket_id"], unique=False
         )
 
+
+def _create_suggestion_events() -> None:
+    """The ``suggestion_events`` table and its indexes."""
     op.create_table(
         "suggestion_events",
         sa.Column("id", sa.Integer(), nullable=False),

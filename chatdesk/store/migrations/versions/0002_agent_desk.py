@@ -17,6 +17,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """One helper per table, in the order of the foreign keys (a table before those that
+    refer to it)."""
+    _create_outbox()
+    _create_service_breaches()
+    _create_ticket_posts()
+    _alter_tickets()
+
+
+def _create_outbox() -> None:
+    """The ``outbox`` table and its indexes."""
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -46,6 +56,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_sent_at"), ["sent_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_topic"), ["topic"], unique=False)
 
+
+def _create_service_breaches() -> None:
+    """The ``service_breaches`` table."""
     op.create_table(
         "service_breaches",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -61,6 +74,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_breaches")),
         sa.UniqueConstraint("ticket_id", "target", name=op.f("uq_service_breaches_ticket_id")),
     )
+
+
+def _create_ticket_posts() -> None:
+    """The ``ticket_posts`` table and its indexes."""
     op.create_table(
         "ticket_posts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -86,6 +103,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ticket_posts_thread_id"), ["thread_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_posts_ticket_id"), ["ticket_id"], unique=False)
 
+
+def _alter_tickets() -> None:
+    """The new columns of ``tickets``."""
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("assignee", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("assignee_id", sa.String(length=120), nullable=True))
