@@ -62,7 +62,7 @@ ORGANIZATION_TICKETS = (
     "tickets van onze organisatie",
     "onze tickets",
 )
-"""The organization's open tickets (chatdesk.organizations), in English and Dutch."""
+"""The organization's open tickets (chatdesk.desk.organizations), in English and Dutch."""
 
 
 def _phrases() -> list[tuple[str, str]]:

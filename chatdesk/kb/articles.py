@@ -10,7 +10,7 @@ Two ways to read a folder, for two audiences: :func:`scan` reports every broken 
 its reason (``chatdesk kb check``, which also lists the files that are not read at all, from
 :func:`not_loaded`), while :meth:`KnowledgeBase.load` skips broken files with a logged warning
 so one bad edit never takes the bot down. The search itself lives in
-:mod:`chatdesk.search`; this module only owns the articles.
+:mod:`chatdesk.kb.search`; this module only owns the articles.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ SHOWN_WAIT_SECONDS = 5.0
 
 
 def chat_topic(platform: str, chat_id: str) -> str:
-    """The outbox topic of a customer's chat (see :func:`chatdesk.outbox.topic_of`)."""
+    """The outbox topic of a customer's chat (see :func:`chatdesk.store.outbox.topic_of`)."""
     return outbox.topic_of(Message(platform, chat_id, ""), None)
 
 
@@ -44,7 +44,7 @@ def claim_chat(
     database: Database, holder: str, platform: str, chat_id: str, now: datetime, limit: int = 20
 ) -> list[outbox.Delivery]:
     """Claim the due, unsent messages of one chat, oldest first (the caller shows them and
-    calls :func:`chatdesk.outbox.sent` for each)."""
+    calls :func:`chatdesk.store.outbox.sent` for each)."""
     pending = (
         select(OutboxItem)
         .where(

@@ -4,7 +4,7 @@ A status change, an agent's reply, a new ticket's card: whatever the desk must t
 outside the current turn is stored here with :func:`enqueue`, inside the same database
 transaction as the change itself. If the change rolls back, so does the message; if it commits,
 the message is there even if the process dies the next moment. A worker in ``chatdesk serve``
-(:mod:`chatdesk.delivery`) then :func:`claim`\\ s due rows, sends them through the platform's
+(:mod:`chatdesk.worker`) then :func:`claim`\\ s due rows, sends them through the platform's
 adapter, and marks them :func:`sent`, or :func:`failed` with a back-off.
 
 Claiming is safe with several processes on one PostgreSQL database: the claim query locks the
@@ -129,7 +129,7 @@ def enqueue(
 ) -> None:
     """Store ``reply`` for sending, in the caller's transaction. ``platform``: the adapter
     that sends it, when that is not the reply's own (a web ticket's card goes to the agents'
-    chat on Slack or Telegram, see :func:`chatdesk.notify.agents_platform`)."""
+    chat on Slack or Telegram, see :func:`chatdesk.desk.notify.agents_platform`)."""
     if isinstance(reply, MoveToPrivate):
         raise TypeError("MoveToPrivate is an answer in the current turn, not a notification")
     session.info[_QUEUED] = True

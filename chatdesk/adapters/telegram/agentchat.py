@@ -1,6 +1,6 @@
 """The agents' side of Telegram: ticket cards and ticket threads in CHATDESK_TELEGRAM_AGENT_CHAT.
 
-The outbox (:mod:`chatdesk.delivery`) hands us two kinds of agent-side notification:
+The outbox (:mod:`chatdesk.worker`) hands us two kinds of agent-side notification:
 
 - a :class:`TicketCard`: posted once (with the card's actions as buttons), then edited in
   place whenever the ticket changes, so the chat shows one card per ticket, always current;

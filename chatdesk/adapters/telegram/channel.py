@@ -12,7 +12,7 @@ different chats side by side (:mod:`.ordering`).
 Answers and notifications (a customer told about a status change, the agents' card and the
 lines in a ticket's thread) do not go out from the turn: the desk writes them to the outbox,
 and the worker of ``chatdesk serve`` hands each to :meth:`TelegramChannel.deliver`, which sends
-it once and says where it landed, or raises :class:`chatdesk.outbox.DeliveryFailed`.
+it once and says where it landed, or raises :class:`chatdesk.store.outbox.DeliveryFailed`.
 
 Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
 ``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
@@ -177,7 +177,7 @@ class TelegramChannel:
             self._redactor.remove()
 
     async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
-        """Send one outbox item (see :class:`chatdesk.delivery.Sender`), trying once.
+        """Send one outbox item (see :class:`chatdesk.worker.Sender`), trying once.
 
         A customer's message goes to their chat; a card is posted, or edited where ``card``
         says it is; a thread note goes under the card. Failures that waiting cannot fix (the

@@ -4,7 +4,7 @@ acknowledged.
 PTB's poller puts every update of a getUpdates answer into ``Application.update_queue`` and
 only then asks for the next batch with an offset that confirms them; the webhook route puts
 the update there before it answers 200. So a queue whose ``put`` first stores the update in
-the inbox (:mod:`chatdesk.inbox`) makes both acknowledgements wait for the database: an
+the inbox (:mod:`chatdesk.store.inbox`) makes both acknowledgements wait for the database: an
 update Telegram will never send again is always either in the inbox or handled. While the
 database cannot take it, ``put`` keeps trying (polling pauses, the webhook call waits and,
 past Telegram's patience, is sent again), rather than acknowledging what is not stored.

@@ -128,7 +128,7 @@ def note(text: str, end: str = "\n") -> None:
 
 class Feed:
     """Shows what the desk sends this customer outside their own turns (agent replies, status
-    news, the rating question), through the outbox (:mod:`chatdesk.chatfeed`): polled every
+    news, the rating question), through the outbox (:mod:`chatdesk.store.chatfeed`): polled every
     ``CHATDESK_OUTBOX_POLL_SECONDS`` while the chat runs, and once at its start.
 
     A question with choices that came this way is numbered like any other; while it is the

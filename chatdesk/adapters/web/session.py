@@ -7,7 +7,7 @@ choice id) and ``file`` (a file's name, type and size, followed by its bytes as 
 frame when it is within the limit); every line of the chat comes back as ``line``, and
 ``notice`` carries what is said to this browser only (a rate limit, a refused file).
 Each message, press or file is one :class:`InboundEvent` for :meth:`Desk.handle`.
-The "My tickets" panel reads with ``tickets`` and ``ticket`` (:mod:`chatdesk.portal`); what
+The "My tickets" panel reads with ``tickets`` and ``ticket`` (:mod:`chatdesk.desk.portal`); what
 it does to a ticket (comment, file, close, reopen) it sends as ``say`` and ``file``: the
 desk's own commands, so every rule stays in the engine.
 """

@@ -1,15 +1,15 @@
 """From a question to a ranked, gated list of articles.
 
-1. The lexical pass (:mod:`chatdesk.search.index`): strong words select articles through
+1. The lexical pass (:mod:`chatdesk.kb.search.index`): strong words select articles through
    their postings, the best ``pool`` are scored exactly, and an article that shares only stop
    words with the question is dropped.
-2. The best ``candidates`` get passage signals (:mod:`chatdesk.search.passages`) and are
+2. The best ``candidates`` get passage signals (:mod:`chatdesk.kb.search.passages`) and are
    ranked by a weighted mean of lexical strength, coverage and passage resemblance.
 3. A separate gate, on the best of the top three, decides whether to suggest anything at
    all: small talk, nonsense and (some) out-of-scope questions stay silent. The gate's own
    character signals are computed for those three only.
 
-With a :class:`~chatdesk.search.meaning.MeaningIndex` (a sentence-embedding model), the
+With a :class:`~chatdesk.kb.search.meaning.MeaningIndex` (a sentence-embedding model), the
 question's vector also brings in the articles nearest in meaning that the words missed, and
 two cosines join both weighted means: words and meaning are fused, not chained. Without one
 (``CHATDESK_SEARCH_MODEL=none``) the meaning weights are left out of the means, so the
