@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from chatdesk.core.i18n import t
 from chatdesk.desk.notify import build_card
 from chatdesk.events import CardLocation, Message, Posted, ThreadNote, TicketCard
 from chatdesk.store import outbox, tickets
@@ -313,3 +315,16 @@ def test_a_turn_that_fails_rolls_its_answers_back_with_it(desk, worker, platform
     assert apology.text == t("error.apology", "en")
     with desk.database.session() as session:
         assert outbox.pending_count(session) == 0
+
+
+def test_a_card_queued_before_cards_carried_a_status_label_gets_one_in_its_language() -> None:
+    """Rows written by the version before the label existed still show a status name."""
+    card = TicketCard("SD-1", "Printer", "Bram", "normal", "waiting_customer", "slack", lang="nl")
+    payload = outbox.encode(card)
+    del payload["status_label"]  # as an older row holds it
+    decoded = outbox.decode("card", payload)
+    assert isinstance(decoded, TicketCard)
+    assert decoded.status_label == t("status.waiting_customer.name", "nl")
+    assert decoded.status_label != "waiting_customer"
+    labelled = outbox.decode("card", outbox.encode(replace(card, status_label="Wacht op jou")))
+    assert isinstance(labelled, TicketCard) and labelled.status_label == "Wacht op jou"

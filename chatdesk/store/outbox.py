@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import CursorResult, and_, exists, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from chatdesk.core import statuses
 from chatdesk.events import (
     CardLocation,
     Choice,
@@ -115,6 +116,10 @@ def decode(kind: str, payload: dict[str, Any]) -> Reply:
     for key in ("choices", "actions"):
         if key in data:
             data[key] = tuple(Choice(str(i), str(label)) for i, label in data[key])
+    if kind == "card" and not data.get("status_label") and data.get("status") in statuses.CATALOGUE:
+        # A card queued before cards carried their status label (the upgrade that added it):
+        # named here, in the card's language, so agents never read a bare status code.
+        data["status_label"] = statuses.get(data["status"]).name(str(data.get("lang", "en")))
     return cls(**data)
 
 
