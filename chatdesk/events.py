@@ -124,6 +124,9 @@ class Message:
     text: str
     choices: tuple[Choice, ...] = ()
     thread_id: str | None = None
+    lang: str = ""
+    """The reader's language, where the desk knows it: an adapter's own words around the text
+    (a heading over numbered choices) follow it. Empty: the adapter's default language."""
 
 
 @dataclass(frozen=True)

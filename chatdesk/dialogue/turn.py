@@ -116,6 +116,7 @@ class Turn:
                 text=text,
                 choices=tuple(choices),
                 thread_id=self.event.thread_id,
+                lang=self.lang,
             )
         )
         ids.remember_offered(self.data, choices)

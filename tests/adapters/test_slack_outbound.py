@@ -19,6 +19,7 @@ from slack_standin import AGENT_CHANNEL, BOT_TOKEN, SIGNING_SECRET, SlackStandin
 
 from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.channel import SlackChannel
+from chatdesk.adapters.slack.render import MAX_BUTTONS
 from chatdesk.app import open_desk
 from chatdesk.config import Settings
 from chatdesk.events import CardLocation, Choice, Message, Posted, ThreadNote, TicketCard
@@ -80,6 +81,21 @@ def test_a_message_to_a_user_id_lands_in_their_dm(
     assert deliver(channel, Message("slack", ANN, "Your ticket <!here> is solved")) is None
     [post] = standin.posts_in("D0ANN")
     assert post.shown == "Your ticket <!here> is solved" and post.pings == []
+
+
+def test_numbered_choices_are_headed_in_the_readers_language(
+    channel: SlackChannel, standin: SlackStandin
+) -> None:
+    """Past Slack's button limit the choices become numbered lines under a heading of the
+    adapter's own; it follows the customer's language the message carries, not the desk's."""
+    many = tuple(Choice(f"t:{n}", f"Ticket {n}") for n in range(1, MAX_BUTTONS + 2))
+    deliver(channel, Message("slack", ANN, "Welke?", many, lang="nl"))
+    deliver(channel, Message("slack", ANN, "Which one?", many))  # an older row: no language
+    dutch, default = standin.posts_in("D0ANN")
+    assert t("slack.choices.numbered", "nl") in dutch.shown
+    assert t("slack.choices.numbered", "en") not in dutch.shown
+    assert t("slack.choices.numbered", "en") in default.shown
+    assert f"{MAX_BUTTONS + 1}. Ticket {MAX_BUTTONS + 1}" in dutch.shown and not dutch.buttons
 
 
 def test_a_card_is_posted_once_then_edited_in_place_without_a_new_ping(

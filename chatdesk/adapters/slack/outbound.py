@@ -100,7 +100,8 @@ class SlackOutbound:
     # -- the three kinds --------------------------------------------------------------------
 
     def _message(self, message: Message) -> None:
-        for piece in render_message(message, self.texts, self.settings.desk.default_lang):
+        lang = message.lang or self.settings.desk.default_lang  # an older row has none
+        for piece in render_message(message, self.texts, lang):
             post(self.client, piece)
 
     def _card(self, reply: TicketCard, channel: str, card: CardLocation | None) -> Posted:
