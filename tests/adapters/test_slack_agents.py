@@ -251,9 +251,18 @@ def test_the_agent_loop_status_replies_notes_answers_and_rating(slack: Slack) ->
     # Claim, then "waiting on customer" from the status menu: the customer hears it in Dutch.
     press(slack, SAM, card, t("agent.button.claim", "en"))
     wait_card(slack, card, lambda c: "sam" in c.shown)
+    # The claim's other posts (its thread note, anything to the customer) go through other
+    # outbox topics than the card's edit and may still be on their way: let them land first,
+    # so that what follows counts only what the status change sends.
+    outbox_idle(slack)
     before_dm = slack.count(dm)
+    before_thread = len(slack.standin.thread(AGENT_CHANNEL, card.ts))
     press(slack, SAM, card, t("agent.button.status", "en"))
-    [menu] = [p for p in wait_thread(slack, card, lambda p: bool(p.buttons)) if p.buttons]
+    [menu] = [
+        p
+        for p in wait_thread(slack, card, lambda p: bool(p.buttons), before=before_thread)
+        if p.buttons
+    ]
     press(slack, SAM, menu, t("status.waiting_customer.name", "en"))
     [told] = wait_dm(slack, BRAM, before_dm, t("status.waiting_customer.name", "nl"))
     assert reference in told.shown and t("status.waiting_customer.meaning", "nl") in told.shown
@@ -269,6 +278,7 @@ def test_the_agent_loop_status_replies_notes_answers_and_rating(slack: Slack) ->
     wait_card(slack, card, lambda c: t("status.open.name", "en") in c.shown)
 
     # A public reply reaches the customer; an internal note (marker) stays in the thread.
+    outbox_idle(slack)
     before_dm = slack.count(dm)
     thread_reply(slack, SAM, card, "public: Please try again, the fix is live.")
     thread_reply(slack, SAM, card, "internal: it was the CSV encoding <!channel> &lt;!here&gt;")
@@ -284,6 +294,7 @@ def test_the_agent_loop_status_replies_notes_answers_and_rating(slack: Slack) ->
     assert note.pings == [] and "CSV encoding @channel <!here>" in note.shown
 
     # Solved: the customer gets rating buttons; pressing one stores the rating.
+    outbox_idle(slack)
     before_dm = slack.count(dm)
     press(slack, NOOR, card, t("agent.button.status", "en"))
     menus = wait_thread(slack, card, lambda p: bool(p.buttons), before=len(thread))
