@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TypedDict
 
-from telegram import Chat, Message, MessageEntity, Update, User
+from telegram import CallbackQuery, Chat, Message, MessageEntity, Update, User
 
 from chatdesk.core.text import display_name
 from chatdesk.events import Attachment, InboundEvent
@@ -67,12 +67,8 @@ def to_event(
         "private": chat.type == Chat.PRIVATE,
         "agent_chat": False,
     }
-    query = update.callback_query
-    if query is not None:
-        if not query.data:
-            return None
-        message = query.message if isinstance(query.message, Message) else None
-        return InboundEvent(**base, choice=query.data, thread_id=_thread(message))
+    if update.callback_query is not None:
+        return _pressed(update.callback_query, base)
     message = update.message
     if message is None:
         return None
@@ -94,6 +90,15 @@ def to_event(
         attachments=attachments_of(message),
         thread_id=_thread(message),
     )
+
+
+def _pressed(query: CallbackQuery, base: _Sender) -> InboundEvent | None:
+    """A button press, by a customer or an agent: its choice id, in the thread (forum topic)
+    of the message it is under; None for a button without data (nothing to choose)."""
+    if not query.data:
+        return None
+    message = query.message if isinstance(query.message, Message) else None
+    return InboundEvent(**base, choice=query.data, thread_id=_thread(message))
 
 
 def is_agent_chat(chat: Chat, agent_chat: str | None) -> bool:
@@ -120,12 +125,8 @@ def _agent_event(
         "private": False,
         "agent_chat": True,
     }
-    query = update.callback_query
-    if query is not None:
-        if not query.data:
-            return None
-        message = query.message if isinstance(query.message, Message) else None
-        return InboundEvent(**base, choice=query.data, thread_id=_thread(message))
+    if update.callback_query is not None:
+        return _pressed(update.callback_query, base)
     message = update.message
     if message is None:
         return None
