@@ -95,6 +95,9 @@ def processes(api: BotApiStandIn, database_url: str, kb_dir: Path, tmp_path: Pat
         yield urls
     finally:
         outputs = [stop(process) for process in started]
+        for name, output in zip("ab", outputs, strict=False):
+            # Shown by pytest only when the test fails: what each process logged.
+            print(f"---- chatdesk serve {name} ----\n{output[-30000:]}")
         for process, output in zip(started, outputs, strict=True):
             assert process.returncode == 0, output
             assert "Traceback" not in output, output
