@@ -151,6 +151,21 @@ class Failure:
     body: dict[str, Any]
 
 
+@dataclass
+class _ChannelFailure:
+    """Failures planned for one channel's calls of a method, after ``passes`` went through."""
+
+    method: str
+    channel: str
+    passes: int
+    failures: list[Failure]
+
+
+def _dm_of(channel: str) -> str:
+    """A user id as the id of the DM with them (as ``chat.postMessage`` treats it)."""
+    return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
+
+
 class BlockKitError(ValueError):
     """Blocks Slack would refuse with ``invalid_blocks``."""
 
@@ -211,6 +226,7 @@ class SlackStandin:
         """``conversations.members`` answers at most this many per page (Slack: up to 1000)."""
         self.socket_mode: SocketModeServer | None = None
         self._failures: dict[str, list[Failure]] = {}
+        self._channel_failures: list[_ChannelFailure] = []
         self._outage: Failure | None = None
         self._outage_calls: int | None = None
         self._ts = itertools.count(1)
@@ -326,6 +342,27 @@ class SlackStandin:
         with self._changed:
             self._failures.setdefault(method, []).extend([failure] * times)
 
+    def fail_in_channel(
+        self,
+        method: str,
+        channel: str,
+        status: int,
+        *,
+        passes: int = 1,
+        times: int = 1,
+        retry_after: int | None = None,
+    ) -> None:
+        """Let the next ``passes`` calls of ``method`` to ``channel`` through, then answer the
+        ``times`` after them with ``status``: the second piece of a long message failing,
+        while other channels are served as usual. A user id stands for the DM with them."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        error = "ratelimited" if status == 429 else "internal_error"
+        failure = Failure(status, headers, {"ok": False, "error": error})
+        with self._changed:
+            self._channel_failures.append(
+                _ChannelFailure(method, _dm_of(channel), passes, [failure] * times)
+            )
+
     def enable_socket_mode(self) -> SocketModeServer:
         self.socket_mode = SocketModeServer()
         return self.socket_mode
@@ -375,7 +412,7 @@ class SlackStandin:
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._changed:
             queued = self._failures.get(method)
-            failure = queued.pop(0) if queued else None
+            failure = self._channel_failure(method, args) or (queued.pop(0) if queued else None)
             if failure is None and self._outage is not None:
                 failure = self._outage
                 if self._outage_calls is not None:
@@ -396,6 +433,21 @@ class SlackStandin:
             return 200, {}, {"ok": False, "error": str(exc)}
         except BlockKitError as exc:
             return 200, {}, {"ok": False, "error": "invalid_blocks", "errors": [str(exc)]}
+
+    def _channel_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
+        """The failure :meth:`fail_in_channel` planned for this call, if any (under the lock)."""
+        channel = _dm_of(str(args.get("channel", "")))
+        for planned in self._channel_failures:
+            if planned.method != method or planned.channel != channel:
+                continue
+            if planned.passes > 0:
+                planned.passes -= 1
+                return None
+            failure = planned.failures.pop(0)
+            if not planned.failures:
+                self._channel_failures.remove(planned)
+            return failure
+        return None
 
     def _record(self, call: ApiCall) -> None:
         with self._changed:
