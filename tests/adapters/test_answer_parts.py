@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from chatdesk.config import Settings
 from chatdesk.core.i18n import t
+from chatdesk.store.models import OutboxItem
 
 from telegram_harness import BotRunner  # isort: skip
 from telegram_standin import ApiCall, BotApiStandIn, TgGroup, TgUser  # isort: skip
@@ -106,6 +108,24 @@ def test_telegram_long_answer_and_thread_note_resume_at_the_failed_part(
     read_once_in_order([c.shown_text for c in thread if c.status == 200], words(680))
     assert all(c.reply_to == card.message_id for c in thread), "every part under the card"
     assert bot.pending() == 0
+
+
+def test_telegram_an_answer_set_aside_mid_way_says_how_much_went_out(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    """A refusal for good (400) of the second part sets the item aside; the row keeps that
+    one part reached the customer, for whoever reads the set-aside items."""
+    bot = bots.start()
+    telegram_ticket(bot, ANN, "Export to Excel fails every time")
+    [card] = [c for c in api.sent(BotRunner.AGENT_CHAT) if c.buttons]
+    api.fail_in_chat("sendMessage", ANN.id, 400)
+
+    bot.exchange(bot.updates.reply(BO, card, "public: " + " ".join(words(680)), AGENTS))
+
+    with bot.desk.database.session() as session:
+        [row] = session.scalars(select(OutboxItem).where(OutboxItem.failed_at.is_not(None)))
+        assert (row.topic, row.parts_sent) == (f"telegram:chat:{ANN.id}", 1)
+        assert "Error 400" in str(row.last_error)
 
 
 # -- Slack ------------------------------------------------------------------------------------
