@@ -4,7 +4,8 @@ burst, then started again on the same database.
 20 customers send 5 messages each ("status SD-9xyz", answered with one message that names the
 reference, so every answer says which message it answers). The process is killed in the middle
 of the burst (the moment Telegram's poller confirms its offset; once 30 webhook or Events API
-deliveries had their 200), while most turns have not run and most answers have not
+deliveries had their 200, or 30 Socket Mode envelopes their acknowledgement), while most turns
+have not run and most answers have not
 been sent, but Telegram or Slack was told the messages were received. What the
 platform was not told it received it delivers again to the new process, as the platforms do.
 After the restart every message is answered, and exactly once: the one window the guarantee
