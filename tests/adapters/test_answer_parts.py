@@ -87,7 +87,7 @@ def test_telegram_long_answer_and_thread_note_resume_at_the_failed_part(
     bot = bots.start(outbox_max_backoff_seconds=1)
     reference = telegram_ticket(bot, ANN, "Export to Excel fails every time")
     [card] = [c for c in api.sent(BotRunner.AGENT_CHAT) if c.buttons]
-    # 680 words: 4088 characters with "public: ", within what an agent can type in Telegram;
+    # 680 words: 4087 characters with "public: ", within what an agent can type in Telegram;
     # with the heading of the customer's message and the thread's marker, over 4096.
     body = " ".join(words(680))
     assert len(f"public: {body}") <= 4096
