@@ -44,13 +44,18 @@ class Sender(Protocol):
     """What an adapter offers the outbox: send one reply, say where it landed.
 
     ``card`` is where the ticket's card already is (to edit a card in place, or to answer under
-    it); None when there is none yet. Raise :class:`chatdesk.store.outbox.DeliveryFailed` with
-    ``permanent=True`` when retrying cannot help; any other exception is retried.
+    it); None when there is none yet. ``progress`` counts the platform messages of the reply
+    that are out: a sender that splits a reply into parts skips the ones an earlier attempt
+    sent and marks each one it sends (:class:`chatdesk.store.outbox.Progress`). Raise
+    :class:`chatdesk.store.outbox.DeliveryFailed` with ``permanent=True`` when retrying cannot
+    help; any other exception is retried.
     """
 
     name: str
 
-    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None: ...
+    async def deliver(
+        self, reply: Reply, card: CardLocation | None, progress: outbox.Progress
+    ) -> Posted | None: ...
 
 
 @runtime_checkable
@@ -282,33 +287,45 @@ class Worker:
         if not renewed:  # it waited in this batch past its lease and another worker has it
             log.info("outbox: item %s was taken over by another worker", delivery.id)
             return
+        progress = outbox.Progress(delivery.parts_sent)
         try:
-            posted = await sender.deliver(delivery.reply, delivery.card)
+            posted = await sender.deliver(delivery.reply, delivery.card, progress)
         except Exception as exc:
-            metrics.send_failed(delivery.platform, _failure_reason(exc))
-            due = await asyncio.to_thread(
-                outbox.failed,
-                self.desk.database,
-                delivery,
-                self.name,
-                self.clock(),
-                exc,
-                max_backoff=self.settings.delivery.max_backoff_seconds,
-            )
-            if due is None:
-                log.error("outbox: item %s set aside: %s", delivery.id, exc)
-            else:
-                log.warning(
-                    "outbox: item %s attempt %s failed (%s); next try at %s",
-                    delivery.id,
-                    delivery.attempts,
-                    exc,
-                    due.isoformat(timespec="seconds"),
-                )
+            await self._failed(delivery, exc, progress)
             return
         await asyncio.to_thread(
             outbox.sent, self.desk.database, delivery, self.name, self.clock(), posted
         )
+
+    async def _failed(
+        self, delivery: outbox.Delivery, exc: Exception, progress: outbox.Progress
+    ) -> None:
+        """Record a failed attempt with the parts that did go out, so the next attempt (or an
+        operator reading a set-aside item) knows where the reader's copy ends."""
+        metrics.send_failed(delivery.platform, _failure_reason(exc))
+        due = await asyncio.to_thread(
+            outbox.failed,
+            self.desk.database,
+            delivery,
+            self.name,
+            self.clock(),
+            exc,
+            parts_sent=progress.sent,
+            max_backoff=self.settings.delivery.max_backoff_seconds,
+        )
+        if due is None:
+            log.error(
+                "outbox: item %s set aside (%s part(s) sent): %s", delivery.id, progress.sent, exc
+            )
+        else:
+            log.warning(
+                "outbox: item %s attempt %s failed after %s part(s) (%s); next try at %s",
+                delivery.id,
+                delivery.attempts,
+                progress.sent,
+                exc,
+                due.isoformat(timespec="seconds"),
+            )
 
     # -- periodic jobs ----------------------------------------------------------------------
     async def _periodic_loop(self) -> None:

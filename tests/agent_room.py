@@ -31,7 +31,7 @@ class StandInPlatform:
         self.threads: dict[str, str] = {}  # ticket reference -> its card's thread
         self._ids = itertools.count(1)
 
-    async def deliver(self, reply, card):  # type: ignore[no-untyped-def]
+    async def deliver(self, reply, card, progress):  # type: ignore[no-untyped-def]
         self.delivered.append((reply, card))
         if isinstance(reply, TicketCard):
             if card is not None:  # edited in place

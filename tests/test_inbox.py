@@ -24,7 +24,7 @@ class Replaying:
     def __init__(self) -> None:
         self.replayed: list[dict] = []
 
-    async def deliver(self, reply, card):  # type: ignore[no-untyped-def]
+    async def deliver(self, reply, card, progress):  # type: ignore[no-untyped-def]
         return None
 
     async def replay(self, payload: dict) -> None:

@@ -35,7 +35,7 @@ class PlatformStandIn:
         self.attempts = 0
         self._next_id = 100
 
-    async def deliver(self, reply, card):  # type: ignore[no-untyped-def]
+    async def deliver(self, reply, card, progress):  # type: ignore[no-untyped-def]
         self.attempts += 1
         if self.outage > 0:
             self.outage -= 1

@@ -32,6 +32,7 @@ from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Posted, Reply
 from chatdesk.ops import exposition, readiness
 from chatdesk.store.db import first_line
+from chatdesk.store.outbox import Progress
 
 if TYPE_CHECKING:
     from chatdesk.adapters.telegram import TelegramChannel
@@ -55,7 +56,9 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None: ...
+    async def deliver(
+        self, reply: Reply, card: CardLocation | None, progress: Progress
+    ) -> Posted | None: ...
 
 
 def build_http_app(channels: Sequence[Channel], desk: Desk | None = None) -> Starlette:

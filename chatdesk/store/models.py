@@ -248,6 +248,9 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    """Platform messages of this item already out (a long text goes as several): a retry
+    after a failed part starts at that part."""
 
 
 class InboxItem(Base):

@@ -7,6 +7,11 @@ the message is there even if the process dies the next moment. A worker in ``cha
 (:mod:`chatdesk.worker`) then :func:`claim`\\ s due rows, sends them through the platform's
 adapter, and marks them :func:`sent`, or :func:`failed` with a back-off.
 
+One item can become several platform messages (a long text split to the platform's limit).
+The sender counts the parts it got out in a :class:`Progress`; when a later part fails,
+:func:`failed` stores that count (``parts_sent``), and the retry starts at the part that
+failed, so nobody reads the earlier parts twice.
+
 Claiming is safe with several processes on one PostgreSQL database: the claim query locks the
 rows it picks with ``FOR UPDATE SKIP LOCKED`` and stamps a lease (``claimed_by``,
 ``claimed_until``) before it commits, so two workers never hold the same row. On SQLite the
@@ -75,9 +80,31 @@ class DeliveryFailed(Exception):
         self.retry_after = retry_after
 
 
+@dataclass
+class Progress:
+    """How many platform messages (parts) of one item are out, for a sender to resume at.
+
+    An adapter that splits an item into parts skips those before ``sent`` (out on an earlier
+    attempt) and calls :meth:`done` after each part the platform accepted. The worker stores
+    ``sent`` when the item fails, so the next attempt resumes at the part that failed. The
+    split must come out the same on every attempt (it depends only on the item).
+    """
+
+    sent: int = 0
+
+    def already(self, index: int) -> bool:
+        """Whether part ``index`` (counted from 0) went out on an earlier attempt."""
+        return index < self.sent
+
+    def done(self, index: int) -> None:
+        """Part ``index`` went out."""
+        self.sent = max(self.sent, index + 1)
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """A claimed item, ready for its adapter: the reply, and the card's place if it has one."""
+    """A claimed item, ready for its adapter: the reply, the card's place if it has one, and
+    how many of its parts went out on earlier attempts."""
 
     id: int
     platform: str
@@ -85,6 +112,7 @@ class Delivery:
     ticket_id: int | None
     attempts: int
     card: CardLocation | None = None
+    parts_sent: int = 0
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -213,6 +241,7 @@ def claim(
                     ticket_id=row.ticket_id,
                     attempts=row.attempts,
                     card=card,
+                    parts_sent=row.parts_sent,
                 )
             )
     return deliveries
@@ -290,10 +319,13 @@ def failed(
     now: datetime,
     error: BaseException,
     *,
+    parts_sent: int | None = None,
     max_backoff: float = 600.0,
 ) -> datetime | None:
     """Record a failed attempt: back off and retry later, or set a hopeless item aside.
 
+    ``parts_sent``: how many parts of the item are out by now (:class:`Progress`), kept so
+    the retry skips them, and so an item set aside says how much of it the reader got.
     Returns when the next attempt is due, or None when the item was set aside.
     """
     reason = f"{type(error).__name__}: {error}"[:MAX_ERROR]
@@ -302,6 +334,8 @@ def failed(
     wait = retry_after if retry_after is not None else min(max_backoff, 2.0**delivery.attempts)
     due = now + timedelta(seconds=wait)
     values: dict[str, Any] = {"claimed_until": None, "last_error": reason}
+    if parts_sent is not None:
+        values["parts_sent"] = parts_sent
     if permanent:
         values["failed_at"] = now
     else:

@@ -151,6 +151,21 @@ class Failure:
     body: dict[str, Any]
 
 
+@dataclass
+class _ChannelFailure:
+    """Failures planned for one channel's calls of a method, after ``passes`` went through."""
+
+    method: str
+    channel: str
+    passes: int
+    failures: list[Failure]
+
+
+def _dm_of(channel: str) -> str:
+    """A user id as the id of the DM with them (as ``chat.postMessage`` treats it)."""
+    return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
+
+
 class BlockKitError(ValueError):
     """Blocks Slack would refuse with ``invalid_blocks``."""
 
@@ -211,6 +226,7 @@ class SlackStandin:
         """``conversations.members`` answers at most this many per page (Slack: up to 1000)."""
         self.socket_mode: SocketModeServer | None = None
         self._failures: dict[str, list[Failure]] = {}
+        self._channel_failures: list[_ChannelFailure] = []
         self._outage: Failure | None = None
         self._outage_calls: int | None = None
         self._ts = itertools.count(1)
@@ -326,6 +342,27 @@ class SlackStandin:
         with self._changed:
             self._failures.setdefault(method, []).extend([failure] * times)
 
+    def fail_in_channel(
+        self,
+        method: str,
+        channel: str,
+        status: int,
+        *,
+        passes: int = 1,
+        times: int = 1,
+        retry_after: int | None = None,
+    ) -> None:
+        """Let the next ``passes`` calls of ``method`` to ``channel`` through, then answer the
+        ``times`` after them with ``status``: the second piece of a long message failing,
+        while other channels are served as usual. A user id stands for the DM with them."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        error = "ratelimited" if status == 429 else "internal_error"
+        failure = Failure(status, headers, {"ok": False, "error": error})
+        with self._changed:
+            self._channel_failures.append(
+                _ChannelFailure(method, _dm_of(channel), passes, [failure] * times)
+            )
+
     def enable_socket_mode(self) -> SocketModeServer:
         self.socket_mode = SocketModeServer()
         return self.socket_mode
@@ -375,7 +412,7 @@ class SlackStandin:
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._changed:
             queued = self._failures.get(method)
-            failure = queued.pop(0) if queued else None
+            failure = self._channel_failure(method, args) or (queued.pop(0) if queued else None)
             if failure is None and self._outage is not None:
                 failure = self._outage
                 if self._outage_calls is not None:
@@ -396,6 +433,21 @@ class SlackStandin:
             return 200, {}, {"ok": False, "error": str(exc)}
         except BlockKitError as exc:
             return 200, {}, {"ok": False, "error": "invalid_blocks", "errors": [str(exc)]}
+
+    def _channel_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
+        """The failure :meth:`fail_in_channel` planned for this call, if any (under the lock)."""
+        channel = _dm_of(str(args.get("channel", "")))
+        for planned in self._channel_failures:
+            if planned.method != method or planned.channel != channel:
+                continue
+            if planned.passes > 0:
+                planned.passes -= 1
+                return None
+            failure = planned.failures.pop(0)
+            if not planned.failures:
+                self._channel_failures.remove(planned)
+            return failure
+        return None
 
     def _record(self, call: ApiCall) -> None:
         with self._changed:
@@ -591,14 +643,22 @@ class SocketModeServer:
     """A WebSocket endpoint that speaks Slack's Socket Mode envelopes.
 
     On connect it sends ``hello``; :meth:`send` pushes an envelope; the client's
-    acknowledgements (``{"envelope_id": ...}``) are collected in :attr:`acks`.
+    acknowledgements (``{"envelope_id": ...}``) are collected in :attr:`acks`. As Slack does,
+    an envelope that was never acknowledged is delivered again, with ``retry_attempt`` one
+    higher, when the app next connects (after a crash, say): those are in :attr:`redelivered`.
     """
 
     def __init__(self) -> None:
         self.acks: list[dict[str, Any]] = []
         self.connections: list[socket.socket] = []
         self.handshakes: list[str] = []
+        self.envelopes: dict[str, dict[str, Any]] = {}
+        """Every envelope sent, by id, as last sent."""
+        self.redelivered: list[str] = []
+        self._unacknowledged: dict[str, socket.socket | None] = {}  # id -> connection sent on
+        self._live: set[socket.socket] = set()
         self._lock = threading.Condition()
+        self._sending = threading.Lock()  # one frame at a time on the wire
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -615,11 +675,18 @@ class SocketModeServer:
                 with suppress(OSError):
                     conn.close()
 
-    def wait_connected(self, timeout: float = 15.0) -> None:
-        self._wait(lambda: self.connections, timeout, "a Socket Mode connection")
+    def wait_connected(self, timeout: float = 15.0, count: int = 1) -> None:
+        """Wait until the app has connected ``count`` times in all, and is connected now."""
+        self._wait(
+            lambda: len(self.connections) >= count and self._live,
+            timeout,
+            f"Socket Mode connection number {count}",
+        )
 
     def send(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
-        """Push one envelope (``events_api``, ``interactive``, ``slash_commands``) to the client."""
+        """Push one envelope (``events_api``, ``interactive``, ``slash_commands``) to the client.
+
+        With no connection (the app is down) it waits, unacknowledged, for the next one."""
         envelope_id = str(uuid.uuid4())
         envelope = {
             "envelope_id": envelope_id,
@@ -630,9 +697,29 @@ class SocketModeServer:
             "retry_reason": "timeout" if retry_attempt else "",
         }
         with self._lock:
-            conn = self.connections[-1]
-        _send_frame(conn, 0x1, json.dumps(envelope).encode())
+            conn = self.connections[-1] if self.connections else None
+            self.envelopes[envelope_id] = envelope
+            self._unacknowledged[envelope_id] = conn if conn in self._live else None
+        if conn is not None:
+            self._push(conn, envelope)
         return envelope_id
+
+    def acknowledged(self, envelope_id: str, timeout: float = 15.0) -> bool:
+        """Whether the app acknowledged the envelope on the connection it was sent on: False
+        as soon as that connection is gone without an acknowledgement."""
+
+        def settled() -> bool:
+            if envelope_id not in self._unacknowledged:
+                return True
+            return self._unacknowledged[envelope_id] not in self._live
+
+        self._wait(settled, timeout, f"the ack of envelope {envelope_id} or its connection's end")
+        with self._lock:
+            return envelope_id not in self._unacknowledged
+
+    def unacknowledged(self) -> list[str]:
+        with self._lock:
+            return list(self._unacknowledged)
 
     def wait_ack(self, envelope_id: str, timeout: float = 15.0) -> dict[str, Any]:
         return self._wait(
@@ -651,6 +738,28 @@ class SocketModeServer:
                 self._lock.wait(min(remaining, 0.2))
             return result
 
+    def _push(self, conn: socket.socket, envelope: dict[str, Any]) -> None:
+        """Send an envelope; a connection that is gone leaves it for the next one."""
+        with suppress(OSError), self._sending:
+            _send_frame(conn, 0x1, json.dumps(envelope).encode())
+
+    def _redeliver(self, conn: socket.socket) -> None:
+        """What Slack does on a new connection: envelopes never acknowledged come again."""
+        with self._lock:
+            waiting = list(self._unacknowledged)
+            again = []
+            for envelope_id in waiting:
+                envelope = self.envelopes[envelope_id]
+                envelope = dict(
+                    envelope, retry_attempt=envelope["retry_attempt"] + 1, retry_reason="timeout"
+                )
+                self.envelopes[envelope_id] = envelope
+                self._unacknowledged[envelope_id] = conn
+                self.redelivered.append(envelope_id)
+                again.append(envelope)
+        for envelope in again:
+            self._push(conn, envelope)
+
     def _accept(self) -> None:
         while not self._closed:
             try:
@@ -661,41 +770,57 @@ class SocketModeServer:
 
     def _serve(self, conn: socket.socket) -> None:
         try:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                request += chunk
-            head = request.split(b"\r\n\r\n", 1)[0].decode()
-            key = re.search(r"(?im)^sec-websocket-key:\s*(\S+)", head)
-            if key is None:
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            if not self._handshake(conn):
                 return
-            accept = base64.b64encode(hashlib.sha1((key.group(1) + _WS_GUID).encode()).digest())
-            conn.sendall(
-                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-            )
-            with self._lock:
-                self.handshakes.append(head.splitlines()[0])
-                self.connections.append(conn)
-                self._lock.notify_all()
-            _send_frame(conn, 0x1, json.dumps({"type": "hello", "num_connections": 1}).encode())
+            self._redeliver(conn)
             for opcode, payload in _read_frames(conn):
                 if opcode == 0x9:
-                    _send_frame(conn, 0xA, payload)
+                    with self._sending:
+                        _send_frame(conn, 0xA, payload)
                 elif opcode == 0x8:
-                    _send_frame(conn, 0x8, payload[:2])
+                    with self._sending:
+                        _send_frame(conn, 0x8, payload[:2])
                     return
                 elif opcode == 0x1:
+                    ack = json.loads(payload)
                     with self._lock:
-                        self.acks.append(json.loads(payload))
+                        self.acks.append(ack)
+                        self._unacknowledged.pop(str(ack.get("envelope_id")), None)
                         self._lock.notify_all()
         except OSError:
             return
         finally:
+            with self._lock:
+                self._live.discard(conn)
+                self._lock.notify_all()
             conn.close()
+
+    def _handshake(self, conn: socket.socket) -> bool:
+        """The WebSocket upgrade, then ``hello``; False for a request that is not one."""
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return False
+            request += chunk
+        head = request.split(b"\r\n\r\n", 1)[0].decode()
+        key = re.search(r"(?im)^sec-websocket-key:\s*(\S+)", head)
+        if key is None:
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            return False
+        accept = base64.b64encode(hashlib.sha1((key.group(1) + _WS_GUID).encode()).digest())
+        conn.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        with self._sending:
+            _send_frame(conn, 0x1, json.dumps({"type": "hello", "num_connections": 1}).encode())
+        with self._lock:
+            self.handshakes.append(head.splitlines()[0])
+            self.connections.append(conn)
+            self._live.add(conn)
+            self._lock.notify_all()
+        return True
 
 
 def _send_frame(conn: socket.socket, opcode: int, payload: bytes) -> None:

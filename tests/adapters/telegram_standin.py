@@ -181,6 +181,7 @@ class BotApiStandIn:
         self._outage: _Outage | None = None
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[_Failure]] = {}
+        self._chat_failures: list[_ChatFailure] = []
         self._message_ids = itertools.count(1000)
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -268,6 +269,24 @@ class BotApiStandIn:
             self._failures.setdefault(method, []).extend(
                 _Failure(status, text, retry_after) for _ in range(times)
             )
+
+    def fail_in_chat(
+        self,
+        method: str,
+        chat_id: int,
+        status: int,
+        *,
+        passes: int = 1,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Let the next ``passes`` calls of ``method`` to ``chat_id`` through, then answer the
+        ``times`` after them with an error: the second part of a long message failing, while
+        other chats are served as usual."""
+        default = f"Too Many Requests: retry after {retry_after}" if status == 429 else ""
+        failure = _Failure(status, default or f"Error {status}", retry_after)
+        with self._cond:
+            self._chat_failures.append(_ChatFailure(method, chat_id, passes, [failure] * times))
 
     def start_outage(
         self,
@@ -413,10 +432,24 @@ class BotApiStandIn:
                 return
         self._send(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
+    def _chat_failure(self, call: ApiCall) -> _Failure | None:
+        """The failure :meth:`fail_in_chat` planned for this call, if any (under the lock)."""
+        for planned in self._chat_failures:
+            if planned.method != call.method or planned.chat_id != call.chat_id:
+                continue
+            if planned.passes > 0:
+                planned.passes -= 1
+                return None
+            failure = planned.failures.pop(0)
+            if not planned.failures:
+                self._chat_failures.remove(planned)
+            return failure
+        return None
+
     def _answer(self, call: ApiCall) -> tuple[int, dict[str, Any]]:
         with self._cond:
             queued = self._failures.get(call.method)
-            failure = queued.pop(0) if queued else None
+            failure = self._chat_failure(call) or (queued.pop(0) if queued else None)
             outage = self._outage
             if failure is None and outage is not None and call.method in outage.methods:
                 failure = _Failure(outage.status, outage.description)
@@ -665,6 +698,16 @@ class BotApiStandIn:
             "file_size": len(content),
             "file_path": path,
         }
+
+
+@dataclass
+class _ChatFailure:
+    """Failures planned for one chat's calls of a method, after ``passes`` calls went through."""
+
+    method: str
+    chat_id: int
+    passes: int
+    failures: list[_Failure]
 
 
 @dataclass

@@ -4,7 +4,8 @@ burst, then started again on the same database.
 20 customers send 5 messages each ("status SD-9xyz", answered with one message that names the
 reference, so every answer says which message it answers). The process is killed in the middle
 of the burst (the moment Telegram's poller confirms its offset; once 30 webhook or Events API
-deliveries had their 200), while most turns have not run and most answers have not
+deliveries had their 200, or 30 Socket Mode envelopes their acknowledgement), while most turns
+have not run and most answers have not
 been sent, but Telegram or Slack was told the messages were received. What the
 platform was not told it received it delivers again to the new process, as the platforms do.
 After the restart every message is answered, and exactly once: the one window the guarantee
@@ -33,7 +34,7 @@ from chatdesk.store.inbox import waiting
 from chatdesk.store.models import OutboxItem
 from chatdesk.store.outbox import pending_count
 
-from slack_standin import BOT_TOKEN, SIGNING_SECRET, Deliveries, SlackStandin  # isort: skip
+from slack_standin import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, Deliveries, SlackStandin  # isort: skip
 from telegram_harness import WEBHOOK_SECRET  # isort: skip
 from telegram_standin import BotApiStandIn, TgUser, Updates  # isort: skip
 from test_telegram_serve import free_port, serve, wait_healthy  # isort: skip
@@ -291,6 +292,62 @@ def test_slack_events_api_answers_every_acknowledged_message_once_after_a_kill(
             if not ok:  # Slack retries what it got no 200 for
                 assert poster(body, retry=1)() == 200
         _check_exactly_once(answers, database_url, in_flight)
+    finally:
+        output = server.stop()
+        print(output[-20000:])  # shown when the test fails
+    assert "Traceback" not in output, output
+
+
+def test_slack_socket_mode_answers_every_acknowledged_envelope_once_after_a_kill(
+    standin: SlackStandin, database_url: str, kb_dir: Path, tmp_path: Path
+) -> None:
+    """The same burst as envelopes over the WebSocket. Each customer's next envelope goes once
+    the last one was acknowledged; the process is killed at the 30th acknowledgement. What was
+    not acknowledged the stand-in delivers again on the new process's connection (with
+    ``retry_attempt`` one higher), as Slack does."""
+    socket = standin.enable_socket_mode()
+    env = {
+        "CHATDESK_DATABASE_URL": database_url,
+        "CHATDESK_KNOWLEDGE_DIR": str(kb_dir),
+        "CHATDESK_SLACK_BOT_TOKEN": BOT_TOKEN,
+        "CHATDESK_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "CHATDESK_SLACK_APP_TOKEN": APP_TOKEN,
+        "CHATDESK_SLACK_API_URL": standin.base_url,
+    }
+    server = Serve(env, tmp_path)
+    builder = Deliveries()
+    bodies = [
+        [builder.event_body(builder.dm(f"U0C{c:03d}", _text(c, m))) for m in range(MESSAGES)]
+        for c in range(CUSTOMERS)
+    ]
+    answers = lambda: [p.shown for p in standin.posted]  # noqa: E731
+    sent: list[str] = []
+
+    def poster(body: dict[str, Any]) -> Callable[[], int]:
+        def post() -> int:
+            envelope_id = socket.send("events_api", body)
+            sent.append(envelope_id)
+            return 200 if socket.acknowledged(envelope_id, timeout=20) else 0
+
+        return post
+
+    try:
+        server.start()
+        socket.wait_connected()
+        acked = _post_in_threads([[poster(b) for b in chat] for chat in bodies], server.kill)
+        answered_at_kill = len(_answered(answers()))
+        in_flight = _in_flight(database_url)
+        not_acked = set(socket.unacknowledged())
+        assert sum(acked) > answered_at_kill, "the kill came after the burst was answered"
+        assert len(sent) == CUSTOMERS * MESSAGES and len(not_acked) == len(sent) - sum(acked)
+        assert not_acked, "every envelope was acknowledged before the kill"
+        print(f"acknowledged {sum(acked)}, answered {answered_at_kill}, in flight {in_flight}")
+
+        server.start()
+        socket.wait_connected(count=2)
+        _check_exactly_once(answers, database_url, in_flight)
+        assert set(socket.redelivered) == not_acked, "only what was not acknowledged comes again"
+        assert socket.unacknowledged() == []
     finally:
         output = server.stop()
         print(output[-20000:])  # shown when the test fails

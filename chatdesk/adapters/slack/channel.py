@@ -77,6 +77,7 @@ from chatdesk.config import Settings
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, InboundEvent, Posted, Reply
 from chatdesk.store.inbox import Inbox
+from chatdesk.store.outbox import Progress
 from chatdesk.worker import worker_name
 
 log = logging.getLogger(__name__)
@@ -154,9 +155,11 @@ class SlackChannel:
             self._executor = None
         self.app = None
 
-    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
+    async def deliver(
+        self, reply: Reply, card: CardLocation | None, progress: Progress | None = None
+    ) -> Posted | None:
         """Send one outbox item (see :mod:`chatdesk.adapters.slack.outbound`)."""
-        return await asyncio.to_thread(self.outbound.deliver, reply, card)
+        return await asyncio.to_thread(self.outbound.deliver, reply, card, progress)
 
     async def replay(self, payload: dict[str, Any]) -> None:
         """Handle a stored delivery again whose process died (see :mod:`.durable`)."""

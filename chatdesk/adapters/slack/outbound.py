@@ -11,6 +11,9 @@ worker thread: slack_sdk's ``WebClient`` is synchronous). Four cases:
   posted afresh when someone deleted the old one;
 - a :class:`ThreadNote` is posted under the card, marked by whose words it holds.
 
+A long message or note goes as several posts; the outbox's :class:`Progress` says which ones
+an earlier attempt posted, and those are not posted again.
+
 Failures become :class:`chatdesk.store.outbox.DeliveryFailed`: permanent when Slack says retrying
 cannot help (the channel is gone, the user deactivated), with Slack's ``Retry-After`` on a
 429, transient otherwise. The client used here retries a 5xx or a broken connection once and
@@ -38,7 +41,7 @@ from chatdesk.adapters.slack.render import (
 )
 from chatdesk.config import Settings
 from chatdesk.events import CardLocation, Message, Posted, Reply, ThreadNote, TicketCard
-from chatdesk.store.outbox import DeliveryFailed
+from chatdesk.store.outbox import DeliveryFailed, Progress
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +79,16 @@ class SlackOutbound:
         self.client = client
         self.texts = texts
 
-    def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
-        """Send ``reply``; where it landed in the agents' channel, or None for a customer."""
+    def deliver(
+        self, reply: Reply, card: CardLocation | None, progress: Progress | None = None
+    ) -> Posted | None:
+        """Send ``reply``; where it landed in the agents' channel, or None for a customer.
+
+        A message or note in several pieces skips those ``progress`` says an earlier attempt
+        posted, and counts each one posted now."""
+        progress = progress or Progress()
         if isinstance(reply, Message):
-            self._call(lambda: self._message(reply))
+            self._call(lambda: self._message(reply, progress))
             return None
         if isinstance(reply, TicketCard | ThreadNote):
             configured = self.settings.slack.agent_channel
@@ -94,15 +103,18 @@ class SlackOutbound:
                 return None
             if isinstance(reply, TicketCard):
                 return self._call(lambda: self._card(reply, channel, card))
-            return self._call(lambda: self._note(reply, channel, card))
+            return self._call(lambda: self._note(reply, channel, card, progress))
         raise TypeError(f"the Slack adapter cannot deliver {type(reply).__name__}")
 
     # -- the three kinds --------------------------------------------------------------------
 
-    def _message(self, message: Message) -> None:
+    def _message(self, message: Message, progress: Progress) -> None:
         lang = message.lang or self.settings.desk.default_lang  # an older row has none
-        for piece in render_message(message, self.texts, lang):
+        for index, piece in enumerate(render_message(message, self.texts, lang)):
+            if progress.already(index):
+                continue
             post(self.client, piece)
+            progress.done(index)
 
     def _card(self, reply: TicketCard, channel: str, card: CardLocation | None) -> Posted:
         mention = self.settings.slack.urgent_mention
@@ -121,7 +133,9 @@ class SlackOutbound:
         ts = str(sent["ts"])
         return Posted(str(sent.get("channel") or channel), ts, ts)
 
-    def _note(self, note: ThreadNote, channel: str, card: CardLocation | None) -> Posted:
+    def _note(
+        self, note: ThreadNote, channel: str, card: CardLocation | None, progress: Progress
+    ) -> Posted | None:
         thread = (card.thread_id or card.message_id) if card is not None else None
         posts = render_thread_note(
             note,
@@ -132,10 +146,14 @@ class SlackOutbound:
             self.settings.slack.urgent_mention,
         )
         first: SlackResponse | None = None
-        for piece in posts:
+        for index, piece in enumerate(posts):
+            if progress.already(index):
+                continue
             sent = post(self.client, piece)
+            progress.done(index)
             first = first or sent
-        assert first is not None
+        if first is None:  # every piece was out already
+            return None
         ts = str(first["ts"])
         return Posted(str(first.get("channel") or channel), ts, thread or ts)
 

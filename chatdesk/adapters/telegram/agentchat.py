@@ -33,6 +33,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from chatdesk.events import CardLocation, Posted, ThreadNote, TicketCard
+from chatdesk.store.outbox import Progress
 
 from .card import card_markup, card_text
 from .formatting import MAX_MESSAGE, defuse, escape, split_text, utf16_len
@@ -162,11 +163,15 @@ class AgentChat:
         return topic.message_thread_id
 
     # -- thread notes -----------------------------------------------------------------------
-    async def post_note(self, note: ThreadNote, where: CardLocation | None) -> Posted | None:
+    async def post_note(
+        self, note: ThreadNote, where: CardLocation | None, progress: Progress | None = None
+    ) -> Posted | None:
         """A line in the ticket's thread: a reply to its card, or a message in its topic.
 
         Without a card (it could not be posted) the note still goes to the agents' chat, on
-        its own, so nothing is lost; without an agents' chat there is nowhere to say it.
+        its own, so nothing is lost; without an agents' chat there is nowhere to say it. A
+        long note goes as several messages; ``progress`` skips those an earlier attempt sent
+        (the Posted is then the first message sent now).
         """
         if where is None:
             if not self.chat_id:
@@ -181,8 +186,11 @@ class AgentChat:
         quiet = kind == "event" and not note.ping  # a claim or status line need not buzz anyone
         if where.thread_id and (where.chat_id, where.thread_id) in self._gone_topics:
             where = _main_chat(where)
+        progress = progress or Progress()
         first: TgMessage | None = None
         for index, part in enumerate(parts):
+            if progress.already(index):
+                continue
             last = index == len(parts) - 1
             html = f"<b>{escape(header)}</b>\n{escape(part)}"
             try:
@@ -200,9 +208,9 @@ class AgentChat:
                 self._gone_topics.add((where.chat_id, where.thread_id))
                 where = _main_chat(where)
                 message = await self._send_note(where, html, markup if last else None, quiet)
+            progress.done(index)
             first = first or message
-        assert first is not None
-        return _posted(first, where.thread_id)
+        return _posted(first, where.thread_id) if first is not None else None
 
     async def _send_note(
         self,

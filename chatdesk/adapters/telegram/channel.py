@@ -62,7 +62,7 @@ from chatdesk.events import (
     TicketCard,
 )
 from chatdesk.store.inbox import Inbox
-from chatdesk.store.outbox import DeliveryFailed
+from chatdesk.store.outbox import DeliveryFailed, Progress
 from chatdesk.worker import worker_name
 
 from .agentchat import AgentChat
@@ -176,19 +176,24 @@ class TelegramChannel:
         finally:
             self._redactor.remove()
 
-    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
+    async def deliver(
+        self, reply: Reply, card: CardLocation | None, progress: Progress | None = None
+    ) -> Posted | None:
         """Send one outbox item (see :class:`chatdesk.worker.Sender`), trying once.
 
         A customer's message goes to their chat; a card is posted, or edited where ``card``
-        says it is; a thread note goes under the card. Failures that waiting cannot fix (the
-        user blocked the bot, the chat is gone, a request Telegram refuses) are permanent; a
-        429 says when to come back; anything else (5xx, network) is retried by the outbox.
+        says it is; a thread note goes under the card. A message or note longer than one
+        Telegram message goes as several: ``progress`` skips the ones an earlier attempt sent
+        and counts the ones sent now. Failures that waiting cannot fix (the user blocked the
+        bot, the chat is gone, a request Telegram refuses) are permanent; a 429 says when to
+        come back; anything else (5xx, network) is retried by the outbox.
         """
+        progress = progress or Progress()
         with single_attempt():
             try:
                 if isinstance(reply, Message):
                     await self.renderer.send_text(
-                        reply.chat_id, reply.text, reply.choices, reply.thread_id
+                        reply.chat_id, reply.text, reply.choices, reply.thread_id, progress=progress
                     )
                     return None
                 if isinstance(reply, TicketCard):
@@ -196,7 +201,7 @@ class TelegramChannel:
                         return await self.agent_desk.update_card(reply, card)
                     return await self.agent_desk.post_card(reply)
                 if isinstance(reply, ThreadNote):
-                    return await self.agent_desk.post_note(reply, card)
+                    return await self.agent_desk.post_note(reply, card, progress)
             except TelegramError as exc:
                 raise delivery_error(exc) from exc
             except ValueError as exc:  # a card action Telegram could not carry

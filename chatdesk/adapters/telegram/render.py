@@ -18,6 +18,7 @@ from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 
 from chatdesk.events import Choice, Message, MoveToPrivate, Reply
+from chatdesk.store.outbox import Progress
 
 from .deeplink import start_link
 from .formatting import defuse, escape, split_text
@@ -57,19 +58,29 @@ class Renderer:
         choices: tuple[Choice, ...] = (),
         thread_id: str | None = None,
         extra_markup: InlineKeyboardMarkup | None = None,
+        *,
+        progress: Progress | None = None,
     ) -> list[TgMessage]:
-        """Plain ``text`` as escaped HTML parts; choices as buttons under the last part."""
+        """Plain ``text`` as escaped HTML parts; choices as buttons under the last part.
+
+        ``progress`` (an outbox item's): the parts an earlier attempt sent are skipped, and
+        each part sent now is counted, so a retry after a failed part starts at that part.
+        """
         if self.agent_chat is not None and chat_id == self.agent_chat:
             text = defuse(text)
         text, markup = with_choices(text, choices)
         markup = markup or extra_markup
         parts = split_text(text)
+        progress = progress or Progress()
         sent = []
         for index, part in enumerate(parts):
+            if progress.already(index):
+                continue
             last = index == len(parts) - 1
             sent.append(
                 await self._send(chat_id, escape(part), markup if last else None, thread_id)
             )
+            progress.done(index)
         return sent
 
     async def send_move_to_private(self, move: MoveToPrivate, lang: str) -> None:

@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket
 from chatdesk.config import SettingsError, WebSettings
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, Message, Posted, Reply, ThreadNote, TicketCard
+from chatdesk.store.outbox import Progress
 
 from . import pages
 from .catalogue import t
@@ -75,8 +76,11 @@ class WebChannel:
     async def stop(self) -> None:
         await self.hub.stop()
 
-    async def deliver(self, reply: Reply, card: CardLocation | None) -> Posted | None:
-        """A notification for a web visitor becomes a line of their chat, pushed live."""
+    async def deliver(
+        self, reply: Reply, card: CardLocation | None, progress: Progress | None = None
+    ) -> Posted | None:
+        """A notification for a web visitor becomes a line of their chat, pushed live (one
+        line, whatever its length: ``progress`` has nothing to count)."""
         if isinstance(reply, Message):
             lang = await asyncio.to_thread(self.desk.language_of, PLATFORM, reply.chat_id)
             await self.write(reply.chat_id, "desk", payload(reply, lang, t, self.links))
