@@ -10,9 +10,10 @@ customer gets an apology; the bot carries on. Updates of one chat are handled in
 different chats side by side (:mod:`.ordering`).
 
 Answers and notifications (a customer told about a status change, the agents' card and the
-lines in a ticket's thread) do not go out from the turn: the desk writes them to the outbox,
-and the worker of ``chatdesk serve`` hands each to :meth:`TelegramChannel.deliver`, which sends
-it once and says where it landed, or raises :class:`chatdesk.store.outbox.DeliveryFailed`.
+lines in a ticket's thread, the move from a group to the private chat) do not go out from the
+turn: the desk writes them to the outbox, and the worker of ``chatdesk serve`` hands each to
+:meth:`TelegramChannel.deliver`, which sends it once and says where it landed, or raises
+:class:`chatdesk.store.outbox.DeliveryFailed`.
 
 Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
 ``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
