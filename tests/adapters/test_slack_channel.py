@@ -361,6 +361,28 @@ def test_a_move_left_unsent_when_chatdesk_stopped_is_made_once_after_the_restart
         assert len(_carried(standin)) == 1
 
 
+def test_a_notice_slack_refuses_for_good_is_set_aside_and_the_words_still_reach_the_dm(
+    slack: Slack,
+) -> None:
+    """The app was removed from the channel: Slack refuses the notice (not_in_channel). It is
+    set aside with the reason; the words were carried into the DM before it."""
+    from sqlalchemy import select
+
+    from chatdesk.store.models import OutboxItem
+
+    slack.standin.fail_next("chat.postMessage", status=200, error="not_in_channel", channel=GENERAL)
+    mention = slack.deliveries.mention(ANN, GENERAL, "new Export to Excel fails")
+    assert slack.deliveries.event(mention).status_code == 200
+
+    slack.wait_new(slack.dm_of(ANN), 0, until=lambda p: p.shown.startswith(ASKED_IN_DM))
+    _settled(slack)
+    assert slack.standin.posts_in(GENERAL) == []
+    assert len(_carried(slack.standin)) == 1
+    with slack.desk.database.session() as session:
+        [refused] = session.scalars(select(OutboxItem).where(OutboxItem.failed_at.is_not(None)))
+    assert refused.kind == "move" and "not_in_channel" in (refused.last_error or "")
+
+
 def test_the_slash_command_works_anywhere_and_answers_in_the_dm(slack: Slack) -> None:
     reference, _ = slack.open_ticket(ANN, "Two-factor codes are refused")
     before = slack.count(slack.dm_of(ANN))
