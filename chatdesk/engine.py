@@ -25,7 +25,7 @@ from chatdesk.core.i18n import normalize_lang, t
 from chatdesk.desk import organizations
 from chatdesk.dialogue import intake, router
 from chatdesk.dialogue.turn import Turn, TurnContext
-from chatdesk.events import InboundEvent, Message, Reply
+from chatdesk.events import InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.store import conversations as conversations
 from chatdesk.store import outbox
@@ -134,31 +134,15 @@ class Desk:
     def handle(self, event: InboundEvent) -> list[Reply]:
         """Process one inbound event and return the replies to send, in order.
 
-        On a platform in :attr:`outbox_platforms` the answers (``Message``) are written to the
-        outbox with the turn instead, and only what must be said in the turn itself
-        (``MoveToPrivate``) comes back. A redelivered event (same platform and event_id)
-        returns ``[]``. An unexpected error rolls the turn back (so a redelivery may try
-        again) and answers with an apology.
+        On a platform in :attr:`outbox_platforms` the answers (``Message``) and a move to the
+        private chat (``MoveToPrivate``) are written to the outbox with the turn instead, and
+        nothing comes back. A redelivered event (same platform and event_id) returns ``[]``. An
+        unexpected error rolls the turn back (so a redelivery may try again) and answers with
+        an apology.
         """
         started = time.perf_counter()
         try:
-            with self.database.session() as session:
-                if not self._first_delivery(session, event):
-                    log.info("ignoring redelivered %s event %s", event.platform, event.event_id)
-                    _turn_done(event, started, "redelivered")
-                    return []
-                turn = self._turn(session, event)
-                router.route(turn)
-                turn.conversation.updated_at = turn.now
-                conversations.save(session, turn.conversation)
-                replies = self._direct(session, turn)
-                queued = outbox.queued_in(session)
-            metrics.committed(session)
-            if queued:
-                for listener in self.outbox_listeners:
-                    listener()
-            _turn_done(event, started, "answered", turn.state)
-            return replies
+            return self._run(event, started)
         except IntegrityError:
             # A concurrent delivery of the same event won the race and committed first.
             if event.event_id is not None:
@@ -175,6 +159,59 @@ class Desk:
                 event.platform, event.chat_id, t("error.apology", lang), thread_id=event.thread_id
             )
         ]
+
+    def carry_over(self, move: MoveToPrivate, chat_id: str) -> list[Reply]:
+        """Run the words of ``move`` as a turn of the private chat ``chat_id``, once.
+
+        Its delivery id derives from the group's (:func:`chatdesk.dialogue.router.private_event`),
+        so when the move is sent again (a retry, a replay after a crash) the turn is a
+        redelivery and changes nothing. Unlike :meth:`handle` a failing turn raises and says no
+        apology: the move is then not done, and the outbox tries it again later. The replies,
+        as :meth:`handle` gives them (none on an outbox platform).
+        """
+        event = router.private_event(move, chat_id)
+        started = time.perf_counter()
+        try:
+            return self._run(event, started)
+        except IntegrityError:
+            if event.event_id is None:
+                _turn_done(event, started, "failed")
+                raise
+            _turn_done(event, started, "redelivered")  # a concurrent send of the same move
+            return []
+        except Exception:
+            _turn_done(event, started, "failed")
+            raise
+
+    def carried_over(self, move: MoveToPrivate) -> bool:
+        """Whether the words of ``move`` were carried into the private chat already (its
+        private turn committed): a move sent again then only repeats the pointer."""
+        event = router.private_event(move, move.user_id)
+        if event.event_id is None:
+            return False
+        with self.database.session() as session:
+            found = session.get(ProcessedEvent, (event.platform, event.event_id))
+            return found is not None
+
+    def _run(self, event: InboundEvent, started: float) -> list[Reply]:
+        """One turn in one transaction; raises what the turn raised (rolled back)."""
+        with self.database.session() as session:
+            if not self._first_delivery(session, event):
+                log.info("ignoring redelivered %s event %s", event.platform, event.event_id)
+                _turn_done(event, started, "redelivered")
+                return []
+            turn = self._turn(session, event)
+            router.route(turn)
+            turn.conversation.updated_at = turn.now
+            conversations.save(session, turn.conversation)
+            replies = self._direct(session, turn)
+            queued = outbox.queued_in(session)
+        metrics.committed(session)
+        if queued:
+            for listener in self.outbox_listeners:
+                listener()
+        _turn_done(event, started, "answered", turn.state)
+        return replies
 
     def text(self, key: str, lang: str, **values: object) -> str:
         """A catalogue text, for the few messages an adapter must word itself."""
@@ -196,12 +233,14 @@ class Desk:
     def _direct(self, session: Session, turn: Turn) -> list[Reply]:
         """The replies the adapter must send itself; the answers of an outbox platform are
         enqueued here, in the turn's transaction (topic: the customer's chat, shared with
-        the notifications to it, so answers and news arrive in the order they were written)."""
+        the notifications to it, so answers and news arrive in the order they were written).
+        A move to the private chat is enqueued too, so that the words a customer said in a
+        group are carried over even if the process dies right after this commit."""
         if turn.event.platform not in self.outbox_platforms:
             return turn.replies
         direct: list[Reply] = []
         for reply in turn.replies:
-            if isinstance(reply, Message):
+            if isinstance(reply, Message | MoveToPrivate):
                 outbox.enqueue(session, reply, turn.now)
             else:
                 direct.append(reply)

@@ -159,9 +159,16 @@ class TicketCard:
 class MoveToPrivate:
     """The customer spoke in a group or channel; their matter continues in a private chat.
 
-    ``text`` (plain) explains this in the group. The adapter shows it where the customer spoke
-    (in a thread, or with a deep link button on Telegram) and carries ``original_text`` into
-    the private chat, so nothing the customer typed is lost.
+    ``text`` (plain) explains this in the group: the pointer, shown where the customer spoke
+    (in a thread, or with a deep link button on Telegram). ``original_text`` is what they
+    typed, carried into the private chat as a turn there, so nothing they typed is lost.
+
+    On a platform whose answers go through the outbox the move is an outbox row (kind
+    ``move``, in the group chat's topic), written with the group's turn: it carries all the
+    private turn needs (who spoke, in which language, with which files and e-mail address), and
+    ``event_id``, the group delivery's id, from which the private turn's own id is derived, so
+    the words are carried over once however often the row is sent
+    (:meth:`chatdesk.engine.Desk.carry_over`).
     """
 
     platform: str
@@ -170,6 +177,14 @@ class MoveToPrivate:
     text: str
     original_text: str = ""
     thread_id: str | None = None
+    lang: str = ""
+    """The customer's language: the adapter's own words around the pointer follow it."""
+    event_id: str | None = None
+    display_name: str = ""
+    locale: str | None = None
+    email: str | None = None
+    organization: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

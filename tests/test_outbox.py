@@ -328,3 +328,50 @@ def test_a_card_queued_before_cards_carried_a_status_label_gets_one_in_its_langu
     assert decoded.status_label != "waiting_customer"
     labelled = outbox.decode("card", outbox.encode(replace(card, status_label="Wacht op jou")))
     assert isinstance(labelled, TicketCard) and labelled.status_label == "Wacht op jou"
+
+
+def test_a_move_from_a_group_is_an_outbox_row_that_carries_the_words_over_once(
+    desk, worker, platform
+):
+    """On an outbox platform the group's turn writes the move in its own transaction, with all
+    the private turn needs; the desk carries the words over once however often it is sent."""
+    from chatdesk.events import Attachment, InboundEvent, MoveToPrivate
+
+    desk.outbox_platforms.add("test")
+    log = Attachment("log.txt", "text/plain", 2048, "F1")
+    said = InboundEvent(
+        platform="test",
+        user_id="ann",
+        chat_id="group-1",
+        text="new Export to Excel fails",
+        event_id="up-7",
+        display_name="Ann",
+        locale="nl-NL",
+        thread_id="th-1",
+        private=False,
+        email="ann@example.com",
+        organization="acme",
+        attachments=(log,),
+    )
+    assert desk.handle(said) == []
+    assert desk.handle(said) == []  # the group's delivery again: no second move
+
+    assert _drain(worker) == 1
+    [(move, _)] = platform.delivered
+    assert isinstance(move, MoveToPrivate)
+    assert (move.chat_id, move.thread_id, move.original_text) == ("group-1", "th-1", said.text)
+    assert (move.event_id, move.lang, move.locale) == ("up-7", "nl", "nl-NL")
+    assert (move.email, move.organization, move.attachments) == ("ann@example.com", "acme", (log,))
+    assert move.text == t("group.moved", "nl")
+    with desk.database.session() as session:
+        [row] = session.scalars(select(OutboxItem).where(OutboxItem.kind == "move"))
+        assert row.topic == "test:chat:group-1"
+
+    assert not desk.carried_over(move)
+    assert desk.carry_over(move, "dm-ann") == []  # its answers are outbox rows of the DM
+    assert desk.carried_over(move)
+    assert desk.carry_over(move, "dm-ann") == []  # sent again: the words are not run again
+    while _drain(worker):
+        pass
+    in_dm = [reply for reply, _ in platform.delivered if getattr(reply, "chat_id", "") == "dm-ann"]
+    assert len(in_dm) == 1

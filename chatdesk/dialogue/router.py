@@ -27,7 +27,7 @@ from chatdesk.dialogue import (
     questions,
 )
 from chatdesk.dialogue.turn import Turn
-from chatdesk.events import Attachment, MoveToPrivate
+from chatdesk.events import Attachment, InboundEvent, MoveToPrivate
 
 PROMPTS = {**intake_prompts.PROMPTS, **followup.PROMPTS, **lifecycle.PROMPTS, **questions.PROMPTS}
 HANDLERS = {**intake.HANDLERS, **followup.HANDLERS, **lifecycle.HANDLERS, **questions.HANDLERS}
@@ -152,15 +152,51 @@ def _in_group(turn: Turn, command: Command | None, text: str) -> None:
     if command is not None and command.name == "help":
         turn.say("help")
         return
-    turn.emit(
-        MoveToPrivate(
-            platform=turn.event.platform,
-            chat_id=turn.event.chat_id,
-            user_id=turn.event.user_id,
-            text=turn.text("group.moved"),
-            original_text=text,
-            thread_id=turn.event.thread_id,
-        )
+    turn.emit(moved(turn.event, turn.text("group.moved"), text, turn.lang))
+
+
+PRIVATE_SUFFIX = ":private"
+"""The private turn's delivery id: the group delivery's id with this suffix."""
+
+
+def moved(event: InboundEvent, pointer: str, words: str, lang: str) -> MoveToPrivate:
+    """The move of ``event`` (said in a group) to the speaker's private chat: ``pointer`` said
+    in the group, ``words`` carried over with everything the private turn needs."""
+    return MoveToPrivate(
+        platform=event.platform,
+        chat_id=event.chat_id,
+        user_id=event.user_id,
+        text=pointer,
+        original_text=words,
+        thread_id=event.thread_id,
+        lang=lang,
+        event_id=event.event_id,
+        display_name=event.display_name,
+        locale=event.locale,
+        email=event.email,
+        organization=event.organization,
+        attachments=event.attachments,
+    )
+
+
+def private_event(move: MoveToPrivate, chat_id: str) -> InboundEvent:
+    """The words of ``move`` as a turn of the private chat ``chat_id`` (on Telegram the user's
+    id, on Slack the DM's). Its delivery id derives from the group's, so the words are carried
+    over once however often the move is sent; the speaker is the same person, so their e-mail
+    address, organization and files come along (organizations and contact-person approvals
+    must recognise them here as in the group)."""
+    return InboundEvent(
+        platform=move.platform,
+        user_id=move.user_id,
+        chat_id=chat_id,
+        text=move.original_text,
+        event_id=f"{move.event_id}{PRIVATE_SUFFIX}" if move.event_id else None,
+        display_name=move.display_name,
+        locale=move.locale,
+        email=move.email,
+        organization=move.organization,
+        attachments=move.attachments,
+        private=True,
     )
 
 

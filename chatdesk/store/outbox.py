@@ -22,6 +22,12 @@ written and a card exists before anything is said under it.
 The one case where a message can go out twice: a process sends it and dies before it records
 ``sent_at``. After the lease runs out another worker sends it again. Platforms offer no way to
 make a send and a database commit one atomic step; the lease keeps that window to a crash.
+
+A customer who writes in a group is moved to the private chat by a row of its own (kind
+``move``, a :class:`~chatdesk.events.MoveToPrivate`): its adapter carries the words over as a
+turn of the private chat (once: that turn's delivery id is derived from the group's) and says
+the pointer in the group, and the row is marked sent only after both. A crash anywhere in
+between is a replay: the pointer at least once, the private turn exactly once.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from sqlalchemy.orm import Session, aliased
 
 from chatdesk.core import statuses
 from chatdesk.events import (
+    Attachment,
     CardLocation,
     Choice,
     Message,
@@ -53,10 +60,11 @@ from chatdesk.store.models import OutboxItem, TicketPost, table_of
 
 log = logging.getLogger(__name__)
 
-KINDS: dict[str, type[Message] | type[TicketCard] | type[ThreadNote]] = {
+KINDS: dict[str, type[Message] | type[TicketCard] | type[ThreadNote] | type[MoveToPrivate]] = {
     "message": Message,
     "card": TicketCard,
     "thread_note": ThreadNote,
+    "move": MoveToPrivate,
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 MAX_ERROR = 2000
@@ -119,8 +127,10 @@ class Delivery:
 
 
 def topic_of(reply: Reply, ticket_id: int | None) -> str:
-    """The ordering key: a customer's chat, or one ticket's place in the agents' chat."""
-    if isinstance(reply, Message):
+    """The ordering key: a customer's chat, or one ticket's place in the agents' chat. A move
+    to the private chat is in the topic of the group it points from, after what was said there
+    before it."""
+    if isinstance(reply, Message | MoveToPrivate):
         return f"{reply.platform}:chat:{reply.chat_id}"
     if isinstance(reply, TicketCard | ThreadNote):
         key = ticket_id if ticket_id is not None else reply.reference
@@ -144,6 +154,8 @@ def decode(kind: str, payload: dict[str, Any]) -> Reply:
     for key in ("choices", "actions"):
         if key in data:
             data[key] = tuple(Choice(str(i), str(label)) for i, label in data[key])
+    if "attachments" in data:  # a move's files, as asdict wrote them
+        data["attachments"] = tuple(Attachment(**item) for item in data["attachments"])
     if kind == "card" and not data.get("status_label") and data.get("status") in statuses.CATALOGUE:
         # A card queued before cards carried their status label (the upgrade that added it):
         # named here, in the card's language, so agents never read a bare status code.
@@ -163,8 +175,6 @@ def enqueue(
     """Store ``reply`` for sending, in the caller's transaction. ``platform``: the adapter
     that sends it, when that is not the reply's own (a web ticket's card goes to the agents'
     chat on Slack or Telegram, see :func:`chatdesk.desk.notify.agents_platform`)."""
-    if isinstance(reply, MoveToPrivate):
-        raise TypeError("MoveToPrivate is an answer in the current turn, not a notification")
     session.info[_QUEUED] = True
     if session.autoflush:  # as an ORM insert would: pending changes reach the database first
         session.flush()

@@ -149,6 +149,10 @@ class Failure:
     status: int
     headers: dict[str, str]
     body: dict[str, Any]
+    channel: str | None = None  # only calls to this channel fail; None: any call
+
+    def applies_to(self, args: dict[str, Any]) -> bool:
+        return self.channel is None or args.get("channel") == self.channel
 
 
 @dataclass
@@ -330,15 +334,17 @@ class SlackStandin:
         times: int = 1,
         retry_after: int | None = None,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``status`` (and ``Retry-After``).
+        """Answer the next ``times`` calls of ``method`` (in ``channel`` only, if given) with
+        ``status`` (and ``Retry-After``).
 
         ``status=200`` with ``error`` gives Slack's ``{"ok": false, "error": ...}``.
         """
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         if error is None:
             error = "ratelimited" if status == 429 else "internal_error"
-        failure = Failure(status, headers, {"ok": False, "error": error})
+        failure = Failure(status, headers, {"ok": False, "error": error}, channel)
         with self._changed:
             self._failures.setdefault(method, []).extend([failure] * times)
 
@@ -411,8 +417,11 @@ class SlackStandin:
         self, method: str, args: dict[str, Any], token: str
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._changed:
-            queued = self._failures.get(method)
-            failure = self._channel_failure(method, args) or (queued.pop(0) if queued else None)
+            queued = self._failures.get(method) or []
+            planned = self._channel_failure(method, args)  # a failure planned for one chat's calls
+            failure = planned or next((f for f in queued if f.applies_to(args)), None)
+            if planned is None and failure is not None:
+                queued.remove(failure)
             if failure is None and self._outage is not None:
                 failure = self._outage
                 if self._outage_calls is not None:

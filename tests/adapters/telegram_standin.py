@@ -151,6 +151,10 @@ class _Failure:
     status: int
     description: str
     retry_after: int | None = None
+    chat_id: int | None = None  # only calls to this chat fail; None: any call
+
+    def applies_to(self, call: ApiCall) -> bool:
+        return self.chat_id is None or call.params.get("chat_id") == str(self.chat_id)
 
 
 class _Server(ThreadingHTTPServer):
@@ -261,13 +265,15 @@ class BotApiStandIn:
         retry_after: int | None = None,
         description: str = "",
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with an error."""
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id`` only, if given) with
+        an error."""
         default = f"Too Many Requests: retry after {retry_after}" if status == 429 else ""
         text = description or default or f"Error {status}"
         with self._cond:
             self._failures.setdefault(method, []).extend(
-                _Failure(status, text, retry_after) for _ in range(times)
+                _Failure(status, text, retry_after, chat_id) for _ in range(times)
             )
 
     def fail_in_chat(
@@ -448,8 +454,11 @@ class BotApiStandIn:
 
     def _answer(self, call: ApiCall) -> tuple[int, dict[str, Any]]:
         with self._cond:
-            queued = self._failures.get(call.method)
-            failure = self._chat_failure(call) or (queued.pop(0) if queued else None)
+            queued = self._failures.get(call.method) or []
+            planned = self._chat_failure(call)  # a failure planned for one chat's calls
+            failure = planned or next((f for f in queued if f.applies_to(call)), None)
+            if planned is None and failure is not None:
+                queued.remove(failure)
             outage = self._outage
             if failure is None and outage is not None and call.method in outage.methods:
                 failure = _Failure(outage.status, outage.description)

@@ -8,6 +8,7 @@ Slack user would see: the messages the bot posted in the stand-in.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -151,29 +152,47 @@ def standin() -> Iterator[SlackStandin]:
         yield running
 
 
-@pytest.fixture
-def slack_settings(make_settings: Callable[..., Settings], standin: SlackStandin) -> Settings:
+def settings_for(
+    make_settings: Callable[..., Settings], standin: SlackStandin, **overrides: Any
+) -> Settings:
     return make_settings(
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=standin.base_url,
         slack_agent_channel=AGENT_CHANNEL,
         outbox_poll_seconds=0.05,
+        **overrides,
     )
 
 
 @pytest.fixture
-def slack(standin: SlackStandin, slack_settings: Settings) -> Iterator[Slack]:
-    desk = open_desk(slack_settings)
-    channels = configured_channels(slack_settings, desk)
+def slack_settings(make_settings: Callable[..., Settings], standin: SlackStandin) -> Settings:
+    return settings_for(make_settings, standin)
+
+
+@contextlib.contextmanager
+def running(standin: SlackStandin, settings: Settings) -> Iterator[Slack]:
+    """chatdesk serving Slack on ``settings``' database until the block ends (its process
+    stopping: the worker stops, the database is let go)."""
+    desk = open_desk(settings)
+    channels = configured_channels(settings, desk)
     [channel] = channels
     assert isinstance(channel, SlackChannel) and not channel.socket_mode
-    with ChatdeskServer(channels, desk) as server:  # the outbox worker sends the cards
-        deliveries = Deliveries(server.url + EVENTS_PATH, standin)
-        try:
-            yield Slack(standin, deliveries, server, channel, desk, slack_settings)
-        finally:
-            deliveries.close()
+    try:
+        with ChatdeskServer(channels, desk) as server:  # the outbox worker sends the cards
+            deliveries = Deliveries(server.url + EVENTS_PATH, standin)
+            try:
+                yield Slack(standin, deliveries, server, channel, desk, settings)
+            finally:
+                deliveries.close()
+    finally:
+        desk.database.dispose()
+
+
+@pytest.fixture
+def slack(standin: SlackStandin, slack_settings: Settings) -> Iterator[Slack]:
+    with running(standin, slack_settings) as slack:
+        yield slack
 
 
 # -- the conversation ---------------------------------------------------------------------
@@ -261,6 +280,107 @@ def test_a_mention_in_a_channel_is_answered_in_its_thread_and_intake_moves_to_th
     slack.deliveries.event(help_mention)
     [helped] = slack.wait_new(GENERAL, 1, t("help", "en").splitlines()[0])
     assert helped.thread_ts == mention["ts"]
+
+
+ASKED_IN_DM = (t("intake.ask_description", "en"), t("intake.suggest_intro", "en"))
+
+
+def _settled(slack: Slack) -> None:
+    """Wait until every delivery's turn is done and the outbox is empty."""
+    from chatdesk.store.inbox import waiting
+    from chatdesk.store.outbox import pending_count
+
+    def done() -> bool:
+        with slack.desk.database.session() as session:
+            pending = pending_count(session)
+        return pending == 0 and waiting(slack.desk.database) == 0
+
+    slack.standin.wait_for(done, timeout=30, what="the inbox and the outbox to empty")
+
+
+def _carried(standin: SlackStandin) -> list[Posted]:
+    """What Ann's DM says in answer to the words of her mention (asked once, or not at all)."""
+    dm = standin.posts_in(Slack.dm_of(ANN))
+    return [p for p in dm if p.shown.startswith(ASKED_IN_DM)]
+
+
+def test_a_notice_that_fails_with_502_is_sent_again_and_the_words_reach_the_dm_once(
+    standin: SlackStandin, make_settings: Callable[..., Settings]
+) -> None:
+    """The notice in the channel is an outbox item: Slack's 502s are retried with the outbox's
+    back-off, and the words are handled in the DM once, however often the notice was tried."""
+    settings = settings_for(make_settings, standin, outbox_max_backoff_seconds=1)
+    with running(standin, settings) as slack:
+        standin.fail_next("chat.postMessage", status=502, times=3, channel=GENERAL)
+        mention = slack.deliveries.mention(ANN, GENERAL, "new Export to Excel fails")
+        assert slack.deliveries.event(mention).status_code == 200
+
+        [notice] = slack.wait_new(GENERAL, 0, t("group.moved", "en"))
+        _settled(slack)
+
+        assert notice.thread_ts == mention["ts"]
+        in_channel = [
+            c for c in standin.calls_to("chat.postMessage") if c.args["channel"] == GENERAL
+        ]
+        assert [c.status for c in in_channel] == [502, 502, 502, 200]
+        assert len(standin.posts_in(GENERAL)) == 1
+        assert len(_carried(standin)) == 1
+
+
+def test_a_move_left_unsent_when_chatdesk_stopped_is_made_once_after_the_restart(
+    standin: SlackStandin, make_settings: Callable[..., Settings]
+) -> None:
+    """Slack is down when a customer mentions the app: the channel's turn commits, the move
+    waits in the outbox, and chatdesk stops. The next chatdesk on the same database says the
+    notice and carries the words into the DM, once; Slack's retry of the mention (the same
+    event id) changes nothing."""
+    from chatdesk.store.models import ProcessedEvent
+
+    settings = settings_for(make_settings, standin, outbox_max_backoff_seconds=1)
+    mention = Deliveries().mention(ANN, GENERAL, "new Export to Excel fails")
+    with running(standin, settings) as first:
+        standin.outage(502)
+        assert first.deliveries.event(mention, event_id="Ev0MOVE").status_code == 200
+
+        def committed() -> bool:
+            with first.desk.database.session() as session:
+                return session.get(ProcessedEvent, ("slack", "Ev0MOVE")) is not None
+
+        standin.wait_for(committed, what="the channel's turn to commit")
+    standin.recover()
+    assert standin.posts_in(GENERAL) == [] and _carried(standin) == []
+
+    with running(standin, settings) as second:
+        [notice] = second.wait_new(GENERAL, 0, t("group.moved", "en"))
+        second.wait_new(second.dm_of(ANN), 0, until=lambda p: p.shown.startswith(ASKED_IN_DM))
+        assert second.deliveries.event(mention, event_id="Ev0MOVE", retry=1).status_code == 200
+        _settled(second)
+
+        assert notice.thread_ts == mention["ts"]
+        assert len(standin.posts_in(GENERAL)) == 1
+        assert len(_carried(standin)) == 1
+
+
+def test_a_notice_slack_refuses_for_good_is_set_aside_and_the_words_still_reach_the_dm(
+    slack: Slack,
+) -> None:
+    """The app was removed from the channel: Slack refuses the notice (not_in_channel). It is
+    set aside with the reason; the words were carried into the DM before it."""
+    from sqlalchemy import select
+
+    from chatdesk.store.models import OutboxItem
+
+    slack.standin.fail_next("chat.postMessage", status=200, error="not_in_channel", channel=GENERAL)
+    mention = slack.deliveries.mention(ANN, GENERAL, "new Export to Excel fails")
+    assert slack.deliveries.event(mention).status_code == 200
+
+    slack.wait_new(slack.dm_of(ANN), 0, until=lambda p: p.shown.startswith(ASKED_IN_DM))
+    _settled(slack)
+    assert slack.standin.posts_in(GENERAL) == []
+    assert len(_carried(slack.standin)) == 1
+    with slack.desk.database.session() as session:
+        [refused] = session.scalars(select(OutboxItem).where(OutboxItem.failed_at.is_not(None)))
+    assert refused.kind == "move" and "not_in_channel" in (refused.last_error or "")
 
 
 def test_the_slash_command_works_anywhere_and_answers_in_the_dm(slack: Slack) -> None:

@@ -16,13 +16,18 @@ from chatdesk.adapters.slack.inbound import (
     from_mention,
     from_message,
     is_person_message,
-    moved_to_private,
     plain_text,
 )
 from chatdesk.adapters.slack.render import render_message
-from chatdesk.events import Choice, Message
+from chatdesk.dialogue.router import moved, private_event
+from chatdesk.events import Choice, InboundEvent, Message
 
 NL = Speaker(locale="nl-NL", display_name="Anouk")
+
+
+def carried_over(mention: InboundEvent, dm_channel: str, words: str) -> InboundEvent:
+    """The DM turn a mention's move carries its words into (through the outbox row's data)."""
+    return private_event(moved(mention, "pointer", words, "nl"), dm_channel)
 
 
 def _payloads() -> Deliveries:
@@ -121,7 +126,7 @@ def test_moved_to_private_keeps_the_words_and_derives_its_delivery_id() -> None:
     mention = from_mention(
         deliveries.event_body(deliveries.mention("U1", "C9", "new x"), "Ev7"), NL, None
     )
-    follow = moved_to_private(mention, "D1", "new x")
+    follow = carried_over(mention, "D1", "new x")
     assert (follow.chat_id, follow.private, follow.text, follow.event_id) == (
         "D1",
         True,
@@ -135,7 +140,7 @@ def test_files_shared_with_a_mention_go_to_the_dm_with_the_words() -> None:
     deliveries = _payloads()
     body = deliveries.event_body(deliveries.mention("U1", "C9", "my export fails"), "Ev8")
     body["event"]["files"] = [{"id": "F1", "name": "log.txt", "mimetype": "text/plain"}]
-    follow = moved_to_private(from_mention(body, NL, None), "D1", "my export fails")
+    follow = carried_over(from_mention(body, NL, None), "D1", "my export fails")
     assert [(a.name, a.file_ref) for a in follow.attachments] == [("log.txt", "F1")]
 
 
@@ -192,7 +197,7 @@ def test_a_mention_moved_to_the_dm_keeps_the_profiles_email() -> None:
     speaker = Speaker(display_name="ann", email="ann@example.com")
     body = payloads.event_body(payloads.mention("U0ANN", "C9", "status SD-7"), "Ev8")
     mention = from_mention(body, speaker, None)
-    follow = moved_to_private(mention, "D1", mention.text)
+    follow = carried_over(mention, "D1", mention.text)
     assert follow.email == "ann@example.com"
     assert follow.organization == mention.organization
 

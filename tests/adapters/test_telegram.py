@@ -290,6 +290,64 @@ def test_a_group_mention_moves_to_the_private_chat_carrying_the_text(
     assert "Read: Export to Excel fails" in [b["text"] for b in suggestion.buttons]
 
 
+def _carried(api: BotApiStandIn) -> list[Any]:
+    """What Ann's private chat says in answer to the words she said in the group."""
+    intro = t("intake.suggest_intro", "en")
+    return [c for c in api.sent(ANN.id) if c.shown_text.startswith(intro)]
+
+
+def _continued(api: BotApiStandIn) -> list[Any]:
+    return [c for c in api.sent(ANN.id) if c.shown_text == t("telegram.private.continued", "en")]
+
+
+def test_a_group_pointer_that_fails_with_502_is_sent_again_and_the_words_carried_over_once(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    """The pointer is an outbox item: Telegram's 502s are retried with the outbox's back-off
+    (more often than a turn would retry them itself), and the words become a turn of the
+    private chat once, however often the pointer was tried."""
+    bot = bots.start(outbox_max_backoff_seconds=1)
+    bot.say(ANN, "hello")  # Ann has talked to the bot before, so it may write to her
+    api.fail_next("sendMessage", 502, times=4, chat_id=OFFICE.id)
+
+    sent = bot.say(ANN, f"@{api.username} new Export to Excel fails", group=OFFICE)
+
+    to_group = [c for c in api.calls_to("sendMessage", ok_only=False) if c.chat_id == OFFICE.id]
+    assert [c.status for c in to_group] == [502, 502, 502, 502, 200]
+    in_group = [c for c in sent if c.chat_id == OFFICE.id]
+    assert [c.shown_text for c in in_group] == [t("group.moved", "en")]
+    assert in_group[0].buttons[0]["url"] == f"https://t.me/{api.username}?start=help"
+    assert len(_continued(api)) == 1
+    assert len(_carried(api)) == 1
+
+
+def test_a_move_left_unsent_by_a_stopped_bot_is_made_once_by_the_next_one(
+    bots: BotRunner, api: BotApiStandIn
+) -> None:
+    """Telegram's sending side is down when Ann writes in the group: the group's turn commits,
+    the move waits in the outbox, and the bot stops. The next bot on the same database says the
+    pointer and carries the words over, once; the group's update delivered again (as after a
+    restart before the poller confirmed it) changes nothing."""
+    first = bots.start(outbox_max_backoff_seconds=1)
+    first.say(ANN, "hello")
+    api.start_outage(502)
+    update = first.updates.message(ANN, f"@{api.username} new Export to Excel fails", group=OFFICE)
+    first.deliver(update)
+    first.settle(outbox=False)  # the group's turn is done (and committed)
+    first.server.stop()
+    api.end_outage()
+    assert api.sent(OFFICE.id) == [] and _carried(api) == []
+
+    second = bots.start(outbox_max_backoff_seconds=1)
+    second.settle()  # the outbox is empty: the move was made
+    second.deliver(update)
+    second.settle()
+
+    assert [c.shown_text for c in api.sent(OFFICE.id)] == [t("group.moved", "en")]
+    assert len(_continued(api)) == 1
+    assert len(_carried(api)) == 1
+
+
 def test_a_stranger_in_a_group_gets_a_deep_link_that_carries_the_text(
     bots: BotRunner, api: BotApiStandIn
 ) -> None:
@@ -434,18 +492,23 @@ def test_a_server_error_is_retried_not_dropped(bots: BotRunner, api: BotApiStand
     assert statuses == [502, 502, 200]
 
 
-def test_a_failing_update_is_logged_with_its_id_and_the_bot_carries_on(
-    bots: BotRunner, api: BotApiStandIn, caplog: pytest.LogCaptureFixture
+def test_a_pointer_to_a_group_the_bot_left_is_set_aside_and_the_words_still_carried_over(
+    bots: BotRunner, api: BotApiStandIn
 ) -> None:
+    """The bot was removed from the group: Telegram refuses the pointer for good (403). It is
+    set aside with the reason; the customer's words were carried into the private chat before
+    it, so they are not lost; and the bot carries on."""
     bot = bots.start()
+    bot.say(ANN, "hello")  # Ann has talked to the bot before, so it may write to her
     group = TgGroup(-4200, "Office")
     api.blocked_chats.add(group.id)  # the bot was removed from the group: sends fail with 403
-    update = bot.updates.message(ANN, "@chatdesk_test_bot my printer is broken", group=group)
 
-    bot.deliver(update)
-    bot.settle(outbox=False)
+    sent = bot.say(ANN, "@chatdesk_test_bot new Export to Excel fails", group=group)
 
-    assert f"update {update['update_id']} failed" in caplog.text
+    [(error,)] = _set_aside(bot)
+    assert "Forbidden" in error
+    assert [c.chat_id for c in sent] == [ANN.id] * len(sent)
+    assert sent[-1].shown_text.startswith(t("intake.suggest_intro", "en"))
     assert shown(bot.say(SEM, "/new")) == t("intake.ask_subject", "nl")
 
 

@@ -44,6 +44,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.context.respond import Respond
+from slack_sdk.errors import SlackApiError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -65,7 +66,7 @@ from chatdesk.adapters.slack.inbound import (
     is_direct_channel,
     is_person_message,
 )
-from chatdesk.adapters.slack.outbound import SlackOutbound
+from chatdesk.adapters.slack.outbound import SlackOutbound, failure
 from chatdesk.adapters.slack.render import (
     CARD_ACTION_PREFIX,
     CHOICE_ACTION_PREFIX,
@@ -75,9 +76,9 @@ from chatdesk.adapters.slack.render import (
 from chatdesk.adapters.slack.turns import SlackTurns
 from chatdesk.config import Settings
 from chatdesk.engine import Desk
-from chatdesk.events import CardLocation, InboundEvent, Posted, Reply
+from chatdesk.events import CardLocation, InboundEvent, MoveToPrivate, Posted, Reply
 from chatdesk.store.inbox import Inbox
-from chatdesk.store.outbox import Progress
+from chatdesk.store.outbox import DeliveryFailed, Progress
 from chatdesk.worker import worker_name
 
 log = logging.getLogger(__name__)
@@ -158,8 +159,22 @@ class SlackChannel:
     async def deliver(
         self, reply: Reply, card: CardLocation | None, progress: Progress | None = None
     ) -> Posted | None:
-        """Send one outbox item (see :mod:`chatdesk.adapters.slack.outbound`)."""
+        """Send one outbox item (see :mod:`chatdesk.adapters.slack.outbound`); a move to the
+        DM is a turn there and a notice in the thread (:meth:`SlackTurns.move_to_private`)."""
+        if isinstance(reply, MoveToPrivate):
+            await asyncio.to_thread(self._move_to_private, reply)
+            return None
         return await asyncio.to_thread(self.outbound.deliver, reply, card, progress)
+
+    def _move_to_private(self, move: MoveToPrivate) -> None:
+        """The move, its notice posted by the outbox's client; Slack's refusals as the outbox
+        reads them (see :func:`chatdesk.adapters.slack.outbound.failure`)."""
+        try:
+            self.turns.move_to_private(move, self.outbound.client)
+        except SlackApiError as exc:
+            raise failure(exc) from exc
+        except (OSError, TimeoutError) as exc:  # URLError, refused or reset connections
+            raise DeliveryFailed(f"slack unreachable: {exc}") from exc
 
     async def replay(self, payload: dict[str, Any]) -> None:
         """Handle a stored delivery again whose process died (see :mod:`.durable`)."""

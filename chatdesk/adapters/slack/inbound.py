@@ -294,26 +294,3 @@ def from_command(command: Payload, speaker: Speaker, dm_channel: str) -> Inbound
         private=True,
         organization=user_team(command, speaker),
     )
-
-
-def moved_to_private(origin: InboundEvent, dm_channel: str, original_text: str) -> InboundEvent:
-    """The follow-up of a ``MoveToPrivate``: the user's words, now in their DM.
-
-    Its delivery id derives from the original one, so a redelivered mention is not carried
-    into the DM twice. The speaker is the same person, so their profile's e-mail comes along:
-    organizations and contact-person approvals by e-mail must recognise them in this turn too.
-    Files shared with the mention come along as well, as the words do.
-    """
-    return InboundEvent(
-        platform=PLATFORM,
-        user_id=origin.user_id,
-        chat_id=dm_channel,
-        text=original_text,
-        event_id=f"{origin.event_id}:private" if origin.event_id else None,
-        display_name=origin.display_name,
-        locale=origin.locale,
-        email=origin.email,
-        private=True,
-        organization=origin.organization,
-        attachments=origin.attachments,
-    )

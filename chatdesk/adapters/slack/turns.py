@@ -1,8 +1,9 @@
 """One turn on Slack: the engine's answer to an event, posted in order, or an apology.
 
 This is where the neutral reply types meet Slack: a :class:`Message` becomes posts in its chat,
-a :class:`TicketCard` a card in the agents' channel, a :class:`MoveToPrivate` a note in the
-thread where the user spoke followed by the same words handled again in their DM. A reply type
+a :class:`TicketCard` a card in the agents' channel, a :class:`MoveToPrivate` the same words
+handled again in the user's DM followed by a note in the thread where they spoke (the outbox
+worker sends a move through :meth:`SlackTurns.move_to_private` too). A reply type
 we do not know raises :class:`TypeError` rather than vanishing.
 
 Turns in the same chat run one at a time (bolt hands events to a thread pool), so two quick
@@ -20,13 +21,13 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.directory import SlackDirectory
-from chatdesk.adapters.slack.inbound import moved_to_private
 from chatdesk.adapters.slack.render import post, render_card, render_message, render_notice
 from chatdesk.config import Settings
 from chatdesk.core.i18n import normalize_lang
@@ -125,8 +126,8 @@ class SlackTurns:
                     sent.append(post(self.client, message))
             elif isinstance(reply, TicketCard):
                 sent.extend(self._card(reply))
-            elif isinstance(reply, MoveToPrivate):
-                sent.extend(self._move_to_private(event, reply))
+            elif isinstance(reply, MoveToPrivate):  # only when there is no outbox worker
+                sent.extend(self.move_to_private(reply, self.client))
             else:
                 raise TypeError(f"the Slack adapter cannot render {type(reply).__name__}")
         return sent
@@ -146,11 +147,28 @@ class SlackTurns:
             )
             return []
 
-    def _move_to_private(self, event: InboundEvent, reply: MoveToPrivate) -> list[SlackResponse]:
-        sent = [
-            post(self.client, m) for m in render_notice(reply.text, reply.chat_id, reply.thread_id)
-        ]
-        dm_channel = self.directory.dm_channel(reply.user_id)
-        # The same words, now a turn of the DM: in order with whatever else happens there.
-        self.run(moved_to_private(event, dm_channel, reply.original_text))
-        return sent
+    def move_to_private(self, move: MoveToPrivate, client: WebClient) -> list[SlackResponse]:
+        """Carry the words of ``move`` into the user's DM, then post the notice in the thread
+        where they spoke (through ``client``: the outbox's, or the turns' own).
+
+        The words become a turn of the DM, in order with whatever else happens there, and once
+        (:meth:`Desk.carry_over`: a move sent again finds its turn done). They go before the
+        notice, so a notice that fails and is sent again repeats nothing but itself. Raises
+        when either fails; this returns only once the DM's turn has committed.
+        """
+        dm_channel = self.directory.dm_channel(move.user_id)
+        done: Future[None] = Future()
+
+        def carry() -> None:
+            try:
+                for reply in self.desk.carry_over(move, dm_channel):  # none through the outbox
+                    if isinstance(reply, Message):
+                        for message in render_message(reply, t, reply.lang or move.lang):
+                            post(self.client, message)
+                done.set_result(None)
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        self._queues.run(dm_channel, carry)
+        done.result()
+        return [post(client, m) for m in render_notice(move.text, move.chat_id, move.thread_id)]

@@ -10,9 +10,10 @@ customer gets an apology; the bot carries on. Updates of one chat are handled in
 different chats side by side (:mod:`.ordering`).
 
 Answers and notifications (a customer told about a status change, the agents' card and the
-lines in a ticket's thread) do not go out from the turn: the desk writes them to the outbox,
-and the worker of ``chatdesk serve`` hands each to :meth:`TelegramChannel.deliver`, which sends
-it once and says where it landed, or raises :class:`chatdesk.store.outbox.DeliveryFailed`.
+lines in a ticket's thread, the move from a group to the private chat) do not go out from the
+turn: the desk writes them to the outbox, and the worker of ``chatdesk serve`` hands each to
+:meth:`TelegramChannel.deliver`, which sends it once and says where it landed, or raises
+:class:`chatdesk.store.outbox.DeliveryFailed`.
 
 Long polling is the default. With CHATDESK_TELEGRAM_WEBHOOK_URL set, Telegram posts updates to
 ``POST /telegram/webhook`` on the shared HTTP server, and a request without the right
@@ -181,12 +182,13 @@ class TelegramChannel:
     ) -> Posted | None:
         """Send one outbox item (see :class:`chatdesk.worker.Sender`), trying once.
 
-        A customer's message goes to their chat; a card is posted, or edited where ``card``
-        says it is; a thread note goes under the card. A message or note longer than one
-        Telegram message goes as several: ``progress`` skips the ones an earlier attempt sent
-        and counts the ones sent now. Failures that waiting cannot fix (the user blocked the
-        bot, the chat is gone, a request Telegram refuses) are permanent; a 429 says when to
-        come back; anything else (5xx, network) is retried by the outbox.
+        A customer's message goes to their chat; a move to the private chat carries the words
+        over and says the pointer in the group (:meth:`_move_to_private`); a card is posted, or
+        edited where ``card`` says it is; a thread note goes under the card. A message or note
+        longer than one Telegram message goes as several: ``progress`` skips the ones an
+        earlier attempt sent and counts the ones sent now. Failures that waiting cannot fix (the
+        user blocked the bot, the chat is gone, a request Telegram refuses) are permanent; a 429
+        says when to come back; anything else (5xx, network) is retried by the outbox.
         """
         progress = progress or Progress()
         with single_attempt():
@@ -195,6 +197,9 @@ class TelegramChannel:
                     await self.renderer.send_text(
                         reply.chat_id, reply.text, reply.choices, reply.thread_id, progress=progress
                     )
+                    return None
+                if isinstance(reply, MoveToPrivate):
+                    await self._move_to_private(reply)
                     return None
                 if isinstance(reply, TicketCard):
                     if card is not None:
@@ -257,9 +262,9 @@ class TelegramChannel:
             if event.agent_chat:
                 agent = await self.agents.is_agent(int(event.user_id))
                 event = dataclasses.replace(event, agent=agent)
-            for reply in await self._ask(event):
+            for reply in await self._ask(event):  # answers only when there is no outbox worker
                 if isinstance(reply, MoveToPrivate):
-                    await self._move_to_private(reply, event)
+                    await self._move_to_private(reply)
                 else:
                     await self.renderer.render(reply)
         except Exception:
@@ -291,39 +296,31 @@ class TelegramChannel:
         """The customer's language: their ``lang`` choice, else their Telegram language."""
         return await asyncio.to_thread(self.desk.language_of, PLATFORM, user_id, locale)
 
-    async def _move_to_private(self, move: MoveToPrivate, event: InboundEvent) -> None:
-        """Say ``move.text`` in the group and carry on in the private chat.
+    async def _move_to_private(self, move: MoveToPrivate) -> None:
+        """Carry the words of ``move`` into the private chat, then say ``move.text`` in the group.
 
-        If the bot may write to the customer (they have started it before), it says so in the
-        private chat and feeds ``original_text`` to the desk there at once. Otherwise Telegram
-        refuses (403), and the group message's button opens the private chat with the text
-        riding along in the deep link.
+        If the bot may write to the customer (they have started it before), a note in the
+        private chat says the matter continues there, and ``original_text`` becomes a turn of
+        the private chat (once: :meth:`Desk.carry_over`); the group's pointer then opens the
+        private chat plainly. Otherwise Telegram refuses the note (403), and the pointer's
+        button carries the text in its deep link. The words go before the pointer, so a
+        pointer that fails and is sent again finds them carried over and repeats nothing but
+        itself; any failure raises, and the outbox sends the move again.
         """
-        lang = await self._lang(move.user_id, event.locale)
-        reached = False
-        if move.original_text:
+        lang = move.lang or self.default_lang
+        carried = await asyncio.to_thread(self.desk.carried_over, move)
+        if move.original_text and not carried:
             try:
                 await self.renderer.send_text(move.user_id, t("telegram.private.continued", lang))
-                reached = True
+                carried = True
             except (Forbidden, BadRequest) as exc:
-                log.info("telegram: update %s: no private chat yet (%s)", event.event_id, exc)
-        carried = move if not reached else dataclasses.replace(move, original_text="")
-        await self.renderer.render(carried, lang)
-        if not reached:
-            return
-        private = InboundEvent(
-            platform=PLATFORM,
-            user_id=move.user_id,
-            chat_id=move.user_id,
-            text=move.original_text,
-            event_id=f"{event.event_id}:private",
-            display_name=event.display_name,
-            locale=event.locale,
-            private=True,
-            attachments=event.attachments,
-        )
-        for reply in await self._ask(private):
-            await self.renderer.render(reply, lang)  # a MoveToPrivate cannot come back here
+                log.info("telegram: move %s: no private chat yet (%s)", move.event_id, exc)
+            if carried:
+                replies = await asyncio.to_thread(self.desk.carry_over, move, move.user_id)
+                for reply in replies:  # none when the answers go through the outbox
+                    await self.renderer.render(reply, lang)
+        pointer = dataclasses.replace(move, original_text="") if carried else move
+        await self.renderer.send_move_to_private(pointer, lang)
 
     async def _apologise(self, update: Update) -> None:
         chat, user = update.effective_chat, update.effective_user
