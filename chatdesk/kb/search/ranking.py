@@ -91,7 +91,7 @@ class SearchIndex:
         max_lexical = max(question.total * (t.k1 + 1), 1e-9)
         result = []
         for lexical, covered, doc in chosen:
-            cover, jaccard = overlap(question, self._passages.terms(doc))
+            cover, jaccard = overlap(question, self._passages.terms(doc), self._passages.where(doc))
             cosine = best.get(doc, 0.0)
             mean = (
                 self.meaning.mean_cosine(doc, vector)
@@ -157,14 +157,24 @@ class SearchIndex:
 
     def gate_score(self, candidate: Candidate, query: str) -> float:
         """0..100: how sure we are that this article answers ``query`` at all."""
-        t = self.tuning
         folded = " ".join(words(query))
         texts = self._passages.texts(candidate.position)
+        return self._gate(
+            candidate,
+            best_similarity(fuzz.token_set_ratio, folded, texts),
+            best_similarity(fuzz.WRatio, folded, texts),
+        )
+
+    def _gate(self, candidate: Candidate, passage_set: float, passage_wratio: float) -> float:
+        """The gate's value from the candidate's signals and its two character signals (the
+        dear ones, computed by :meth:`gate_score`). It only grows with each signal: with both
+        at their best (1.0) it is a bound that no computed value exceeds."""
+        t = self.tuning
         value = 100 * _weighted_mean(
             (t.gate_strength, candidate.strength),
             (t.gate_coverage, candidate.coverage),
-            (t.gate_passage_set, best_similarity(fuzz.token_set_ratio, folded, texts)),
-            (t.gate_passage_wratio, best_similarity(fuzz.WRatio, folded, texts)),
+            (t.gate_passage_set, passage_set),
+            (t.gate_passage_wratio, passage_wratio),
             (t.gate_passage_jaccard, candidate.passage_jaccard),
             *self._meaning_pairs(candidate, t.gate_meaning_unit, t.gate_meaning_mean),
         )
@@ -237,12 +247,13 @@ class SearchIndex:
             reverse=True,
         )
         found: list[tuple[int, float]] = []
+        threshold = self.tuning.second_round_threshold
         for score, _, candidate in ranked:
             if len(found) == limit:
                 break
-            if candidate.position in exclude:
-                continue
-            if self.gate_score(candidate, query) >= self.tuning.second_round_threshold:
+            if candidate.position in exclude or self._gate(candidate, 1.0, 1.0) < threshold:
+                continue  # (even the best character signals would leave it below the gate)
+            if self.gate_score(candidate, query) >= threshold:
                 found.append((candidate.position, round(100 * score, 1)))
         return found
 
