@@ -308,8 +308,11 @@ class TermIndex:
             forward = self._forward_of(doc)
         idf, lookup = self.idf, question.lookup
         best: dict[int, tuple[float, float]] = {}  # query word -> (value, similarity)
-        for term in question.every.intersection(forward):
-            impact = self.impact(doc, forward[term])
+        for term in question.every:  # (a few dozen; an article has hundreds of terms)
+            packed = forward.get(term)
+            if packed is None:
+                continue
+            impact = self.impact(doc, packed)
             for index, similarity in lookup[term]:
                 value = similarity * idf[term] * impact
                 if value > best.get(index, _NOTHING)[0]:
