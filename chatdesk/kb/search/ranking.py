@@ -205,26 +205,51 @@ class SearchIndex:
         """
         if limit <= 0:
             return [], 0.0
-        ranked = sorted(
-            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
-            key=lambda item: (item[0], item[1]),
-            reverse=True,
-        )
+        ranked = self._ranking(query, lang)
         if not ranked:
             return [], 0.0
         gate = max(self.gate_score(c, query) for _, _, c in ranked[:3])
-        floor = ranked[0][0] * self.tuning.relative_cutoff
-        return [
-            (c.position, round(100 * score, 1)) for score, _, c in ranked[:limit] if score >= floor
-        ], gate
+        return self._shown(ranked, limit), gate
 
     def search(
         self, query: str, lang: str | None = None, limit: int = 3
     ) -> list[tuple[int, float]]:
         """Positions and scores (0..100) of the best articles, best first; ``[]`` when even
-        the best of the top three does not pass the gate (small talk, out of scope)."""
-        found, gate = self.ranked(query, lang, limit)
-        return found if gate >= self.threshold else []
+        the best of the top three does not pass the gate (small talk, out of scope).
+
+        :meth:`ranked` with its gate applied, but the gate's value is not needed, only
+        whether one of the three passes: the first that does ends the look, and one whose
+        bound (:meth:`_gate` with the best character signals) is below the threshold is
+        passed over without computing them.
+        """
+        if limit <= 0:
+            return []
+        ranked = self._ranking(query, lang)
+        threshold = self.threshold
+        for _, _, candidate in ranked[:3]:
+            if self._gate(candidate, 1.0, 1.0) < threshold:
+                continue
+            if self.gate_score(candidate, query) >= threshold:
+                return self._shown(ranked, limit)
+        return []
+
+    def _ranking(self, query: str, lang: str | None) -> list[tuple[float, float, Candidate]]:
+        """The candidates with their rank scores, best first (ties: the stronger lexically)."""
+        return sorted(
+            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
+
+    def _shown(
+        self, ranked: list[tuple[float, float, Candidate]], limit: int
+    ) -> list[tuple[int, float]]:
+        """The first ``limit`` of a ranking as positions and 0..100 scores, none below
+        ``relative_cutoff`` of the best one's score."""
+        floor = ranked[0][0] * self.tuning.relative_cutoff
+        return [
+            (c.position, round(100 * score, 1)) for score, _, c in ranked[:limit] if score >= floor
+        ]
 
     @property
     def threshold(self) -> float:
@@ -241,11 +266,7 @@ class SearchIndex:
         For a second round of suggestions: there the best candidates are usually the ones
         already shown, and under :meth:`search` a weak leftover rides on their gate value.
         """
-        ranked = sorted(
-            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
-            key=lambda item: (item[0], item[1]),
-            reverse=True,
-        )
+        ranked = self._ranking(query, lang)
         found: list[tuple[int, float]] = []
         threshold = self.tuning.second_round_threshold
         for score, _, candidate in ranked:
