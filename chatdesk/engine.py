@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -63,12 +64,15 @@ def _load_requester(session: Session, key: dict[str, str]) -> Requester | None:
     if loaded), so changes to it are still written at the commit.
     """
     row = session.connection().execute(_REQUESTER, key).first()
-    if row is None:
-        return None
-    known = session.identity_map.get(session.identity_key(Requester, row.id))
+    return None if row is None else _as_requester(session, row._asdict())
+
+
+def _as_requester(session: Session, values: dict[str, Any]) -> Requester:
+    """A requester's row (read with Core) as the session's persistent ORM object."""
+    known = session.identity_map.get(session.identity_key(Requester, values["id"]))
     if isinstance(known, Requester):
         return known
-    requester = Requester(**row._mapping)
+    requester = Requester(**values)
     make_transient_to_detached(requester)
     session.add(requester)
     return requester
@@ -265,8 +269,13 @@ class Desk:
 
     def _turn(self, session: Session, event: InboundEvent) -> Turn:
         now = self.clock()
-        requester = self._requester(session, event, now)
-        conversation = conversations.load(session, event, now)
+        known = conversations.load_known(session, event)  # both rows in one statement
+        if known is not None:
+            requester = self._known_requester(session, event, known[0])
+            conversation = known[1]
+        else:  # a first turn: what is missing is created
+            requester = self._requester(session, event, now)
+            conversation = conversations.load(session, event, now)
         turn = Turn(self.context, session, event, requester, conversation, now)
         ttl = timedelta(minutes=self.settings.desk.draft_ttl_minutes)
         updated = conversation.updated_at
@@ -298,10 +307,26 @@ class Desk:
             )
             requester = _load_requester(session, key)
             assert requester is not None
-        if event.display_name and requester.display_name != event.display_name[:200]:
-            requester.display_name = event.display_name[:200]
-        if event.locale and requester.locale != event.locale:
-            requester.locale = event.locale
-        if requester.organization != organization:
-            requester.organization = organization
-        return requester
+        return _refreshed(requester, event, organization)
+
+    def _known_requester(
+        self, session: Session, event: InboundEvent, row: dict[str, Any]
+    ) -> Requester:
+        """The requester of a row read with their conversation, refreshed as every turn
+        refreshes them (see :meth:`_requester`)."""
+        requester = _as_requester(session, row)
+        stored = requester.organization
+        organization = organizations.organization_of(self.settings, event, stored)
+        return _refreshed(requester, event, organization)
+
+
+def _refreshed(requester: Requester, event: InboundEvent, organization: str | None) -> Requester:
+    """The requester with what the platform now says of them (name, locale) and the
+    organization found for them at this turn."""
+    if event.display_name and requester.display_name != event.display_name[:200]:
+        requester.display_name = event.display_name[:200]
+    if event.locale and requester.locale != event.locale:
+        requester.locale = event.locale
+    if requester.organization != organization:
+        requester.organization = organization
+    return requester

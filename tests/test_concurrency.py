@@ -4,8 +4,10 @@ processes; each turn opens its own connection, exactly as a second process would
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from chatdesk.events import InboundEvent, Message
@@ -62,3 +64,25 @@ def test_first_messages_of_a_new_customer_racing_create_one_requester(desk):
     assert all(results)
     with desk.database.session() as session:
         assert session.scalar(select(func.count()).select_from(Requester)) == 1
+
+
+def test_a_sqlite_turn_holds_the_write_lock_from_its_first_statement(desk):
+    """Turns on SQLite serialise from their start (``BEGIN IMMEDIATE``): a transaction that
+    has only read still keeps every other writer out, so a turn never reads a conversation
+    that another one changes before it writes. (The BEGIN is the dialect's do_begin, not an
+    engine event; losing it would make SQLite's deferred BEGIN take no lock at a read.)"""
+    if not desk.database.is_sqlite:
+        pytest.skip("PostgreSQL locks the conversation row instead (the other tests here)")
+    path = desk.database.engine.url.database
+    with desk.database.session() as session:
+        session.scalar(select(func.count()).select_from(Conversation))  # a read, no write
+        other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            took_lock = True
+        except sqlite3.OperationalError:  # "database is locked": the session holds it
+            took_lock = False
+        finally:
+            other.close()
+    assert not took_lock

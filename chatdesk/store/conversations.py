@@ -20,9 +20,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chatdesk.events import InboundEvent
-from chatdesk.store.models import Conversation, table_of
+from chatdesk.store.models import Conversation, Requester, table_of
 
 TABLE = table_of(Conversation)
+REQUESTERS = table_of(Requester)
 
 DialectInsert = Callable[[Table], postgresql.Insert] | Callable[[Table], sqlite.Insert]
 """``insert`` of PostgreSQL or of SQLite: both build ``INSERT .. ON CONFLICT``."""
@@ -52,16 +53,29 @@ def ignoring_conflicts(table: Table) -> dict[str, Insert]:
 
 # The statements of every turn are built once, with bound parameters, so a turn only binds
 # values: building a statement and computing its cache key cost more than running it.
-_LOAD = (
-    select(TABLE.c.id, TABLE.c.state, TABLE.c.data, TABLE.c.updated_at)
-    .where(
-        (TABLE.c.platform == bindparam("k_platform"))
-        & (TABLE.c.chat_id == bindparam("k_chat_id"))
-        & (TABLE.c.user_id == bindparam("k_user_id"))
-    )
-    .with_for_update()
+_KEY = (
+    (TABLE.c.platform == bindparam("k_platform"))
+    & (TABLE.c.chat_id == bindparam("k_chat_id"))
+    & (TABLE.c.user_id == bindparam("k_user_id"))
 )
+_COLUMNS = (TABLE.c.id, TABLE.c.state, TABLE.c.data, TABLE.c.updated_at)
+_LOAD = select(*_COLUMNS).where(_KEY).with_for_update()
 _CREATE = ignoring_conflicts(TABLE)
+_KNOWN = (
+    select(
+        *REQUESTERS.columns,
+        *(column.label(f"conversation_{column.name}") for column in _COLUMNS),
+    )
+    .select_from(
+        TABLE.join(
+            REQUESTERS,
+            (REQUESTERS.c.platform == TABLE.c.platform)
+            & (REQUESTERS.c.platform_user_id == TABLE.c.user_id),
+        )
+    )
+    .where(_KEY)
+    .with_for_update(of=TABLE)
+)
 _SAVE = update(TABLE).where(TABLE.c.id == bindparam("k_id"))
 
 
@@ -84,6 +98,26 @@ def load(session: Session, event: InboundEvent, now: datetime) -> ConversationSt
         )
         row = connection.execute(_LOAD, key).one()
     return ConversationState(row.id, row.state, dict(row.data or {}), row.updated_at)
+
+
+def load_known(
+    session: Session, event: InboundEvent
+) -> tuple[dict[str, Any], ConversationState] | None:
+    """The requester's row and the conversation (locked as :func:`load` locks it) in one
+    statement, for a requester and conversation that exist (every turn but the first of a
+    chat); None otherwise, and then :func:`load` creates what is missing."""
+    key = {"k_platform": event.platform, "k_chat_id": event.chat_id, "k_user_id": event.user_id}
+    row = session.connection().execute(_KNOWN, key).first()
+    if row is None:
+        return None
+    values = row._asdict()
+    conversation = ConversationState(
+        values.pop("conversation_id"),
+        values.pop("conversation_state"),
+        dict(values.pop("conversation_data") or {}),
+        values.pop("conversation_updated_at"),
+    )
+    return values, conversation
 
 
 def save(session: Session, conversation: ConversationState) -> None:

@@ -43,14 +43,19 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # Straight to the driver: SQLAlchemy's statement machinery (exec_driver_sql) costs
-        # more than the BEGIN itself, at every turn. Errors are wrapped as it would wrap them.
-        try:
-            conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
+    # The dialect's own hook for BEGIN (a no-op for pysqlite), not a "begin" event: one
+    # engine event listener makes SQLAlchemy dispatch every event at every statement.
+    setattr(engine.dialect, "do_begin", _begin_immediate)  # noqa: B010 (a method, on purpose)
+
+
+def _begin_immediate(dbapi_connection: Any) -> None:
+    """``BEGIN IMMEDIATE``, straight to the driver: SQLAlchemy's statement machinery
+    (exec_driver_sql) costs more than the BEGIN itself, at every turn. Errors are wrapped as
+    it would wrap them."""
+    try:
+        dbapi_connection.driver_connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
 
 
 class Database:

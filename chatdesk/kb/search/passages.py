@@ -27,6 +27,7 @@ _CACHE = 4096  # articles whose passages and passage terms are remembered
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 PassageTerms = list[tuple[frozenset[int], float]]  # per passage: its terms, their summed IDF
+Where = tuple[frozenset[int], dict[int, list[int]]]  # an article's terms; term -> its passages
 
 
 class Passages:
@@ -39,6 +40,7 @@ class Passages:
         self._idf = idf
         self._texts: dict[int, list[str]] = {}
         self._terms: dict[int, PassageTerms] = {}
+        self._where: dict[int, Where] = {}
 
     def texts(self, doc: int) -> list[str]:
         """The article's label (title and tags) and its body's lines and sentences, folded."""
@@ -68,21 +70,42 @@ class Passages:
             self._terms[doc] = found
         return found
 
+    def where(self, doc: int) -> Where:
+        """Which passages hold each term of the article (see :func:`overlap`)."""
+        found = self._where.get(doc)
+        if found is None:
+            if len(self._where) >= _CACHE:
+                self._where.clear()
+            found = self._where[doc] = where(self.terms(doc))
+        return found
 
-def overlap(question: Question, passages: PassageTerms) -> tuple[float, float]:
+
+def where(passages: PassageTerms) -> Where:
+    """The terms of all the passages, and for each term the passages that hold it, in order:
+    :func:`overlap` then looks only at the passages that share a term with the question."""
+    found: dict[int, list[int]] = {}
+    for position, (terms, _) in enumerate(passages):
+        for term in terms:
+            found.setdefault(term, []).append(position)
+    return frozenset(found), found
+
+
+def overlap(
+    question: Question, passages: PassageTerms, located: Where | None = None
+) -> tuple[float, float]:
     """The most of the question's weight one passage holds (0..1), and the best weighted
-    Jaccard of question and passage (0..1)."""
+    Jaccard of question and passage (0..1). ``located``: :func:`where` of ``passages``
+    (computed here when not given); through it only the passages that share a term with
+    the question are looked at, with the terms they share."""
     best_cover = best_jaccard = 0.0
-    total, weights, lookup, every = (
-        question.total,
-        question.weights,
-        question.lookup,
-        question.every,
-    )
-    for terms, weight in passages:
-        shared = every.intersection(terms)
-        if not shared:
-            continue
+    total, weights, lookup = question.total, question.weights, question.lookup
+    known, holders = located if located is not None else where(passages)
+    sharing: dict[int, list[int]] = {}  # passage -> the question's terms it holds
+    for term in question.every & known:
+        for position in holders[term]:
+            sharing.setdefault(position, []).append(term)
+    for position in sorted(sharing):  # in passage order, as a scan of them would go
+        shared, weight = sharing[position], passages[position][1]
         similar: dict[int, float] = {}
         for term in shared:
             for index, similarity in lookup[term]:

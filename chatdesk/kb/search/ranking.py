@@ -91,7 +91,7 @@ class SearchIndex:
         max_lexical = max(question.total * (t.k1 + 1), 1e-9)
         result = []
         for lexical, covered, doc in chosen:
-            cover, jaccard = overlap(question, self._passages.terms(doc))
+            cover, jaccard = overlap(question, self._passages.terms(doc), self._passages.where(doc))
             cosine = best.get(doc, 0.0)
             mean = (
                 self.meaning.mean_cosine(doc, vector)
@@ -157,14 +157,24 @@ class SearchIndex:
 
     def gate_score(self, candidate: Candidate, query: str) -> float:
         """0..100: how sure we are that this article answers ``query`` at all."""
-        t = self.tuning
         folded = " ".join(words(query))
         texts = self._passages.texts(candidate.position)
+        return self._gate(
+            candidate,
+            best_similarity(fuzz.token_set_ratio, folded, texts),
+            best_similarity(fuzz.WRatio, folded, texts),
+        )
+
+    def _gate(self, candidate: Candidate, passage_set: float, passage_wratio: float) -> float:
+        """The gate's value from the candidate's signals and its two character signals (the
+        dear ones, computed by :meth:`gate_score`). It only grows with each signal: with both
+        at their best (1.0) it is a bound that no computed value exceeds."""
+        t = self.tuning
         value = 100 * _weighted_mean(
             (t.gate_strength, candidate.strength),
             (t.gate_coverage, candidate.coverage),
-            (t.gate_passage_set, best_similarity(fuzz.token_set_ratio, folded, texts)),
-            (t.gate_passage_wratio, best_similarity(fuzz.WRatio, folded, texts)),
+            (t.gate_passage_set, passage_set),
+            (t.gate_passage_wratio, passage_wratio),
             (t.gate_passage_jaccard, candidate.passage_jaccard),
             *self._meaning_pairs(candidate, t.gate_meaning_unit, t.gate_meaning_mean),
         )
@@ -195,26 +205,51 @@ class SearchIndex:
         """
         if limit <= 0:
             return [], 0.0
-        ranked = sorted(
-            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
-            key=lambda item: (item[0], item[1]),
-            reverse=True,
-        )
+        ranked = self._ranking(query, lang)
         if not ranked:
             return [], 0.0
         gate = max(self.gate_score(c, query) for _, _, c in ranked[:3])
-        floor = ranked[0][0] * self.tuning.relative_cutoff
-        return [
-            (c.position, round(100 * score, 1)) for score, _, c in ranked[:limit] if score >= floor
-        ], gate
+        return self._shown(ranked, limit), gate
 
     def search(
         self, query: str, lang: str | None = None, limit: int = 3
     ) -> list[tuple[int, float]]:
         """Positions and scores (0..100) of the best articles, best first; ``[]`` when even
-        the best of the top three does not pass the gate (small talk, out of scope)."""
-        found, gate = self.ranked(query, lang, limit)
-        return found if gate >= self.threshold else []
+        the best of the top three does not pass the gate (small talk, out of scope).
+
+        :meth:`ranked` with its gate applied, but the gate's value is not needed, only
+        whether one of the three passes: the first that does ends the look, and one whose
+        bound (:meth:`_gate` with the best character signals) is below the threshold is
+        passed over without computing them.
+        """
+        if limit <= 0:
+            return []
+        ranked = self._ranking(query, lang)
+        threshold = self.threshold
+        for _, _, candidate in ranked[:3]:
+            if self._gate(candidate, 1.0, 1.0) < threshold:
+                continue
+            if self.gate_score(candidate, query) >= threshold:
+                return self._shown(ranked, limit)
+        return []
+
+    def _ranking(self, query: str, lang: str | None) -> list[tuple[float, float, Candidate]]:
+        """The candidates with their rank scores, best first (ties: the stronger lexically)."""
+        return sorted(
+            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
+
+    def _shown(
+        self, ranked: list[tuple[float, float, Candidate]], limit: int
+    ) -> list[tuple[int, float]]:
+        """The first ``limit`` of a ranking as positions and 0..100 scores, none below
+        ``relative_cutoff`` of the best one's score."""
+        floor = ranked[0][0] * self.tuning.relative_cutoff
+        return [
+            (c.position, round(100 * score, 1)) for score, _, c in ranked[:limit] if score >= floor
+        ]
 
     @property
     def threshold(self) -> float:
@@ -231,18 +266,15 @@ class SearchIndex:
         For a second round of suggestions: there the best candidates are usually the ones
         already shown, and under :meth:`search` a weak leftover rides on their gate value.
         """
-        ranked = sorted(
-            ((self.rank_score(c), c.lexical, c) for c in self.candidates(query, lang)),
-            key=lambda item: (item[0], item[1]),
-            reverse=True,
-        )
+        ranked = self._ranking(query, lang)
         found: list[tuple[int, float]] = []
+        threshold = self.tuning.second_round_threshold
         for score, _, candidate in ranked:
             if len(found) == limit:
                 break
-            if candidate.position in exclude:
-                continue
-            if self.gate_score(candidate, query) >= self.tuning.second_round_threshold:
+            if candidate.position in exclude or self._gate(candidate, 1.0, 1.0) < threshold:
+                continue  # (even the best character signals would leave it below the gate)
+            if self.gate_score(candidate, query) >= threshold:
                 found.append((candidate.position, round(100 * score, 1)))
         return found
 
