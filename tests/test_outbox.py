@@ -375,3 +375,51 @@ def test_a_move_from_a_group_is_an_outbox_row_that_carries_the_words_over_once(
         pass
     in_dm = [reply for reply, _ in platform.delivered if getattr(reply, "chat_id", "") == "dm-ann"]
     assert len(in_dm) == 1
+
+
+def test_a_kind_this_version_does_not_know_is_left_with_its_chat_for_a_process_that_does(
+    desk, worker, platform
+):
+    _enqueue(desk, _message("before"))
+    with desk.database.session() as session:  # a newer version's kind, then a message behind it
+        session.add(
+            OutboxItem(
+                topic="test:chat:chat-1",
+                platform="test",
+                kind="from_a_newer_version",
+                payload={"chat_id": "chat-1"},
+                created_at=desk.clock(),
+                due_at=desk.clock(),
+                attempts=0,
+            )
+        )
+    _enqueue(desk, _message("after"), _message("elsewhere", "chat-2"))
+    while _drain(worker):
+        pass
+    assert sorted(platform.texts) == ["before", "elsewhere"]  # "after" waits behind it
+    with desk.database.session() as session:
+        unknown = session.scalar(select(OutboxItem).where(OutboxItem.kind != "message"))
+        assert unknown.attempts == 0 and unknown.failed_at is None
+
+
+def test_a_payload_that_cannot_be_read_is_set_aside_and_the_batch_goes_on(desk, worker, platform):
+    with desk.database.session() as session:
+        session.add(
+            OutboxItem(
+                topic="test:chat:chat-1",
+                platform="test",
+                kind="message",
+                payload={"chat_id": "chat-1", "no_such_field": 1},
+                created_at=desk.clock(),
+                due_at=desk.clock(),
+                attempts=0,
+            )
+        )
+    _enqueue(desk, _message("next in that chat"), _message("another chat", "chat-2"))
+    while _drain(worker):
+        pass
+    assert sorted(platform.texts) == ["another chat", "next in that chat"]
+    with desk.database.session() as session:
+        broken = session.scalar(select(OutboxItem).order_by(OutboxItem.id))
+        assert broken.failed_at is not None
+        assert broken.last_error.startswith("unreadable payload: TypeError")

@@ -233,7 +233,14 @@ def claim(
     limit: int = 20,
     lease: timedelta = timedelta(minutes=2),
 ) -> list[Delivery]:
-    """Claim up to ``limit`` due items, each the oldest unsent one of its topic."""
+    """Claim up to ``limit`` due items, each the oldest unsent one of its topic.
+
+    Only kinds this version knows (:data:`KINDS`) are claimed: during a rolling upgrade an
+    older process leaves a newer kind to the processes that know it, and the topic behind it
+    waits for them (its order holds). A row whose payload cannot be read (written by hand, or
+    by a version that changed the kind's fields) is set aside with the reason in the same
+    transaction, so it never holds up the rest of the batch.
+    """
     platforms = list(platforms)
     if not platforms:
         return []
@@ -250,6 +257,7 @@ def claim(
         .where(
             pending,
             OutboxItem.platform.in_(platforms),
+            OutboxItem.kind.in_(list(KINDS)),
             OutboxItem.due_at <= now,
             (OutboxItem.claimed_until.is_(None)) | (OutboxItem.claimed_until < now),
             ~blocked,
@@ -262,15 +270,22 @@ def claim(
     with database.session() as session:
         rows = list(session.scalars(query))
         for row in rows:
+            row.attempts += 1
+            try:
+                reply = decode(row.kind, row.payload)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                log.error("outbox: item %s set aside: its payload cannot be read: %s", row.id, exc)
+                row.failed_at = now
+                row.last_error = f"unreadable payload: {type(exc).__name__}: {exc}"[:MAX_ERROR]
+                continue
             row.claimed_by = worker
             row.claimed_until = now + lease
-            row.attempts += 1
             card = _card_location(session, row.platform, row.ticket_id)
             deliveries.append(
                 Delivery(
                     id=row.id,
                     platform=row.platform,
-                    reply=decode(row.kind, row.payload),
+                    reply=reply,
                     ticket_id=row.ticket_id,
                     attempts=row.attempts,
                     card=card,
