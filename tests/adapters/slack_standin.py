@@ -149,10 +149,6 @@ class Failure:
     status: int
     headers: dict[str, str]
     body: dict[str, Any]
-    channel: str | None = None  # only calls to this channel fail; None: any call
-
-    def applies_to(self, args: dict[str, Any]) -> bool:
-        return self.channel is None or args.get("channel") == self.channel
 
 
 @dataclass
@@ -344,9 +340,13 @@ class SlackStandin:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         if error is None:
             error = "ratelimited" if status == 429 else "internal_error"
-        failure = Failure(status, headers, {"ok": False, "error": error}, channel)
+        failure = Failure(status, headers, {"ok": False, "error": error})
         with self._changed:
-            self._failures.setdefault(method, []).extend([failure] * times)
+            if channel is not None:  # the channel's own calls, at once
+                planned = _ChannelFailure(method, _dm_of(channel), 0, [failure] * times)
+                self._channel_failures.append(planned)
+            else:
+                self._failures.setdefault(method, []).extend([failure] * times)
 
     def fail_in_channel(
         self,
@@ -417,11 +417,8 @@ class SlackStandin:
         self, method: str, args: dict[str, Any], token: str
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._changed:
-            queued = self._failures.get(method) or []
-            planned = self._channel_failure(method, args)  # a failure planned for one chat's calls
-            failure = planned or next((f for f in queued if f.applies_to(args)), None)
-            if planned is None and failure is not None:
-                queued.remove(failure)
+            queued = self._failures.get(method)
+            failure = self._channel_failure(method, args) or (queued.pop(0) if queued else None)
             if failure is None and self._outage is not None:
                 failure = self._outage
                 if self._outage_calls is not None:

@@ -151,10 +151,6 @@ class _Failure:
     status: int
     description: str
     retry_after: int | None = None
-    chat_id: int | None = None  # only calls to this chat fail; None: any call
-
-    def applies_to(self, call: ApiCall) -> bool:
-        return self.chat_id is None or call.params.get("chat_id") == str(self.chat_id)
 
 
 class _Server(ThreadingHTTPServer):
@@ -271,10 +267,12 @@ class BotApiStandIn:
         an error."""
         default = f"Too Many Requests: retry after {retry_after}" if status == 429 else ""
         text = description or default or f"Error {status}"
+        failure = _Failure(status, text, retry_after)
         with self._cond:
-            self._failures.setdefault(method, []).extend(
-                _Failure(status, text, retry_after, chat_id) for _ in range(times)
-            )
+            if chat_id is not None:  # the chat's own calls, at once
+                self._chat_failures.append(_ChatFailure(method, chat_id, 0, [failure] * times))
+            else:
+                self._failures.setdefault(method, []).extend([failure] * times)
 
     def fail_in_chat(
         self,
@@ -454,11 +452,8 @@ class BotApiStandIn:
 
     def _answer(self, call: ApiCall) -> tuple[int, dict[str, Any]]:
         with self._cond:
-            queued = self._failures.get(call.method) or []
-            planned = self._chat_failure(call)  # a failure planned for one chat's calls
-            failure = planned or next((f for f in queued if f.applies_to(call)), None)
-            if planned is None and failure is not None:
-                queued.remove(failure)
+            queued = self._failures.get(call.method)
+            failure = self._chat_failure(call) or (queued.pop(0) if queued else None)
             outage = self._outage
             if failure is None and outage is not None and call.method in outage.methods:
                 failure = _Failure(outage.status, outage.description)
