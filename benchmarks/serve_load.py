@@ -1,11 +1,11 @@
 """Turns per second and end-to-end latency of ``chatdesk serve`` processes, 1 to 4 of them.
 
-Many customers each hold a whole conversation (one intake, the same eight lines for
-everyone: ``/new``, a subject with suggestions, continue, a description with suggestions,
-continue, steps, skip the error message, confirm) with the Telegram bot in webhook mode. The updates go to the
-processes in turn, as a load balancer without stickiness would send them; every process runs
-real python-telegram-bot against the stand-in Bot API on 127.0.0.1 (the one the tests use),
-which records when each sendMessage arrives. A customer sends the next message once the
+Many customers each hold a whole conversation (one intake, the same eight lines for everyone:
+``/new``, a subject with suggestions, continue, a description with suggestions, continue,
+steps, skip the error message, confirm) with the Telegram bot in webhook mode. The updates go
+to the processes in turn, as a load balancer without stickiness would send them; every process
+runs real python-telegram-bot against the stand-in Bot API on 127.0.0.1 (the one the tests
+use), which records when each sendMessage arrives. A customer sends the next message once the
 whole answer to the previous one has arrived, as a person would.
 
 Latency is end to end: from posting the update to the webhook to the stand-in receiving
