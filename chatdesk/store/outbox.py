@@ -32,21 +32,17 @@ between is a replay: the pointer at least once, the private turn exactly once.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, exists, insert, select, update
+from sqlalchemy import CursorResult, Select, and_, exists, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from chatdesk.core import statuses
 from chatdesk.events import (
-    Attachment,
     CardLocation,
-    Choice,
     Message,
     MoveToPrivate,
     Posted,
@@ -57,16 +53,13 @@ from chatdesk.events import (
 from chatdesk.store.conversations import dialect_insert
 from chatdesk.store.db import Database
 from chatdesk.store.models import OutboxItem, TicketPost, table_of
+from chatdesk.store.payloads import KIND_OF
+from chatdesk.store.payloads import KINDS as KINDS
+from chatdesk.store.payloads import decode as decode
+from chatdesk.store.payloads import encode as encode
 
 log = logging.getLogger(__name__)
 
-KINDS: dict[str, type[Message] | type[TicketCard] | type[ThreadNote] | type[MoveToPrivate]] = {
-    "message": Message,
-    "card": TicketCard,
-    "thread_note": ThreadNote,
-    "move": MoveToPrivate,
-}
-_KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 MAX_ERROR = 2000
 _QUEUED = "chatdesk.store.outbox.queued"
 _ENQUEUE = insert(table_of(OutboxItem))  # built once: a turn only binds its values
@@ -138,54 +131,6 @@ def topic_of(reply: Reply, ticket_id: int | None) -> str:
     raise TypeError(f"{type(reply).__name__} cannot go through the outbox")
 
 
-def encode(reply: Reply) -> dict[str, Any]:
-    """A reply as JSON-safe data (choices as lists of id and label).
-
-    Field by field rather than with ``dataclasses.asdict``, whose deep copy of every value
-    cost a tenth of a turn: a reply's fields are text, numbers, flags and choices; anything
-    else (a nested dataclass, a container) still goes through ``asdict``'s conversion.
-    """
-    data: dict[str, Any] = {}
-    for field in _fields(type(reply)):
-        value = getattr(reply, field)
-        if field in _CHOICES:
-            value = [[c.id, c.label] for c in value]
-        elif not isinstance(value, _PLAIN):
-            value = dataclasses.asdict(reply)[field]
-        data[field] = value
-    return data
-
-
-_CHOICES = frozenset({"choices", "actions"})
-_PLAIN = (str, int, float, bool, type(None))  # immutable: what asdict copies stays the same
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    """The field names of a reply's dataclass, in order (looked up once per class)."""
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = tuple(field.name for field in dataclasses.fields(cls))
-    return found
-
-
-def decode(kind: str, payload: dict[str, Any]) -> Reply:
-    cls = KINDS[kind]
-    data = dict(payload)
-    for key in ("choices", "actions"):
-        if key in data:
-            data[key] = tuple(Choice(str(i), str(label)) for i, label in data[key])
-    if "attachments" in data:  # a move's files, as asdict wrote them
-        data["attachments"] = tuple(Attachment(**item) for item in data["attachments"])
-    if kind == "card" and not data.get("status_label") and data.get("status") in statuses.CATALOGUE:
-        # A card queued before cards carried their status label (the upgrade that added it):
-        # named here, in the card's language, so agents never read a bare status code.
-        data["status_label"] = statuses.get(data["status"]).name(str(data.get("lang", "en")))
-    return cls(**data)
-
-
 def enqueue(
     session: Session,
     reply: Reply,
@@ -206,7 +151,7 @@ def enqueue(
         {
             "topic": topic_of(reply, ticket_id),
             "platform": platform or reply.platform,
-            "kind": _KIND_OF[type(reply)],
+            "kind": KIND_OF[type(reply)],
             "payload": encode(reply),
             "ticket_id": ticket_id,
             "created_at": now,
@@ -244,6 +189,19 @@ def claim(
     platforms = list(platforms)
     if not platforms:
         return []
+    query = _claimable(platforms, now, limit)
+    deliveries: list[Delivery] = []
+    with database.session() as session:
+        rows = list(session.scalars(query))
+        for row in rows:
+            delivery = _claimed(session, row, worker, now, lease)
+            if delivery is not None:
+                deliveries.append(delivery)
+    return deliveries
+
+
+def _claimable(platforms: list[str], now: datetime, limit: int) -> Select[OutboxItem]:
+    """Due items of known kinds that head their topic, oldest first, locked for the claim."""
     earlier = aliased(OutboxItem)
     pending = and_(OutboxItem.sent_at.is_(None), OutboxItem.failed_at.is_(None))
     blocked = exists().where(
@@ -252,7 +210,7 @@ def claim(
         earlier.sent_at.is_(None),
         earlier.failed_at.is_(None),
     )
-    query = (
+    return (
         select(OutboxItem)
         .where(
             pending,
@@ -266,33 +224,32 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboxItem)
     )
-    deliveries: list[Delivery] = []
-    with database.session() as session:
-        rows = list(session.scalars(query))
-        for row in rows:
-            row.attempts += 1
-            try:
-                reply = decode(row.kind, row.payload)
-            except (TypeError, ValueError, KeyError, AttributeError) as exc:
-                log.error("outbox: item %s set aside: its payload cannot be read: %s", row.id, exc)
-                row.failed_at = now
-                row.last_error = f"unreadable payload: {type(exc).__name__}: {exc}"[:MAX_ERROR]
-                continue
-            row.claimed_by = worker
-            row.claimed_until = now + lease
-            card = _card_location(session, row.platform, row.ticket_id)
-            deliveries.append(
-                Delivery(
-                    id=row.id,
-                    platform=row.platform,
-                    reply=reply,
-                    ticket_id=row.ticket_id,
-                    attempts=row.attempts,
-                    card=card,
-                    parts_sent=row.parts_sent,
-                )
-            )
-    return deliveries
+
+
+def _claimed(
+    session: Session, row: OutboxItem, worker: str, now: datetime, lease: timedelta
+) -> Delivery | None:
+    """Stamp ``row`` with this worker's lease and make it a delivery; None (the row set
+    aside) when its payload cannot be read."""
+    row.attempts += 1
+    try:
+        reply = decode(row.kind, row.payload)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        log.error("outbox: item %s set aside: its payload cannot be read: %s", row.id, exc)
+        row.failed_at = now
+        row.last_error = f"unreadable payload: {type(exc).__name__}: {exc}"[:MAX_ERROR]
+        return None
+    row.claimed_by = worker
+    row.claimed_until = now + lease
+    return Delivery(
+        id=row.id,
+        platform=row.platform,
+        reply=reply,
+        ticket_id=row.ticket_id,
+        attempts=row.attempts,
+        card=_card_location(session, row.platform, row.ticket_id),
+        parts_sent=row.parts_sent,
+    )
 
 
 def _card_location(session: Session, platform: str, ticket_id: int | None) -> CardLocation | None:
