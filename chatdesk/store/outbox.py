@@ -32,11 +32,12 @@ between is a replay: the pointer at least once, the private turn exactly once.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import CursorResult, Select, and_, exists, insert, select, update
 from sqlalchemy.orm import Session, aliased
@@ -59,6 +60,7 @@ from chatdesk.store.payloads import decode as decode
 from chatdesk.store.payloads import encode as encode
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_ERROR = 2000
 _QUEUED = "chatdesk.store.outbox.queued"
@@ -85,17 +87,19 @@ class DeliveryFailed(Exception):
 class Progress:
     """How many platform messages (parts) of one item are out, for a sender to resume at.
 
-    An adapter that splits an item into parts skips those before ``sent`` (out on an earlier
-    attempt) and calls :meth:`done` after each part the platform accepted. The worker stores
+    An adapter that splits an item into parts sends those of :meth:`pending` (the ones before
+    ``sent`` went out on an earlier attempt) and calls :meth:`done` after each part the
+    platform accepted. The worker stores
     ``sent`` when the item fails, so the next attempt resumes at the part that failed. The
     split must come out the same on every attempt (it depends only on the item).
     """
 
     sent: int = 0
 
-    def already(self, index: int) -> bool:
-        """Whether part ``index`` (counted from 0) went out on an earlier attempt."""
-        return index < self.sent
+    def pending(self, parts: Sequence[T]) -> Iterator[tuple[int, T]]:
+        """The parts (with their index, counted from 0) that did not go out on an earlier
+        attempt, in order."""
+        return itertools.islice(enumerate(parts), self.sent, None)
 
     def done(self, index: int) -> None:
         """Part ``index`` went out."""

@@ -110,9 +110,7 @@ class SlackOutbound:
 
     def _message(self, message: Message, progress: Progress) -> None:
         lang = message.lang or self.settings.desk.default_lang  # an older row has none
-        for index, piece in enumerate(render_message(message, self.texts, lang)):
-            if progress.already(index):
-                continue
+        for index, piece in progress.pending(render_message(message, self.texts, lang)):
             post(self.client, piece)
             progress.done(index)
 
@@ -146,9 +144,7 @@ class SlackOutbound:
             self.settings.slack.urgent_mention,
         )
         first: SlackResponse | None = None
-        for index, piece in enumerate(posts):
-            if progress.already(index):
-                continue
+        for index, piece in progress.pending(posts):
             sent = post(self.client, piece)
             progress.done(index)
             first = first or sent

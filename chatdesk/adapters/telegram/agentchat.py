@@ -188,9 +188,7 @@ class AgentChat:
             where = _main_chat(where)
         progress = progress or Progress()
         first: TgMessage | None = None
-        for index, part in enumerate(parts):
-            if progress.already(index):
-                continue
+        for index, part in progress.pending(parts):
             last = index == len(parts) - 1
             html = f"<b>{escape(header)}</b>\n{escape(part)}"
             try:

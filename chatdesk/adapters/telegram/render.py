@@ -73,9 +73,7 @@ class Renderer:
         parts = split_text(text)
         progress = progress or Progress()
         sent = []
-        for index, part in enumerate(parts):
-            if progress.already(index):
-                continue
+        for index, part in progress.pending(parts):
             last = index == len(parts) - 1
             sent.append(
                 await self._send(chat_id, escape(part), markup if last else None, thread_id)
