@@ -177,6 +177,12 @@ def desk(make_settings: Callable[..., Settings], kb_dir: Path, clock: Clock):  #
     desk.database.dispose()
 
 
+ENGLISH_DESCRIPTION = "The export button shows a spinner and then nothing is downloaded."
+DUTCH_DESCRIPTION = "De exportknop laat een draaiend wieltje zien en er wordt niets gedownload."
+"""The description :meth:`Chat.open_ticket` gives, in the customer's language: the desk
+answers in the language a customer writes in, whatever their locale says."""
+
+
 class Chat:
     """One customer in one chat: ``say`` types, ``press`` pushes a button."""
 
@@ -232,10 +238,11 @@ class Chat:
         """A full intake by buttons; returns the new reference."""
         import re
 
+        dutch = (self.locale or "").lower().startswith("nl")
         self.say(f"new {subject}")
         if "continue" in self.choices:
             self.press("continue")
-        self.say("The export button shows a spinner and then nothing is downloaded.")
+        self.say(DUTCH_DESCRIPTION if dutch else ENGLISH_DESCRIPTION)
         if "continue" in self.choices:
             self.press("continue")
         self.say("Open Reports, choose last month, press Export to Excel.")

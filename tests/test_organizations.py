@@ -231,11 +231,11 @@ def test_organization_tickets_are_open_ones_newest_first_with_their_requester(pe
     bob.say(f"close {closed}")
     bob.press("yes")
 
-    ann.say("tickets van mijn organisatie")
+    ann.say("tickets van mijn organisatie")  # asked in Dutch: answered in Dutch
     lines = ann.text.splitlines()
-    assert lines[0] == "Open tickets of Acme (2), newest first:"
-    assert lines[1].startswith(f"• {second}: Login page shows an error – New, from Bob")
-    assert lines[2].startswith(f"• {first}: Export to Excel fails every time – New, from Ann")
+    assert lines[0] == "Openstaande tickets van Acme (2), nieuwste eerst:"
+    assert lines[1].startswith(f"• {second}: Login page shows an error – Nieuw, van Bob")
+    assert lines[2].startswith(f"• {first}: Export to Excel fails every time – Nieuw, van Ann")
     assert ann.choices == [f"st:{second}", f"st:{first}"]
 
     ann.press(f"st:{second}")

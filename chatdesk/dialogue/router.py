@@ -29,6 +29,9 @@ from chatdesk.dialogue import (
 from chatdesk.dialogue.turn import Turn
 from chatdesk.events import Attachment, InboundEvent, MoveToPrivate
 
+OWN_WORDS = frozenset({"idle", "subject", "description", "suggest"})
+"""States where typed text is the customer's own words, which tell the language they write
+in; the steps and the error message are often pasted, in the software's language."""
 PROMPTS = {**intake_prompts.PROMPTS, **followup.PROMPTS, **lifecycle.PROMPTS, **questions.PROMPTS}
 HANDLERS = {**intake.HANDLERS, **followup.HANDLERS, **lifecycle.HANDLERS, **questions.HANDLERS}
 
@@ -49,6 +52,8 @@ def route(turn: Turn) -> None:
         approval.on_choice(turn, event.choice)
         _reprompt(turn)
         return
+    if text and event.choice is None and turn.state in OWN_WORDS:
+        turn.note_writing(text)
     text = _references(turn, text)
     choice = _choice(turn, text)
     if choice is False:

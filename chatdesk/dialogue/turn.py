@@ -18,11 +18,15 @@ from sqlalchemy.orm import Session
 from chatdesk.config import Settings
 from chatdesk.core import choices as ids
 from chatdesk.core.i18n import normalize_lang, t
+from chatdesk.core.language import written_in
 from chatdesk.dialogue import options
 from chatdesk.events import Choice, InboundEvent, Message, Reply
 from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.store.conversations import ConversationState
 from chatdesk.store.models import Requester
+
+WRITTEN_LANG = "written_lang"
+"""The conversation's data key of the language the customer writes in."""
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,24 @@ class Turn:
     # -- language and texts -------------------------------------------------------------
     @property
     def lang(self) -> str:
+        """The language of the desk's answers: the customer's own choice (``lang nl``), else
+        the language they write in (:meth:`note_writing`), else their platform's locale."""
         if self.requester.lang:
             return self.requester.lang
+        written = (self.conversation.data or {}).get(WRITTEN_LANG)
+        if isinstance(written, str):
+            return written
         return normalize_lang(
             self.requester.locale or self.event.locale, self.settings.desk.default_lang
         )
+
+    def note_writing(self, text: str) -> None:
+        """Answer from now on in the language ``text`` is clearly written in, unless the
+        customer chose one. Kept with the conversation (and through its resets), so that a
+        short "ok" or a pasted error in another language changes nothing."""
+        written = written_in(text)
+        if written is not None and not self.requester.lang:
+            self.data[WRITTEN_LANG] = written
 
     @property
     def author(self) -> str:
@@ -99,9 +116,10 @@ class Turn:
         self.data.update(data)
 
     def reset(self) -> None:
-        """Back to idle with nothing pending."""
+        """Back to idle with nothing pending (the language the customer writes in stays)."""
+        written = (self.conversation.data or {}).get(WRITTEN_LANG)
         self.conversation.state = "idle"
-        self.conversation.data = {}
+        self.conversation.data = {WRITTEN_LANG: written} if written else {}
 
     # -- replies ----------------------------------------------------------------------
     def say(self, key: str, choices: Sequence[Choice] = (), **values: object) -> None:

@@ -128,13 +128,17 @@ class Slack:
             done = self.say(user, "1", until=lambda p: bool(REFERENCE.search(p.shown)))
             return REFERENCE.search(done[-1].shown).group(0), done  # type: ignore[union-attr]
         self.answer(user, subject, until=t("intake.ask_description", lang), lang=lang)
-        self.answer(user, "Nothing happens when I press it.", t("intake.ask_steps", lang), lang)
+        described = "Er gebeurt niets als ik erop druk." if lang == "nl" else DESCRIBED
+        self.answer(user, described, t("intake.ask_steps", lang), lang)  # in the words' language
         self.say(user, "Open the page, press Export.", until=t("intake.ask_error", lang))
         self.say(user, t("choice.skip", lang), until=lambda p: bool(p.buttons))
         done = self.say(user, "1", until=lambda p: bool(REFERENCE.search(p.shown)))
         found = REFERENCE.search(done[-1].shown)
         assert found is not None
         return found.group(0), done
+
+
+DESCRIBED = "Nothing happens when I press it."
 
 
 def last_with_buttons(posts: list[Posted]) -> Posted:

@@ -49,6 +49,10 @@ def _continue(user: TgUser) -> str:
     return t("choice.continue", normalize_lang(user.language_code))
 
 
+DESCRIBED = "The export button shows a spinner, then nothing is downloaded."
+DESCRIBED_NL = "De exportknop laat een draaiend wieltje zien en er wordt niets gedownload."
+
+
 def open_ticket(bot: TelegramBot, user: TgUser, subject: str) -> str:
     """A whole intake, buttons and typed answers mixed; returns the reference."""
     sent = bot.say(user, "/new")
@@ -56,7 +60,8 @@ def open_ticket(bot: TelegramBot, user: TgUser, subject: str) -> str:
     sent = bot.say(user, subject)
     if any("callback_data" in b for b in sent[-1].buttons):  # articles suggested
         sent = bot.press(user, sent[-1], button_for(sent[-1], _continue(user)))
-    sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
+    dutch = (user.language_code or "").startswith("nl")  # the desk answers in the words' language
+    sent = bot.say(user, DESCRIBED_NL if dutch else DESCRIBED)
     if any("callback_data" in b for b in sent[-1].buttons):
         sent = bot.press(user, sent[-1], button_for(sent[-1], _continue(user)))
     sent = bot.say(user, "Open Reports, choose last month, press Export to Excel.")
@@ -188,7 +193,8 @@ def finish_intake(bot: TelegramBot, user: TgUser, subject: str) -> str:
         return REFERENCE.search(shown(sent)).group(0)  # type: ignore[union-attr]
     if sent[-1].buttons:
         sent = bot.press(user, sent[-1], button_for(sent[-1], _continue(user)))
-    sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
+    dutch = (user.language_code or "").startswith("nl")  # the desk answers in the words' language
+    sent = bot.say(user, DESCRIBED_NL if dutch else DESCRIBED)
     if sent[-1].buttons:
         sent = bot.press(user, sent[-1], button_for(sent[-1], _continue(user)))
     sent = bot.say(user, "Open Reports, choose last month, press Export to Excel.")
@@ -418,7 +424,8 @@ def _to_summary(bot: TelegramBot, user: TgUser) -> Any:
     sent = bot.say(user, "Export to Excel fails every time")
     assert sent[-1].buttons  # the export article, and "continue"
     sent = bot.press(user, sent[-1], "continue")
-    sent = bot.say(user, "The export button shows a spinner, then nothing is downloaded.")
+    dutch = (user.language_code or "").startswith("nl")  # the desk answers in the words' language
+    sent = bot.say(user, DESCRIBED_NL if dutch else DESCRIBED)
     assert not sent[-1].buttons  # no further article: the steps are asked
     sent = bot.say(user, "Open Reports, choose last month, press Export to Excel.")
     sent = bot.press(user, last_with_buttons(sent), "skip")
