@@ -132,7 +132,17 @@ def body_passages(body: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def best_similarity(scorer: Callable[..., float], query: str, passages: Sequence[str]) -> float:
-    """The best 0..1 score of the rapidfuzz ``scorer`` between ``query`` and any passage."""
-    found = process.extractOne(query, passages, scorer=scorer)
+def best_similarity(
+    scorer: Callable[..., float], query: str, passages: Sequence[str], cutoff: float = 0.0
+) -> float:
+    """The best 0..1 score of the rapidfuzz ``scorer`` between ``query`` and any passage.
+
+    With a ``cutoff`` (0..1) the answer is exact when it reaches the cutoff and 0.0 when it
+    does not: rapidfuzz then skips the work that could only lead to a lower score (a length
+    bound, the parts of WRatio that cannot reach it), for a caller that only needs to know
+    whether some passage passes.
+    """
+    found = process.extractOne(
+        query, passages, scorer=scorer, score_cutoff=100 * cutoff if cutoff > 0 else None
+    )
     return found[1] / 100 if found else 0.0
