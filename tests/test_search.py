@@ -196,3 +196,16 @@ def test_search_decides_as_ranked_even_with_the_threshold_at_the_gate_value() ->
         for threshold in (gate, math.nextafter(gate, 0.0), math.nextafter(gate, 100.0)):
             index = SearchIndex(ARTICLES, dataclasses.replace(DEFAULT_TUNING, threshold=threshold))
             assert index.search(question) == (found if gate >= threshold else []), question
+
+
+def test_a_question_scores_passages_alike_however_many_articles_it_met_before() -> None:
+    """The weight a passage holds is worked out once per set of the question's terms and
+    reused for the next passages and articles (``Question.held``): a passage that holds more
+    of the question than one seen before gets its own weight, not the earlier one's."""
+    question = Question([QueryWord(2.0, {1: 1.0}, False), QueryWord(1.0, {2: 0.5, 3: 1.0}, False)])
+    one = [(frozenset({1, 7}), 4.0)]
+    both = [(frozenset({1, 2}), 3.0), (frozenset({1, 3}), 3.0)]
+
+    assert overlap(question, one) == (2 / 3, 2 / (3 + 4 - 2))
+    assert overlap(question, both) == (1.0, 1.0)  # the second passage: both words in full
+    assert overlap(question, one) == overlap(Question(question.words), one)
