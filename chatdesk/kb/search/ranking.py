@@ -285,12 +285,13 @@ class SearchIndex:
 
     def _passes(self, candidate: Candidate, folded: str, threshold: float) -> bool:
         """Whether ``gate_score`` reaches ``threshold``, computing as little of it as that
-        needs. The gate only grows with its two character signals (token-set ratio, WRatio;
-        each a best over the article's passages, the dear part), so: with both at their best
-        it is a bound; with both at nothing, a floor. Past those, the token-set ratio (the
-        cheaper) is computed, then WRatio only if the gate is still open, and each with the
-        score below which the gate cannot pass as rapidfuzz's cutoff. The decision is the
-        exact gate's, on the exact signals: a signal cut off is below what passing needs.
+        needs. The gate only grows with its two character signals (WRatio and the token-set
+        ratio; each a best over the article's passages, the dear part), so: with both at
+        their best it is a bound; with both at nothing, a floor. Past those, WRatio (the one
+        the gate weighs most) is computed, then the token-set ratio only if the gate is still
+        open, each with the score below which the gate cannot pass as rapidfuzz's cutoff
+        (which lets it skip most of the work). The decision is the exact gate's, on the
+        exact signals: a signal cut off is below what passing needs.
         """
         gate = self._gate
         if gate(candidate, 1.0, 1.0) < threshold:
@@ -298,16 +299,16 @@ class SearchIndex:
         if gate(candidate, 0.0, 0.0) >= threshold:
             return True
         texts = self._passages.texts(candidate.position)
-        need = _needed(gate(candidate, 0.0, 1.0), gate(candidate, 1.0, 1.0), threshold)
-        passage_set = best_similarity(fuzz.token_set_ratio, folded, texts, need)
-        if passage_set < need or gate(candidate, passage_set, 1.0) < threshold:
+        need = _needed(gate(candidate, 1.0, 0.0), gate(candidate, 1.0, 1.0), threshold)
+        passage_wratio = best_similarity(fuzz.WRatio, folded, texts, need)
+        if passage_wratio < need or gate(candidate, 1.0, passage_wratio) < threshold:
             return False
-        low = gate(candidate, passage_set, 0.0)
+        low = gate(candidate, 0.0, passage_wratio)
         if low >= threshold:
             return True
-        need = _needed(low, gate(candidate, passage_set, 1.0), threshold)
-        passage_wratio = best_similarity(fuzz.WRatio, folded, texts, need)
-        return passage_wratio >= need and gate(candidate, passage_set, passage_wratio) >= threshold
+        need = _needed(low, gate(candidate, 1.0, passage_wratio), threshold)
+        passage_set = best_similarity(fuzz.token_set_ratio, folded, texts, need)
+        return passage_set >= need and gate(candidate, passage_set, passage_wratio) >= threshold
 
 
 def _needed(low: float, high: float, threshold: float) -> float:
