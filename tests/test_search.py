@@ -209,3 +209,21 @@ def test_a_question_scores_passages_alike_however_many_articles_it_met_before() 
     assert overlap(question, one) == (2 / 3, 2 / (3 + 4 - 2))
     assert overlap(question, both) == (1.0, 1.0)  # the second passage: both words in full
     assert overlap(question, one) == overlap(Question(question.words), one)
+
+
+def test_the_gate_decides_as_its_value_does_when_a_character_signal_weighs_nothing() -> None:
+    """The benchmark varies the gate's weights (``--set gate_passage_wratio=0``): with either
+    character signal weighing nothing, the cheaper decision still agrees with the value."""
+    for weights in ({"gate_passage_wratio": 0.0}, {"gate_passage_set": 0.0}):
+        for threshold in (20.0, 30.0, 40.0, 50.0):
+            tuning = dataclasses.replace(
+                DEFAULT_TUNING, **weights, threshold=threshold, second_round_threshold=threshold
+            )
+            index = SearchIndex(ARTICLES, tuning)
+            for question in GATE_QUESTIONS:
+                found, gate = index.ranked(question)
+                assert index.search(question) == (found if gate >= threshold else [])
+                candidates = index.candidates(question)
+                values = {c.position: index.gate_score(c, question) for c in candidates}
+                gated = index.each_gated(question, None, len(values))
+                assert {p for p, _ in gated} == {p for p, v in values.items() if v >= threshold}

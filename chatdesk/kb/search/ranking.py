@@ -313,13 +313,15 @@ class SearchIndex:
 
 def _needed(low: float, high: float, threshold: float) -> float:
     """A lower bound (0..1) of the signal the gate needs to reach ``threshold``, given its
-    values ``low`` and ``high`` with that signal at 0 and at 1 (``low < threshold <= high``).
+    values ``low`` and ``high`` with that signal at 0 and at 1 (``threshold <= high``).
 
     The gate is linear in the signal, or the larger of that and a constant (the meaning
     alone): the line through ``low`` and ``high`` is at least the gate, so where it meets the
     threshold is at most where the gate does. ``_MARGIN`` below that keeps rounding (ours and
     rapidfuzz's) on the safe side: a cutoff a little low only costs an exact computation.
     """
+    if low >= threshold:  # (the signal may weigh nothing: then low == high)
+        return 0.0
     return max(0.0, (threshold - low) / (high - low) - _MARGIN)
 
 
