@@ -10,13 +10,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chatdesk.app import load_knowledge
 from chatdesk.cli.main import main
 from chatdesk.config import SettingsError, load_settings
 from chatdesk.kb.articles import Article, KnowledgeBase
-from chatdesk.kb.search.embedding import USE_MULTILINGUAL, EmbeddingError, load_embedder
+from chatdesk.kb.search import meaning as meaning_module
+from chatdesk.kb.search.embedding import (
+    USE_MULTILINGUAL,
+    Embedder,
+    EmbeddingError,
+    load_embedder,
+)
 from chatdesk.kb.search.vectors import CACHE_FILE
 
 # Each question shares no content word with its article: words alone find nothing.
@@ -208,3 +215,21 @@ def test_hostile_questions_get_an_answer_not_a_traceback(
     kb = KnowledgeBase(ARTICLES, embedder=model, cache_dir=tmp_path)
     found = kb.search(question, "nl")
     assert all(match.article.id in {a.id for a in ARTICLES} for match in found)
+
+
+def test_a_small_base_keeps_its_unit_vectors_as_float32_with_the_same_cosines(
+    tmp_path: Path, model: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vectors are cached as float16. A small base keeps them as float32 in memory, so no
+    search converts the rows it reads; a large one keeps float16 (half the memory) and
+    converts them. Both give the same cosines, to the bit."""
+    small = KnowledgeBase(ARTICLES, embedder=model, cache_dir=tmp_path).index.meaning
+    monkeypatch.setattr(meaning_module, "FLOAT32_UNITS_MAX", 0)
+    large = KnowledgeBase(ARTICLES, embedder=model, cache_dir=tmp_path).index.meaning
+    assert small is not None and large is not None
+    assert small._units.dtype == np.float32 and large._units.dtype == np.float16
+    docs = [3, 0, 2, 1]
+    for question in ("display remains dark on boot", "printer drukt niet", "hello"):
+        vector = small.encode(question)
+        assert small.best_units(docs, vector) == large.best_units(docs, vector)
+        assert small.best_units(docs[1:2], vector) == large.best_units(docs[1:2], vector)

@@ -5,6 +5,7 @@ Whole-base behaviour (typos, Dutch, small talk) is in test_knowledge.py."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from chatdesk.kb.articles import Article
 from chatdesk.kb.search import DEFAULT_TUNING, SearchIndex
@@ -159,3 +160,70 @@ def test_an_article_under_half_the_best_score_is_not_suggested_beside_it() -> No
 
     found, _ = SearchIndex(ARTICLES).ranked(query)
     assert [ARTICLES[p].id for p, _ in found] == ["printer"]
+
+
+GATE_QUESTIONS = [
+    "my printer does not print",
+    "printr paper stuck in the tray",
+    "forgot my pasword, where is the reset link",
+    "download the invoice as pdf from billing",
+    "the cable of the printer and the invoice",
+    "hello there",
+]
+
+
+def test_the_gate_of_each_candidate_is_decided_as_its_value_is_even_at_the_threshold() -> None:
+    """``each_gated`` computes the gate's character signals only as far as passing needs
+    (bounds, and rapidfuzz's score cutoffs, which can miss a score a hair above them): with
+    the threshold set exactly at a candidate's gate value, or a float step either side, it
+    must still keep exactly the candidates whose value reaches it."""
+    index = SearchIndex(ARTICLES)
+    for question in GATE_QUESTIONS:
+        values = {c.position: index.gate_score(c, question) for c in index.candidates(question)}
+        for value in values.values():
+            for threshold in (value, math.nextafter(value, 0.0), math.nextafter(value, 100.0)):
+                tuning = dataclasses.replace(DEFAULT_TUNING, second_round_threshold=threshold)
+                gated = SearchIndex(ARTICLES, tuning).each_gated(question, None, len(values))
+                expected = {p for p, v in values.items() if v >= threshold}
+                assert {p for p, _ in gated} == expected, (question, threshold)
+
+
+def test_search_decides_as_ranked_even_with_the_threshold_at_the_gate_value() -> None:
+    """``search`` is ``ranked`` with its gate applied, also at the edge where the gate value
+    is exactly the threshold (the cheaper decision must not round it away)."""
+    for question in GATE_QUESTIONS:
+        found, gate = SearchIndex(ARTICLES).ranked(question)
+        for threshold in (gate, math.nextafter(gate, 0.0), math.nextafter(gate, 100.0)):
+            index = SearchIndex(ARTICLES, dataclasses.replace(DEFAULT_TUNING, threshold=threshold))
+            assert index.search(question) == (found if gate >= threshold else []), question
+
+
+def test_a_question_scores_passages_alike_however_many_articles_it_met_before() -> None:
+    """The weight a passage holds is worked out once per set of the question's terms and
+    reused for the next passages and articles (``Question.held``): a passage that holds more
+    of the question than one seen before gets its own weight, not the earlier one's."""
+    question = Question([QueryWord(2.0, {1: 1.0}, False), QueryWord(1.0, {2: 0.5, 3: 1.0}, False)])
+    one = [(frozenset({1, 7}), 4.0)]
+    both = [(frozenset({1, 2}), 3.0), (frozenset({1, 3}), 3.0)]
+
+    assert overlap(question, one) == (2 / 3, 2 / (3 + 4 - 2))
+    assert overlap(question, both) == (1.0, 1.0)  # the second passage: both words in full
+    assert overlap(question, one) == overlap(Question(question.words), one)
+
+
+def test_the_gate_decides_as_its_value_does_when_a_character_signal_weighs_nothing() -> None:
+    """The benchmark varies the gate's weights (``--set gate_passage_wratio=0``): with either
+    character signal weighing nothing, the cheaper decision still agrees with the value."""
+    for weights in ({"gate_passage_wratio": 0.0}, {"gate_passage_set": 0.0}):
+        for threshold in (20.0, 30.0, 40.0, 50.0):
+            tuning = dataclasses.replace(
+                DEFAULT_TUNING, **weights, threshold=threshold, second_round_threshold=threshold
+            )
+            index = SearchIndex(ARTICLES, tuning)
+            for question in GATE_QUESTIONS:
+                found, gate = index.ranked(question)
+                assert index.search(question) == (found if gate >= threshold else [])
+                candidates = index.candidates(question)
+                values = {c.position: index.gate_score(c, question) for c in candidates}
+                gated = index.each_gated(question, None, len(values))
+                assert {p for p, _ in gated} == {p for p, v in values.items() if v >= threshold}

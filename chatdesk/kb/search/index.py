@@ -74,6 +74,10 @@ class Question:
         for index, qword in enumerate(qwords):
             for term, similarity in qword.forms.items():
                 self.lookup.setdefault(term, []).append((index, similarity))
+        # The question's weight a passage holds depends only on which of the question's
+        # terms it holds (a term, or a set of them), and passages of every candidate share
+        # the same few: worked out once per set for this question (``passages.overlap``).
+        self.held: dict[int | frozenset[int], float] = {}
 
 
 class _Scan:
@@ -307,12 +311,18 @@ class TermIndex:
         if forward is None:
             forward = self._forward_of(doc)
         idf, lookup = self.idf, question.lookup
+        # :meth:`impact` inlined, the same expression (this loop is most of a score)
+        title, tags, body = self._norms[0][doc], self._norms[1][doc], self._norms[2][doc]
+        k1 = self.tuning.k1
+        k1_plus = k1 + 1
         best: dict[int, tuple[float, float]] = {}  # query word -> (value, similarity)
         for term in question.every:  # (a few dozen; an article has hundreds of terms)
             packed = forward.get(term)
             if packed is None:
                 continue
-            impact = self.impact(doc, packed)
+            fields = (packed >> 32 & 0xFFFF) * title + (packed >> 48) * tags
+            fields += (packed & 0xFFFFFFFF) * body
+            impact = fields * k1_plus / (fields + k1)
             for index, similarity in lookup[term]:
                 value = similarity * idf[term] * impact
                 if value > best.get(index, _NOTHING)[0]:

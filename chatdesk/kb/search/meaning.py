@@ -18,6 +18,8 @@ from chatdesk.kb.search.embedding import Embedder
 from chatdesk.kb.search.index import Searchable
 from chatdesk.kb.search.vectors import ArticleVectors, Progress, VectorCache, embed_articles
 
+FLOAT32_UNITS_MAX = 64 * 2**20  # bytes of unit vectors kept as float32 (else float16)
+
 
 class MeaningIndex:
     """Immutable once built; positions refer to the article sequence it was built from."""
@@ -26,11 +28,16 @@ class MeaningIndex:
         self.embedder = embedder
         self.embedded = vectors.embedded
         self.embedded_ids = vectors.embedded_ids
-        self._units = vectors.units  # float16: half the memory; rows are read a few at a time
+        wide = vectors.units.astype(np.float32)
+        # float32 while that is small (every search reads a few dozen articles' rows, and
+        # converting them from float16 cost more than their product); float16 above, half the
+        # memory of a large base. The values are the same either way (float16 -> float32 is
+        # exact), and so are the cosines.
+        self._units = wide if wide.nbytes <= FLOAT32_UNITS_MAX else vectors.units
         self._offsets = vectors.offsets
         counts = np.diff(vectors.offsets)
         if len(counts):
-            sums = np.add.reduceat(vectors.units.astype(np.float32), vectors.offsets[:-1], axis=0)
+            sums = np.add.reduceat(wide, vectors.offsets[:-1], axis=0)
             norms = np.linalg.norm(sums, axis=1, keepdims=True)
             self._means = sums / np.maximum(norms, 1e-6)
         else:
@@ -78,15 +85,20 @@ class MeaningIndex:
 
     def best_units(self, docs: Sequence[int], vector: np.ndarray) -> dict[int, float]:
         """The highest cosine of ``vector`` to one unit, for each of ``docs``: their rows
-        gathered and converted once, one product for all (a query asks about ~30)."""
+        gathered (and converted, when kept as float16) once, one product for all (a query
+        asks about ~30)."""
         docs = list(dict.fromkeys(docs))
         if not docs:
             return {}
         starts, ends = self._offsets[docs], self._offsets[np.asarray(docs) + 1]
         lengths = ends - starts
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        cosines = self._units[rows].astype(np.float32) @ vector
         bounds = np.zeros(len(docs), dtype=np.int64)
         np.cumsum(lengths[:-1], out=bounds[1:])
+        # each doc's rows, start to end, one after the other: without a Python loop per doc
+        rows = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - bounds, lengths)
+        block = self._units[rows]
+        if block.dtype != np.float32:
+            block = block.astype(np.float32)
+        cosines = block @ vector
         best = np.maximum.reduceat(cosines, bounds)
         return {doc: float(value) for doc, value in zip(docs, best, strict=True)}

@@ -98,26 +98,39 @@ def overlap(
     (computed here when not given); through it only the passages that share a term with
     the question are looked at, with the terms they share."""
     best_cover = best_jaccard = 0.0
-    total, weights, lookup = question.total, question.weights, question.lookup
+    total, held = question.total, question.held
     known, holders = located if located is not None else where(passages)
     sharing: dict[int, list[int]] = {}  # passage -> the question's terms it holds
     for term in question.every & known:
         for position in holders[term]:
             sharing.setdefault(position, []).append(term)
     for position in sorted(sharing):  # in passage order, as a scan of them would go
-        shared, weight = sharing[position], passages[position][1]
-        similar: dict[int, float] = {}
-        for term in shared:
-            for index, similarity in lookup[term]:
-                if similarity > similar.get(index, 0.0):
-                    similar[index] = similarity
-        matched = 0.0
-        for index in sorted(similar):  # in question order: the same sum every time
-            matched += weights[index] * similar[index]
+        shared = sharing[position]
+        key = shared[0] if len(shared) == 1 else frozenset(shared)
+        matched = held.get(key)
+        if matched is None:
+            matched = held[key] = _held(question, shared)
         if matched:
+            weight = passages[position][1]
             best_cover = max(best_cover, matched / total)
             best_jaccard = max(best_jaccard, matched / (total + weight - matched))
     return min(best_cover, 1.0), min(best_jaccard, 1.0)
+
+
+def _held(question: Question, shared: list[int]) -> float:
+    """The question's weight that the terms ``shared`` hold: each word's weight times its
+    best similarity among them, summed in question order (the same sum, whatever the order of
+    ``shared``)."""
+    lookup, weights = question.lookup, question.weights
+    similar: dict[int, float] = {}
+    for term in shared:
+        for index, similarity in lookup[term]:
+            if similarity > similar.get(index, 0.0):
+                similar[index] = similarity
+    matched = 0.0
+    for index in sorted(similar):
+        matched += weights[index] * similar[index]
+    return matched
 
 
 @lru_cache(maxsize=_CACHE)
@@ -132,7 +145,17 @@ def body_passages(body: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def best_similarity(scorer: Callable[..., float], query: str, passages: Sequence[str]) -> float:
-    """The best 0..1 score of the rapidfuzz ``scorer`` between ``query`` and any passage."""
-    found = process.extractOne(query, passages, scorer=scorer)
+def best_similarity(
+    scorer: Callable[..., float], query: str, passages: Sequence[str], cutoff: float = 0.0
+) -> float:
+    """The best 0..1 score of the rapidfuzz ``scorer`` between ``query`` and any passage.
+
+    With a ``cutoff`` (0..1) the answer is exact when it reaches the cutoff and 0.0 when it
+    does not: rapidfuzz then skips the work that could only lead to a lower score (a length
+    bound, the parts of WRatio that cannot reach it), for a caller that only needs to know
+    whether some passage passes.
+    """
+    found = process.extractOne(
+        query, passages, scorer=scorer, score_cutoff=100 * cutoff if cutoff > 0 else None
+    )
     return found[1] / 100 if found else 0.0

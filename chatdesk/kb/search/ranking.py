@@ -30,6 +30,12 @@ from chatdesk.kb.search.meaning import MeaningIndex
 from chatdesk.kb.search.passages import Passages, best_similarity, overlap
 from chatdesk.kb.search.tuning import DEFAULT_TUNING, Tuning
 
+# How far below what the gate needs a character signal's cutoff is set (of a 0..1 signal).
+# rapidfuzz's extractOne may miss a best score that lies within about 1e-8 above its cutoff
+# (measured over the eval sets and random strings); a score that close to a cutoff this far
+# below the need fails the gate either way, and one above it is returned exact.
+_MARGIN = 1e-4
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -225,11 +231,9 @@ class SearchIndex:
         if limit <= 0:
             return []
         ranked = self._ranking(query, lang)
-        threshold = self.threshold
+        folded = " ".join(words(query))
         for _, _, candidate in ranked[:3]:
-            if self._gate(candidate, 1.0, 1.0) < threshold:
-                continue
-            if self.gate_score(candidate, query) >= threshold:
+            if self._passes(candidate, folded, self.threshold):
                 return self._shown(ranked, limit)
         return []
 
@@ -267,16 +271,58 @@ class SearchIndex:
         already shown, and under :meth:`search` a weak leftover rides on their gate value.
         """
         ranked = self._ranking(query, lang)
+        folded = " ".join(words(query))
         found: list[tuple[int, float]] = []
         threshold = self.tuning.second_round_threshold
         for score, _, candidate in ranked:
             if len(found) == limit:
                 break
-            if candidate.position in exclude or self._gate(candidate, 1.0, 1.0) < threshold:
-                continue  # (even the best character signals would leave it below the gate)
-            if self.gate_score(candidate, query) >= threshold:
+            if candidate.position in exclude:
+                continue
+            if self._passes(candidate, folded, threshold):
                 found.append((candidate.position, round(100 * score, 1)))
         return found
+
+    def _passes(self, candidate: Candidate, folded: str, threshold: float) -> bool:
+        """Whether ``gate_score`` reaches ``threshold``, computing as little of it as that
+        needs. The gate only grows with its two character signals (WRatio and the token-set
+        ratio; each a best over the article's passages, the dear part), so: with both at
+        their best it is a bound; with both at nothing, a floor. Past those, WRatio (the one
+        the gate weighs most) is computed, then the token-set ratio only if the gate is still
+        open, each with the score below which the gate cannot pass as rapidfuzz's cutoff
+        (which lets it skip most of the work). The decision is the exact gate's, on the
+        exact signals: a signal cut off is below what passing needs.
+        """
+        gate = self._gate
+        if gate(candidate, 1.0, 1.0) < threshold:
+            return False
+        if gate(candidate, 0.0, 0.0) >= threshold:
+            return True
+        texts = self._passages.texts(candidate.position)
+        need = _needed(gate(candidate, 1.0, 0.0), gate(candidate, 1.0, 1.0), threshold)
+        passage_wratio = best_similarity(fuzz.WRatio, folded, texts, need)
+        if passage_wratio < need or gate(candidate, 1.0, passage_wratio) < threshold:
+            return False
+        low = gate(candidate, 0.0, passage_wratio)
+        if low >= threshold:
+            return True
+        need = _needed(low, gate(candidate, 1.0, passage_wratio), threshold)
+        passage_set = best_similarity(fuzz.token_set_ratio, folded, texts, need)
+        return passage_set >= need and gate(candidate, passage_set, passage_wratio) >= threshold
+
+
+def _needed(low: float, high: float, threshold: float) -> float:
+    """A lower bound (0..1) of the signal the gate needs to reach ``threshold``, given its
+    values ``low`` and ``high`` with that signal at 0 and at 1 (``threshold <= high``).
+
+    The gate is linear in the signal, or the larger of that and a constant (the meaning
+    alone): the line through ``low`` and ``high`` is at least the gate, so where it meets the
+    threshold is at most where the gate does. ``_MARGIN`` below that keeps rounding (ours and
+    rapidfuzz's) on the safe side: a cutoff a little low only costs an exact computation.
+    """
+    if low >= threshold:  # (the signal may weigh nothing: then low == high)
+        return 0.0
+    return max(0.0, (threshold - low) / (high - low) - _MARGIN)
 
 
 def _weighted_mean(*pairs: tuple[float, float]) -> float:
