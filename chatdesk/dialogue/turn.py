@@ -22,7 +22,7 @@ from chatdesk.dialogue import options
 from chatdesk.events import Choice, InboundEvent, Message, Reply
 from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.store.conversations import ConversationState
-from chatdesk.store.models import Requester
+from chatdesk.store.requesters import RequesterRow
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Turn:
         context: TurnContext,
         session: Session,
         event: InboundEvent,
-        requester: Requester,
+        requester: RequesterRow,
         conversation: ConversationState,
         now: datetime,
     ) -> None:

@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from chatdesk.core import statuses
 from chatdesk.events import Attachment
+from chatdesk.store import requesters
 from chatdesk.store.models import (
     Comment,
-    Requester,
     StatusChange,
     Ticket,
     TicketAttachment,
@@ -47,7 +48,7 @@ class NewTicket:
 
 def create(
     session: Session,
-    requester: Requester,
+    requester: requesters.RequesterRow,
     draft: NewTicket,
     prefix: str,
     now: datetime,
@@ -59,8 +60,6 @@ def create(
     statements and the ticket is then loaded as an ORM object: the unit of work's flush
     of a new ticket with its collections cost several times what the inserts do.
     """
-    if requester.id is None:
-        session.flush()
     inserted = session.execute(_INSERT_TICKET, _ticket_row(requester, draft, now))
     # A Core INSERT's result is a CursorResult; Session.execute is typed for any statement.
     assert isinstance(inserted, CursorResult) and inserted.inserted_primary_key is not None
@@ -88,10 +87,13 @@ def create(
     session.execute(_SET_REFERENCE, {"k_id": ticket_id, "reference": reference})
     ticket = session.get(Ticket, ticket_id)
     assert ticket is not None
+    set_committed_value(ticket, "requester", requesters.attached(session, requester))
     return ticket
 
 
-def _ticket_row(requester: Requester, draft: NewTicket, now: datetime) -> dict[str, Any]:
+def _ticket_row(
+    requester: requesters.RequesterRow, draft: NewTicket, now: datetime
+) -> dict[str, Any]:
     """The columns of a new ticket, as :func:`create` inserts them (reference set after)."""
     return {
         "subject": draft.subject,
@@ -122,7 +124,9 @@ def by_reference(session: Session, reference: str, lock: bool = False) -> Ticket
     return session.scalar(query)
 
 
-def visible_to(ticket: Ticket, requester: Requester, share_with_organization: bool) -> bool:
+def visible_to(
+    ticket: Ticket, requester: requesters.Someone, share_with_organization: bool
+) -> bool:
     """Whether ``requester`` may see ``ticket``: their own, or their organization's."""
     if ticket.requester_id == requester.id:
         return True
@@ -136,7 +140,7 @@ def visible_to(ticket: Ticket, requester: Requester, share_with_organization: bo
 def find_visible(
     session: Session,
     reference: str,
-    requester: Requester,
+    requester: requesters.Someone,
     share_with_organization: bool = False,
     lock: bool = False,
 ) -> Ticket | None:
@@ -151,7 +155,7 @@ def find_visible(
     return ticket
 
 
-def open_tickets(session: Session, requester: Requester) -> list[Ticket]:
+def open_tickets(session: Session, requester: requesters.Someone) -> list[Ticket]:
     """The requester's tickets that are not closed or cancelled, newest first."""
     query = (
         select(Ticket)
