@@ -32,6 +32,7 @@ from chatdesk.store import conversations as conversations
 from chatdesk.store import outbox, requesters
 from chatdesk.store.db import Database
 from chatdesk.store.models import ProcessedEvent, Requester, table_of
+from chatdesk.store.prepared import Prepared
 from chatdesk.store.requesters import RequesterRow
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,13 @@ log = logging.getLogger(__name__)
 
 # Statements of every turn, built once with bound parameters (see chatdesk.store.conversations).
 _PROCESSED = table_of(ProcessedEvent)
-_RECORD_DELIVERY = {
-    dialect: statement.returning(_PROCESSED.c.event_id)
-    for dialect, statement in conversations.ignoring_conflicts(_PROCESSED).items()
-}
+_RECORD_DELIVERY = Prepared(
+    {
+        dialect: statement.returning(_PROCESSED.c.event_id)
+        for dialect, statement in conversations.ignoring_conflicts(_PROCESSED).items()
+    },
+    column_keys=("platform", "event_id", "processed_at"),
+)
 
 
 def utcnow() -> datetime:
@@ -227,13 +231,12 @@ class Desk:
         """
         if event.event_id is None:
             return True
-        statement = _RECORD_DELIVERY[session.get_bind().dialect.name]
         values = {
             "platform": event.platform,
             "event_id": event.event_id,
             "processed_at": self.clock(),
         }
-        return session.connection().execute(statement, values).scalar() is not None
+        return bool(_RECORD_DELIVERY.rows(session, values))
 
     def _turn(self, session: Session, event: InboundEvent) -> Turn:
         now = self.clock()

@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from chatdesk.store.conversations import ignoring_conflicts
 from chatdesk.store.models import Requester, table_of
+from chatdesk.store.prepared import Prepared
 
 TABLE = table_of(Requester)
 
@@ -29,12 +30,15 @@ _CHANGEABLE = ("display_name", "locale", "lang", "organization")
 organization found for them, and the language they chose with ``lang``."""
 
 # Built once, with bound parameters: a turn only binds values.
-_READ = select(*TABLE.columns).where(
-    TABLE.c.platform == bindparam("k_platform"),
-    TABLE.c.platform_user_id == bindparam("k_user_id"),
+_READ = Prepared(
+    select(*TABLE.columns).where(
+        TABLE.c.platform == bindparam("k_platform"),
+        TABLE.c.platform_user_id == bindparam("k_user_id"),
+    )
 )
-_CREATE = ignoring_conflicts(TABLE)
-_SAVE = update(TABLE).where(TABLE.c.id == bindparam("k_id"))
+_NEW = ("platform", "platform_user_id", "display_name", "locale", "organization", "created_at")
+_CREATE = Prepared(ignoring_conflicts(TABLE), column_keys=_NEW)
+_SAVE = Prepared(update(TABLE).where(TABLE.c.id == bindparam("k_id")), column_keys=_CHANGEABLE)
 
 
 @dataclass
@@ -71,15 +75,14 @@ the organization that the ticket queries need."""
 
 def read(session: Session, platform: str, user_id: str) -> RequesterRow | None:
     """The requester this platform knows as ``user_id``, if they ever talked to the desk."""
-    key = {"k_platform": platform, "k_user_id": user_id}
-    row = session.connection().execute(_READ, key).first()
-    return None if row is None else RequesterRow(**row._asdict())
+    row = _READ.first(session, {"k_platform": platform, "k_user_id": user_id})
+    return None if row is None else RequesterRow(**row)
 
 
 def create(session: Session, values: dict[str, Any]) -> None:
     """Insert a requester unless one with this platform and user id exists already (a
     concurrent first turn of theirs: PostgreSQL waits for it, and its row is then kept)."""
-    session.connection().execute(_CREATE[session.get_bind().dialect.name], values)
+    _CREATE.rows(session, values)
 
 
 def save(session: Session, requester: RequesterRow) -> None:
@@ -87,7 +90,7 @@ def save(session: Session, requester: RequesterRow) -> None:
     if not requester.changed:
         return
     values = dict(zip(_CHANGEABLE, requester._changeable(), strict=True))
-    session.connection().execute(_SAVE, {"k_id": requester.id, **values})
+    _SAVE.rows(session, {"k_id": requester.id, **values})
     requester.stored = requester._changeable()
 
 
