@@ -48,8 +48,8 @@ class _Compiled:
     positional: bool
     names: tuple[str, ...]  # the driver's parameter names (pyformat) or order (qmark)
     parameters: tuple[_Parameter, ...]
-    results: tuple[Processor, ...]  # one per selected or returned column
-    columns: tuple[str, ...]
+    columns: tuple[str, ...]  # the selected or returned columns' names, in order
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # (index, processor) to apply
 
     def bind(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         """The values as the driver takes them, each converted by its type."""
@@ -61,11 +61,12 @@ class _Compiled:
             converted.append(value if parameter.process is None else parameter.process(value))
         return converted if self.positional else dict(zip(self.names, converted, strict=True))
 
-    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(raw, self.results, strict=True)
-        )
+    def row(self, raw: Sequence[Any]) -> list[Any]:
+        """A result row, its values converted as their types convert them."""
+        values = list(raw)
+        for index, process in self.converted:
+            values[index] = process(values[index])
+        return values
 
 
 class Prepared:
@@ -95,7 +96,7 @@ class Prepared:
             found = self._compiled[dialect.name] = _compile(self, dialect)
         return found
 
-    def rows(self, session: Session, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def rows(self, session: Session, values: Mapping[str, Any]) -> list[list[Any]]:
         """Run the statement with ``values`` (by name); its result rows, converted."""
         return self._execute(session, values)[1]
 
@@ -106,12 +107,12 @@ class Prepared:
 
     def _execute(
         self, session: Session, values: Mapping[str, Any]
-    ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
+    ) -> tuple[_Compiled, list[list[Any]]]:
         connection = session.connection()
         compiled = self._for(connection.dialect)
         cursor = _run(connection, compiled, compiled.bind(values), many=False)
         try:
-            rows = [compiled.row(raw) for raw in cursor.fetchall()] if compiled.results else []
+            rows = [compiled.row(raw) for raw in cursor.fetchall()] if compiled.columns else []
         finally:
             cursor.close()
         return compiled, rows
@@ -122,7 +123,7 @@ class Prepared:
             return
         connection = session.connection()
         compiled = self._for(connection.dialect)
-        assert not compiled.results, "executemany returns no rows here"
+        assert not compiled.columns, "executemany returns no rows here"
         batch = [compiled.bind(values) for values in rows]
         _run(connection, compiled, batch, many=True).close()
 
@@ -156,10 +157,12 @@ def _compile(prepared: Prepared, dialect: Dialect) -> _Compiled:
         positional=dialect.positional,
         names=names,
         parameters=tuple(parameters),
-        results=tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in returned
-        ),
         columns=tuple(column.key for column in returned),
+        converted=tuple(
+            (index, process)
+            for index, column in enumerate(returned)
+            if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
+        ),
     )
 
 
