@@ -170,7 +170,7 @@ class Desk:
 
     def _run(self, event: InboundEvent, started: float) -> list[Reply]:
         """One turn in one transaction; raises what the turn raised (rolled back)."""
-        with self.database.session() as session:
+        with self.database.turn() as session:
             if not self._first_delivery(session, event):
                 log.info("ignoring redelivered %s event %s", event.platform, event.event_id)
                 _turn_done(event, started, "redelivered")

@@ -151,3 +151,21 @@ def test_a_name_the_platform_gives_at_the_confirm_is_on_that_turns_card(chat, de
     assert card.requester == "Ann Smith"
     with desk.database.session() as session:
         assert session.scalar(text("SELECT display_name FROM requesters")) == "Ann Smith"
+
+
+def test_a_turns_session_commits_its_objects_and_rolls_back_everything_on_error(desk):
+    """``Database.turn``: the session joins the connection's transaction; what the ORM holds
+    is flushed before the commit, and an error rolls back the ORM's and the driver's writes."""
+    prepared_insert = Prepared(insert(CONVERSATIONS), column_keys=COLUMNS)
+    with desk.database.turn() as session:
+        session.add(Requester(platform="test", platform_user_id="kept", created_at=WHEN))
+        prepared_insert.rows(session, _conversation("kept"))
+    with pytest.raises(RuntimeError), desk.database.turn() as session:
+        session.add(Requester(platform="test", platform_user_id="lost", created_at=WHEN))
+        session.flush()
+        prepared_insert.rows(session, _conversation("lost"))
+        raise RuntimeError("the turn fails")
+    with desk.database.session() as session:
+        users = session.scalars(select(Requester.platform_user_id)).all()
+        chats = session.scalars(select(Conversation.chat_id)).all()
+    assert users == ["kept"] and chats == ["kept"]
