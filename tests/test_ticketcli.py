@@ -641,7 +641,7 @@ def test_the_docs_examples_are_commands_the_cli_accepts() -> None:
     text = (ROOT / "docs/agent-desk.md").read_text(encoding="utf-8")
     examples = [line for line in text.splitlines() if line.startswith("chatdesk tickets ")]
     used = {shlex.split(line)[2] for line in examples}
-    assert used == {"list", "show", "status", "reply", "assign"}
+    assert used == {"list", "show", "file", "status", "reply", "assign"}
     parser = cli.build_parser()
     for line in examples:
         argv = shlex.split(line.split("  #")[0])[1:]

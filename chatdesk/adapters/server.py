@@ -35,6 +35,7 @@ from chatdesk.store.db import first_line
 from chatdesk.store.outbox import Progress
 
 if TYPE_CHECKING:
+    from chatdesk.adapters.slack import SlackChannel
     from chatdesk.adapters.telegram import TelegramChannel
     from chatdesk.adapters.web import WebChannel
 
@@ -193,9 +194,7 @@ def configured_channels(settings: Settings, desk: Desk) -> list[Channel]:
     if settings.telegram.token is not None:
         channels.append(telegram_channel(settings, desk))
     if settings.slack.bot_token is not None and settings.slack.signing_secret is not None:
-        from chatdesk.adapters.slack import SlackChannel
-
-        channels.append(SlackChannel(settings, desk))
+        channels.append(slack_channel(settings, desk))
     if settings.web.enabled:
         channels.append(web_channel(settings, desk))
     return channels
@@ -207,6 +206,19 @@ def telegram_channel(settings: Settings, desk: Desk) -> TelegramChannel:
 
     return TelegramChannel(
         settings.telegram,
+        desk,
+        lang=settings.desk.default_lang,
+        agent_lang=settings.desk.agent_language,
+        lease=timedelta(seconds=settings.delivery.lease_seconds),
+    )
+
+
+def slack_channel(settings: Settings, desk: Desk) -> SlackChannel:
+    """The Slack channel, handed its section and the few desk-wide values it needs."""
+    from chatdesk.adapters.slack import SlackChannel
+
+    return SlackChannel(
+        settings.slack,
         desk,
         lang=settings.desk.default_lang,
         agent_lang=settings.desk.agent_language,

@@ -258,11 +258,13 @@ def _comments(ticket: Ticket, settings: Settings) -> list[str]:
 def _attachments(ticket: Ticket) -> list[str]:
     files = ticket.attachments
     lines = ["", f"Attachments ({len(files)}):" if files else "Attachments: none"]
-    for file in files:
+    for number, file in enumerate(files, 1):
         lines.append(
-            f"  {one_line(file.name)}  {file.content_type}, {_size(file.size)}, "
+            f"  {number}. {one_line(file.name)}  {file.content_type}, {_size(file.size)}, "
             f"{file.platform} {one_line(file.file_ref)}".rstrip()
         )
+    if any(file.file_ref.startswith("web:") for file in files):
+        lines.append("  (save a file sent on the web: chatdesk tickets file REF N)")
     return lines
 
 

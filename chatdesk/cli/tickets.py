@@ -1,8 +1,9 @@
 """The ``chatdesk tickets`` commands: the agent desk for admins without chat access.
 
 ``list`` and ``show`` read tickets (:mod:`chatdesk.cli.ticket_view` lays them out; reading
-takes no row lock, so a look never waits for, or holds up, a running desk); ``status``,
-``reply`` and ``assign`` act on one (:mod:`chatdesk.cli.ticket_actions`).
+takes no row lock, so a look never waits for, or holds up, a running desk); ``file`` saves a
+file sent on the web (:mod:`chatdesk.cli.ticket_files`); ``status``, ``reply`` and ``assign``
+act on one (:mod:`chatdesk.cli.ticket_actions`).
 
 Like ``chatdesk kb``, this is for operators, in English, on the terminal: nothing printed
 here is shown to customers, so no text comes from the message catalogues. A failure the
@@ -20,7 +21,7 @@ import json
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from chatdesk.cli import ticket_actions
+from chatdesk.cli import ticket_actions, ticket_files
 from chatdesk.cli.common import MAX_LIMIT, positive_count, session
 from chatdesk.cli.ticket_actions import unknown
 from chatdesk.cli.ticket_view import detail, render_detail, summary, table
@@ -32,10 +33,10 @@ DEFAULT_LIMIT = 50
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``tickets list|show|status|reply|assign`` to the ``chatdesk`` command's subparsers."""
+    """Add ``tickets list|show|file|status|reply|assign`` to the ``chatdesk`` command."""
     group = subparsers.add_parser("tickets", help="list, show and work tickets (the agent desk)")
     sub = group.add_subparsers(
-        dest="tickets_command", metavar="{list,show,status,reply,assign}", required=True
+        dest="tickets_command", metavar="{list,show,file,status,reply,assign}", required=True
     )
     _register_list(sub)
 
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     show.add_argument("reference", metavar="REF")
     show.add_argument("--json", action="store_true", help="print one JSON object")
     show.set_defaults(func=cmd_show)
+    ticket_files.register(sub)
 
     status = sub.add_parser("status", help="change a ticket's status (the customer is told)")
     status.add_argument("reference", metavar="REF")

@@ -44,6 +44,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
+from planned_failures import PlannedFailures  # isort: skip
+
 BOT_TOKEN = "xoxb-stand-in-bot-token"
 APP_TOKEN = "xapp-stand-in-app-token"
 SIGNING_SECRET = "stand-in-signing-secret"
@@ -151,16 +153,6 @@ class Failure:
     body: dict[str, Any]
 
 
-@dataclass
-class _ChannelFailure:
-    """Failures planned for one channel's calls of a method, after ``passes`` went through."""
-
-    method: str
-    channel: str
-    passes: int
-    failures: list[Failure]
-
-
 def _dm_of(channel: str) -> str:
     """A user id as the id of the DM with them (as ``chat.postMessage`` treats it)."""
     return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
@@ -226,7 +218,7 @@ class SlackStandin:
         """``conversations.members`` answers at most this many per page (Slack: up to 1000)."""
         self.socket_mode: SocketModeServer | None = None
         self._failures: dict[str, list[Failure]] = {}
-        self._channel_failures: list[_ChannelFailure] = []
+        self._channel_failures: PlannedFailures[Failure] = PlannedFailures()
         self._outage: Failure | None = None
         self._outage_calls: int | None = None
         self._ts = itertools.count(1)
@@ -343,8 +335,7 @@ class SlackStandin:
         failure = Failure(status, headers, {"ok": False, "error": error})
         with self._changed:
             if channel is not None:  # the channel's own calls, at once
-                planned = _ChannelFailure(method, _dm_of(channel), 0, [failure] * times)
-                self._channel_failures.append(planned)
+                self._channel_failures.plan(method, _dm_of(channel), [failure] * times)
             else:
                 self._failures.setdefault(method, []).extend([failure] * times)
 
@@ -365,9 +356,7 @@ class SlackStandin:
         error = "ratelimited" if status == 429 else "internal_error"
         failure = Failure(status, headers, {"ok": False, "error": error})
         with self._changed:
-            self._channel_failures.append(
-                _ChannelFailure(method, _dm_of(channel), passes, [failure] * times)
-            )
+            self._channel_failures.plan(method, _dm_of(channel), [failure] * times, passes)
 
     def enable_socket_mode(self) -> SocketModeServer:
         self.socket_mode = SocketModeServer()
@@ -418,7 +407,10 @@ class SlackStandin:
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._changed:
             queued = self._failures.get(method)
-            failure = self._channel_failure(method, args) or (queued.pop(0) if queued else None)
+            planned = self._channel_failures.take(
+                method, lambda: _dm_of(str(args.get("channel", "")))
+            )
+            failure = planned or (queued.pop(0) if queued else None)
             if failure is None and self._outage is not None:
                 failure = self._outage
                 if self._outage_calls is not None:
@@ -439,21 +431,6 @@ class SlackStandin:
             return 200, {}, {"ok": False, "error": str(exc)}
         except BlockKitError as exc:
             return 200, {}, {"ok": False, "error": "invalid_blocks", "errors": [str(exc)]}
-
-    def _channel_failure(self, method: str, args: dict[str, Any]) -> Failure | None:
-        """The failure :meth:`fail_in_channel` planned for this call, if any (under the lock)."""
-        channel = _dm_of(str(args.get("channel", "")))
-        for planned in self._channel_failures:
-            if planned.method != method or planned.channel != channel:
-                continue
-            if planned.passes > 0:
-                planned.passes -= 1
-                return None
-            failure = planned.failures.pop(0)
-            if not planned.failures:
-                self._channel_failures.remove(planned)
-            return failure
-        return None
 
     def _record(self, call: ApiCall) -> None:
         with self._changed:

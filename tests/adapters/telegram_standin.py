@@ -33,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from planned_failures import PlannedFailures  # isort: skip
+
 TOKEN = "123456:STAND-IN-token"
 BOT_ID = 123456
 BOT_USERNAME = "chatdesk_test_bot"
@@ -181,7 +183,7 @@ class BotApiStandIn:
         self._outage: _Outage | None = None
         self._updates: list[dict[str, Any]] = []
         self._failures: dict[str, list[_Failure]] = {}
-        self._chat_failures: list[_ChatFailure] = []
+        self._chat_failures: PlannedFailures[_Failure] = PlannedFailures()
         self._message_ids = itertools.count(1000)
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -270,7 +272,7 @@ class BotApiStandIn:
         failure = _Failure(status, text, retry_after)
         with self._cond:
             if chat_id is not None:  # the chat's own calls, at once
-                self._chat_failures.append(_ChatFailure(method, chat_id, 0, [failure] * times))
+                self._chat_failures.plan(method, chat_id, [failure] * times)
             else:
                 self._failures.setdefault(method, []).extend([failure] * times)
 
@@ -290,7 +292,7 @@ class BotApiStandIn:
         default = f"Too Many Requests: retry after {retry_after}" if status == 429 else ""
         failure = _Failure(status, default or f"Error {status}", retry_after)
         with self._cond:
-            self._chat_failures.append(_ChatFailure(method, chat_id, passes, [failure] * times))
+            self._chat_failures.plan(method, chat_id, [failure] * times, passes)
 
     def start_outage(
         self,
@@ -436,24 +438,11 @@ class BotApiStandIn:
                 return
         self._send(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
-    def _chat_failure(self, call: ApiCall) -> _Failure | None:
-        """The failure :meth:`fail_in_chat` planned for this call, if any (under the lock)."""
-        for planned in self._chat_failures:
-            if planned.method != call.method or planned.chat_id != call.chat_id:
-                continue
-            if planned.passes > 0:
-                planned.passes -= 1
-                return None
-            failure = planned.failures.pop(0)
-            if not planned.failures:
-                self._chat_failures.remove(planned)
-            return failure
-        return None
-
     def _answer(self, call: ApiCall) -> tuple[int, dict[str, Any]]:
         with self._cond:
             queued = self._failures.get(call.method)
-            failure = self._chat_failure(call) or (queued.pop(0) if queued else None)
+            planned = self._chat_failures.take(call.method, lambda: call.chat_id)
+            failure = planned or (queued.pop(0) if queued else None)
             outage = self._outage
             if failure is None and outage is not None and call.method in outage.methods:
                 failure = _Failure(outage.status, outage.description)
@@ -702,16 +691,6 @@ class BotApiStandIn:
             "file_size": len(content),
             "file_path": path,
         }
-
-
-@dataclass
-class _ChatFailure:
-    """Failures planned for one chat's calls of a method, after ``passes`` calls went through."""
-
-    method: str
-    chat_id: int
-    passes: int
-    failures: list[_Failure]
 
 
 @dataclass

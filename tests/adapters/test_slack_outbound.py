@@ -17,6 +17,7 @@ import pytest
 
 from slack_standin import AGENT_CHANNEL, BOT_TOKEN, SIGNING_SECRET, SlackStandin  # isort: skip
 
+from chatdesk.adapters.server import slack_channel
 from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.channel import SlackChannel
 from chatdesk.adapters.slack.render import MAX_BUTTONS
@@ -59,7 +60,7 @@ def make_channel(
         }
         values.update(overrides)
         settings = make_settings(**values)
-        return SlackChannel(settings, open_desk(settings))
+        return slack_channel(settings, open_desk(settings))
 
     return make
 

@@ -175,7 +175,7 @@ def test_the_agents_channel_is_checked_with_conversations_info(
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=standin.base_url,
     )
-    client = web_client(settings)
+    client = web_client(settings.slack)
     if reason is None:
         check_agent_channel(client, channel)
         return

@@ -74,7 +74,7 @@ from chatdesk.adapters.slack.render import (
     mrkdwn,
 )
 from chatdesk.adapters.slack.turns import SlackTurns
-from chatdesk.config import Settings
+from chatdesk.config import SlackSettings
 from chatdesk.engine import Desk
 from chatdesk.events import CardLocation, InboundEvent, MoveToPrivate, Posted, Reply
 from chatdesk.store.inbox import Inbox
@@ -94,21 +94,25 @@ class SlackChannel:
 
     name = "slack"
 
-    def __init__(self, settings: Settings, desk: Desk) -> None:
-        if settings.slack.bot_token is None or settings.slack.signing_secret is None:
+    def __init__(
+        self, config: SlackSettings, desk: Desk, *, lang: str, agent_lang: str, lease: timedelta
+    ) -> None:
+        if config.bot_token is None or config.signing_secret is None:
             raise ValueError(
                 "CHATDESK_SLACK_BOT_TOKEN and CHATDESK_SLACK_SIGNING_SECRET are needed"
             )
-        self.settings = settings
+        self.config = config
+        self.default_lang = lang
         self.desk = desk
-        self.socket_mode = settings.slack.app_token is not None
-        self.client = web_client(settings)
+        self.socket_mode = config.app_token is not None
+        self.client = web_client(config)
         self.directory = SlackDirectory(self.client)
-        self.turns = SlackTurns(settings, desk, self.client, self.directory)
-        self.outbound = SlackOutbound(settings, outbox_client(settings), t)
+        self.turns = SlackTurns(config, desk, self.client, self.directory, lang=lang)
+        self.outbound = SlackOutbound(
+            config, outbox_client(config), t, lang=lang, agent_lang=agent_lang
+        )
         self.app: App | None = None
         self._executor: ThreadPoolExecutor | None = None
-        lease = timedelta(seconds=settings.delivery.lease_seconds)
         self.durable = DurableDeliveries(
             Inbox(desk.database, "slack", worker_name(), lease),
             desk.clock,
@@ -137,10 +141,10 @@ class SlackChannel:
         if self.agent_channel is not None:
             await asyncio.to_thread(check_agent_channel, self.client, self.agent_channel)
         if self.socket_mode:
-            assert self.settings.slack.app_token is not None
+            assert self.config.app_token is not None
             self._socket = SocketModeHandler(
                 self.app,
-                app_token=self.settings.slack.app_token.get_secret_value(),
+                app_token=self.config.app_token.get_secret_value(),
                 web_client=self.client,
             )
             await asyncio.to_thread(self._socket.connect)
@@ -189,10 +193,10 @@ class SlackChannel:
     # -- bolt wiring --------------------------------------------------------------------------
 
     def _build_app(self, executor: ThreadPoolExecutor) -> App:
-        assert self.settings.slack.signing_secret is not None
+        assert self.config.signing_secret is not None
         app = App(
             client=self.client,
-            signing_secret=self.settings.slack.signing_secret.get_secret_value(),
+            signing_secret=self.config.signing_secret.get_secret_value(),
             listener_executor=executor,
             logger=logging.getLogger("chatdesk.adapters.slack.bolt"),
             name="chatdesk",
@@ -218,7 +222,7 @@ class SlackChannel:
             event = build()
         except Exception:
             log.exception("slack delivery %s could not be read", delivery)
-            self.turns.apologise(where[0], where[1], self.settings.desk.default_lang)
+            self.turns.apologise(where[0], where[1], self.default_lang)
             return
         if event is not None:
             # The delivery leaves the inbox once its turn ran, which may be on another thread.
@@ -226,7 +230,7 @@ class SlackChannel:
 
     @property
     def agent_channel(self) -> str | None:
-        return self.settings.slack.agent_channel or None
+        return self.config.agent_channel or None
 
     def _is_agent(self, user: str) -> bool:
         channel = self.agent_channel

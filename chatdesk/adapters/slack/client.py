@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from chatdesk.config import Settings
+from chatdesk.config import SlackSettings
 
 API_RETRIES = 3
 OUTBOX_RETRIES = 1
@@ -23,7 +23,7 @@ OUTBOX_TIMEOUT = 10
 
 
 def web_client(
-    settings: Settings,
+    config: SlackSettings,
     *,
     retries: int = API_RETRIES,
     wait_on_rate_limit: bool = True,
@@ -34,12 +34,8 @@ def web_client(
     ``wait_on_rate_limit``: sleep for Slack's ``Retry-After`` and try again (answers within a
     turn); without it a 429 is raised at once (the outbox, which reschedules the item).
     """
-    assert settings.slack.bot_token is not None
-    base_url = (
-        settings.slack.api_url
-        if settings.slack.api_url.endswith("/")
-        else settings.slack.api_url + "/"
-    )
+    assert config.bot_token is not None
+    base_url = config.api_url if config.api_url.endswith("/") else config.api_url + "/"
     handlers = [
         ConnectionErrorRetryHandler(max_retry_count=retries),
         ServerErrorRetryHandler(max_retry_count=retries),
@@ -47,15 +43,15 @@ def web_client(
     if wait_on_rate_limit:
         handlers.append(RateLimitErrorRetryHandler(max_retry_count=retries))
     return WebClient(
-        token=settings.slack.bot_token.get_secret_value(),
+        token=config.bot_token.get_secret_value(),
         base_url=base_url,
         timeout=timeout,
         retry_handlers=list(handlers),
     )
 
 
-def outbox_client(settings: Settings) -> WebClient:
+def outbox_client(config: SlackSettings) -> WebClient:
     """The outbox's client: few, short retries and no sleeping through a rate limit."""
     return web_client(
-        settings, retries=OUTBOX_RETRIES, wait_on_rate_limit=False, timeout=OUTBOX_TIMEOUT
+        config, retries=OUTBOX_RETRIES, wait_on_rate_limit=False, timeout=OUTBOX_TIMEOUT
     )

@@ -39,7 +39,7 @@ from chatdesk.adapters.slack.render import (
     render_thread_note,
     update,
 )
-from chatdesk.config import Settings
+from chatdesk.config import SlackSettings
 from chatdesk.events import CardLocation, Message, Posted, Reply, ThreadNote, TicketCard
 from chatdesk.store.outbox import DeliveryFailed, Progress
 
@@ -74,10 +74,21 @@ T = TypeVar("T")
 class SlackOutbound:
     """Sends outbox items through ``client`` (see the module docstring)."""
 
-    def __init__(self, settings: Settings, client: WebClient, texts: Texts) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        config: SlackSettings,
+        client: WebClient,
+        texts: Texts,
+        *,
+        lang: str,
+        agent_lang: str,
+    ) -> None:
+        self.agent_channel = config.agent_channel
+        self.urgent_mention = config.urgent_mention
         self.client = client
         self.texts = texts
+        self.default_lang = lang
+        self.agent_lang = agent_lang
 
     def deliver(
         self, reply: Reply, card: CardLocation | None, progress: Progress | None = None
@@ -91,7 +102,7 @@ class SlackOutbound:
             self._call(lambda: self._message(reply, progress))
             return None
         if isinstance(reply, TicketCard | ThreadNote):
-            configured = self.settings.slack.agent_channel
+            configured = self.agent_channel
             # An existing card stays where it is, even if the setting names a new channel since.
             channel = card.chat_id if card is not None and configured else configured
             if not channel:
@@ -109,13 +120,13 @@ class SlackOutbound:
     # -- the three kinds --------------------------------------------------------------------
 
     def _message(self, message: Message, progress: Progress) -> None:
-        lang = message.lang or self.settings.desk.default_lang  # an older row has none
+        lang = message.lang or self.default_lang  # an older row has none
         for index, piece in progress.pending(render_message(message, self.texts, lang)):
             post(self.client, piece)
             progress.done(index)
 
     def _card(self, reply: TicketCard, channel: str, card: CardLocation | None) -> Posted:
-        mention = self.settings.slack.urgent_mention
+        mention = self.urgent_mention
         if card is not None:
             edited = render_card(reply, card.chat_id, self.texts, mention, ping=False)
             try:
@@ -140,8 +151,8 @@ class SlackOutbound:
             channel,
             thread,
             self.texts,
-            self.settings.desk.agent_language,
-            self.settings.slack.urgent_mention,
+            self.agent_lang,
+            self.urgent_mention,
         )
         first: SlackResponse | None = None
         for index, piece in progress.pending(posts):

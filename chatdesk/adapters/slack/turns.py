@@ -29,7 +29,7 @@ from slack_sdk.web import SlackResponse
 from chatdesk.adapters.slack.catalogue import t
 from chatdesk.adapters.slack.directory import SlackDirectory
 from chatdesk.adapters.slack.render import post, render_card, render_message, render_notice
-from chatdesk.config import Settings
+from chatdesk.config import SlackSettings
 from chatdesk.core.i18n import normalize_lang
 from chatdesk.engine import Desk
 from chatdesk.events import InboundEvent, Message, MoveToPrivate, Reply, TicketCard
@@ -68,9 +68,17 @@ class SlackTurns:
     """Runs turns for one Slack app: engine call, replies posted, failures apologised for."""
 
     def __init__(
-        self, settings: Settings, desk: Desk, client: WebClient, directory: SlackDirectory
+        self,
+        config: SlackSettings,
+        desk: Desk,
+        client: WebClient,
+        directory: SlackDirectory,
+        *,
+        lang: str,
     ) -> None:
-        self.settings = settings
+        self.agent_channel = config.agent_channel
+        self.urgent_mention = config.urgent_mention
+        self.default_lang = lang
         self.desk = desk
         self.client = client
         self.directory = directory
@@ -85,7 +93,7 @@ class SlackTurns:
             return self.desk.language_of("slack", user_id, locale)
         except Exception:  # the database may be what failed; the locale still speaks
             log.warning("slack could not look up the language of %s", user_id)
-            return normalize_lang(locale, self.settings.desk.default_lang)
+            return normalize_lang(locale, self.default_lang)
 
     def run(self, event: InboundEvent, after: Callable[[], None] | None = None) -> None:
         """Handle ``event`` and post the replies, after the chat's earlier events (now, or on
@@ -133,11 +141,11 @@ class SlackTurns:
         return sent
 
     def _card(self, card: TicketCard) -> list[SlackResponse]:
-        channel = self.settings.slack.agent_channel
+        channel = self.agent_channel
         if not channel:
             log.debug("no CHATDESK_SLACK_AGENT_CHANNEL: card for %s not posted", card.reference)
             return []
-        message = render_card(card, channel, t, self.settings.slack.urgent_mention)
+        message = render_card(card, channel, t, self.urgent_mention)
         try:
             return [post(self.client, message)]
         except Exception:
