@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from chatdesk.config import Settings
 from chatdesk.core import metrics
@@ -29,53 +29,24 @@ from chatdesk.dialogue.turn import Turn, TurnContext
 from chatdesk.events import InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.store import conversations as conversations
-from chatdesk.store import outbox
+from chatdesk.store import outbox, requesters
 from chatdesk.store.db import Database
-from chatdesk.store.models import ProcessedEvent, Requester
+from chatdesk.store.models import ProcessedEvent, Requester, table_of
+from chatdesk.store.prepared import Prepared
+from chatdesk.store.requesters import RequesterRow
 
 log = logging.getLogger(__name__)
 
 
-def _table(model: type[ProcessedEvent | Requester]) -> Table:
-    """A model's table, typed as the Table it is (SQLAlchemy types it as any FromClause)."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 # Statements of every turn, built once with bound parameters (see chatdesk.store.conversations).
-_PROCESSED = _table(ProcessedEvent)
-_RECORD_DELIVERY = {
-    dialect: statement.returning(_PROCESSED.c.event_id)
-    for dialect, statement in conversations.ignoring_conflicts(_PROCESSED).items()
-}
-_CREATE_REQUESTER = conversations.ignoring_conflicts(_table(Requester))
-_REQUESTER = select(*_table(Requester).columns).where(
-    Requester.platform == bindparam("k_platform"),
-    Requester.platform_user_id == bindparam("k_user_id"),
+_PROCESSED = table_of(ProcessedEvent)
+_RECORD_DELIVERY = Prepared(
+    {
+        dialect: statement.returning(_PROCESSED.c.event_id)
+        for dialect, statement in conversations.ignoring_conflicts(_PROCESSED).items()
+    },
+    column_keys=("platform", "event_id", "processed_at"),
 )
-
-
-def _load_requester(session: Session, key: dict[str, str]) -> Requester | None:
-    """The requester as an ORM object, read with a Core statement.
-
-    The ORM's loading of a query cost about twice the statement itself, at every turn; the
-    row is read with Core and made the session's persistent object (its history reset, as
-    if loaded), so changes to it are still written at the commit.
-    """
-    row = session.connection().execute(_REQUESTER, key).first()
-    return None if row is None else _as_requester(session, row._asdict())
-
-
-def _as_requester(session: Session, values: dict[str, Any]) -> Requester:
-    """A requester's row (read with Core) as the session's persistent ORM object."""
-    known = session.identity_map.get(session.identity_key(Requester, values["id"]))
-    if isinstance(known, Requester):
-        return known
-    requester = Requester(**values)
-    make_transient_to_detached(requester)
-    session.add(requester)
-    return requester
 
 
 def utcnow() -> datetime:
@@ -199,7 +170,7 @@ class Desk:
 
     def _run(self, event: InboundEvent, started: float) -> list[Reply]:
         """One turn in one transaction; raises what the turn raised (rolled back)."""
-        with self.database.session() as session:
+        with self.database.turn() as session:
             if not self._first_delivery(session, event):
                 log.info("ignoring redelivered %s event %s", event.platform, event.event_id)
                 _turn_done(event, started, "redelivered")
@@ -208,6 +179,7 @@ class Desk:
             router.route(turn)
             turn.conversation.updated_at = turn.now
             conversations.save(session, turn.conversation)
+            requesters.save(session, turn.requester)  # a statement only if they changed
             replies = self._direct(session, turn)
             queued = outbox.queued_in(session)
         metrics.committed(session)
@@ -259,13 +231,12 @@ class Desk:
         """
         if event.event_id is None:
             return True
-        statement = _RECORD_DELIVERY[session.get_bind().dialect.name]
         values = {
             "platform": event.platform,
             "event_id": event.event_id,
             "processed_at": self.clock(),
         }
-        return session.connection().execute(statement, values).scalar() is not None
+        return bool(_RECORD_DELIVERY.rows(session, values))
 
     def _turn(self, session: Session, event: InboundEvent) -> Turn:
         now = self.clock()
@@ -286,16 +257,13 @@ class Desk:
                 turn.say("intake.expired", hours=round(ttl.total_seconds() / 3600, 1))
         return turn
 
-    def _requester(self, session: Session, event: InboundEvent, now: datetime) -> Requester:
-        key = {"k_platform": event.platform, "k_user_id": event.user_id}
-        requester = _load_requester(session, key)
+    def _requester(self, session: Session, event: InboundEvent, now: datetime) -> RequesterRow:
+        requester = requesters.read(session, event.platform, event.user_id)
         stored = requester.organization if requester is not None else None
         organization = organizations.organization_of(self.settings, event, stored)
         if requester is None:
-            # INSERT .. ON CONFLICT DO NOTHING: when a concurrent turn created this requester
-            # meanwhile (PostgreSQL waits for it), its row is the one read back.
-            session.connection().execute(
-                _CREATE_REQUESTER[session.get_bind().dialect.name],
+            requesters.create(
+                session,
                 {
                     "platform": event.platform,
                     "platform_user_id": event.user_id,
@@ -305,22 +273,31 @@ class Desk:
                     "created_at": now,
                 },
             )
-            requester = _load_requester(session, key)
+            requester = requesters.read(session, event.platform, event.user_id)
             assert requester is not None
-        return _refreshed(requester, event, organization)
+        return self._saved(session, _refreshed(requester, event, organization))
 
     def _known_requester(
         self, session: Session, event: InboundEvent, row: dict[str, Any]
-    ) -> Requester:
+    ) -> RequesterRow:
         """The requester of a row read with their conversation, refreshed as every turn
         refreshes them (see :meth:`_requester`)."""
-        requester = _as_requester(session, row)
-        stored = requester.organization
-        organization = organizations.organization_of(self.settings, event, stored)
-        return _refreshed(requester, event, organization)
+        requester = RequesterRow(**row)
+        organization = organizations.organization_of(self.settings, event, requester.organization)
+        return self._saved(session, _refreshed(requester, event, organization))
+
+    @staticmethod
+    def _saved(session: Session, requester: RequesterRow) -> RequesterRow:
+        """The refreshed requester, written at once if the platform told something new of
+        them: what the turn reads of them (a ticket's card, a colleague's ticket) is then
+        what the database says. One UPDATE, only when something changed."""
+        requesters.save(session, requester)
+        return requester
 
 
-def _refreshed(requester: Requester, event: InboundEvent, organization: str | None) -> Requester:
+def _refreshed(
+    requester: RequesterRow, event: InboundEvent, organization: str | None
+) -> RequesterRow:
     """The requester with what the platform now says of them (name, locale) and the
     organization found for them at this turn."""
     if event.display_name and requester.display_name != event.display_name[:200]:

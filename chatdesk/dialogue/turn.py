@@ -23,7 +23,7 @@ from chatdesk.dialogue import options
 from chatdesk.events import Choice, InboundEvent, Message, Reply
 from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.store.conversations import ConversationState
-from chatdesk.store.models import Requester
+from chatdesk.store.requesters import RequesterRow
 
 WRITTEN_LANG = "written_lang"
 """The conversation's data key of the language the customer writes in."""
@@ -50,7 +50,7 @@ class Turn:
         context: TurnContext,
         session: Session,
         event: InboundEvent,
-        requester: Requester,
+        requester: RequesterRow,
         conversation: ConversationState,
         now: datetime,
     ) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from chatdesk.events import InboundEvent
 from chatdesk.store.models import Conversation, Requester, table_of
+from chatdesk.store.prepared import Prepared
 
 TABLE = table_of(Conversation)
 REQUESTERS = table_of(Requester)
@@ -59,9 +60,12 @@ _KEY = (
     & (TABLE.c.user_id == bindparam("k_user_id"))
 )
 _COLUMNS = (TABLE.c.id, TABLE.c.state, TABLE.c.data, TABLE.c.updated_at)
-_LOAD = select(*_COLUMNS).where(_KEY).with_for_update()
-_CREATE = ignoring_conflicts(TABLE)
-_KNOWN = (
+_LOAD = Prepared(select(*_COLUMNS).where(_KEY).with_for_update())
+_CREATE = Prepared(
+    ignoring_conflicts(TABLE),
+    column_keys=("platform", "chat_id", "user_id", "state", "data", "updated_at"),
+)
+_KNOWN = Prepared(
     select(
         *REQUESTERS.columns,
         *(column.label(f"conversation_{column.name}") for column in _COLUMNS),
@@ -76,17 +80,19 @@ _KNOWN = (
     .where(_KEY)
     .with_for_update(of=TABLE)
 )
-_SAVE = update(TABLE).where(TABLE.c.id == bindparam("k_id"))
+_SAVE = Prepared(
+    update(TABLE).where(TABLE.c.id == bindparam("k_id")),
+    column_keys=("state", "data", "updated_at"),
+)
 
 
 def load(session: Session, event: InboundEvent, now: datetime) -> ConversationState:
     """The conversation of this platform, chat and user, created (idle) on first contact."""
     key = {"k_platform": event.platform, "k_chat_id": event.chat_id, "k_user_id": event.user_id}
-    connection = session.connection()  # Core statements: no need for the ORM's dispatch
-    row = connection.execute(_LOAD, key).first()
+    row = _LOAD.first(session, key)
     if row is None:
-        connection.execute(
-            _CREATE[session.get_bind().dialect.name],
+        _CREATE.rows(
+            session,
             {
                 "platform": event.platform,
                 "chat_id": event.chat_id,
@@ -96,8 +102,9 @@ def load(session: Session, event: InboundEvent, now: datetime) -> ConversationSt
                 "updated_at": now,
             },
         )
-        row = connection.execute(_LOAD, key).one()
-    return ConversationState(row.id, row.state, dict(row.data or {}), row.updated_at)
+        row = _LOAD.first(session, key)
+        assert row is not None
+    return ConversationState(row["id"], row["state"], dict(row["data"] or {}), row["updated_at"])
 
 
 def load_known(
@@ -107,10 +114,9 @@ def load_known(
     statement, for a requester and conversation that exist (every turn but the first of a
     chat); None otherwise, and then :func:`load` creates what is missing."""
     key = {"k_platform": event.platform, "k_chat_id": event.chat_id, "k_user_id": event.user_id}
-    row = session.connection().execute(_KNOWN, key).first()
-    if row is None:
+    values = _KNOWN.first(session, key)
+    if values is None:
         return None
-    values = row._asdict()
     conversation = ConversationState(
         values.pop("conversation_id"),
         values.pop("conversation_state"),
@@ -121,8 +127,8 @@ def load_known(
 
 
 def save(session: Session, conversation: ConversationState) -> None:
-    session.connection().execute(
-        _SAVE,
+    _SAVE.rows(
+        session,
         {
             "k_id": conversation.id,
             "state": conversation.state,

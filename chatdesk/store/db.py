@@ -83,12 +83,32 @@ class Database:
         if self.is_sqlite:
             _sqlite_setup(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._turn_sessions = sessionmaker(
+            expire_on_commit=False, join_transaction_mode="rollback_only"
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def turn(self) -> Iterator[Session]:
+        """As :meth:`session`, for the engine's turns: the transaction is the connection's,
+        and the session works inside it (flushed before the commit, rolled back with it).
+
+        The session's own transaction handling (its begin and commit, the connection's
+        checkout through it) cost about a fifth of a SQLite turn's database time; here the
+        connection begins and commits, and the session only joins it.
+        """
+        with self.engine.connect() as connection, connection.begin():
+            session = self._turn_sessions(bind=connection)
+            try:
+                yield session
+                session.flush()
+            finally:
+                session.close()
 
     def upgrade(self) -> None:
         """Apply every pending migration."""

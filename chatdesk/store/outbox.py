@@ -58,13 +58,26 @@ from chatdesk.store.payloads import KIND_OF
 from chatdesk.store.payloads import KINDS as KINDS
 from chatdesk.store.payloads import decode as decode
 from chatdesk.store.payloads import encode as encode
+from chatdesk.store.prepared import Prepared
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_ERROR = 2000
 _QUEUED = "chatdesk.store.outbox.queued"
-_ENQUEUE = insert(table_of(OutboxItem))  # built once: a turn only binds its values
+_ENQUEUE = Prepared(  # compiled once, run on the driver (see chatdesk.store.prepared)
+    insert(table_of(OutboxItem)),
+    column_keys=(
+        "topic",
+        "platform",
+        "kind",
+        "payload",
+        "ticket_id",
+        "created_at",
+        "due_at",
+        "attempts",
+    ),
+)
 
 
 class DeliveryFailed(Exception):
@@ -150,8 +163,8 @@ def enqueue(
     session.info[_QUEUED] = True
     if session.autoflush:  # as an ORM insert would: pending changes reach the database first
         session.flush()
-    session.connection().execute(  # Core: no need for the ORM's dispatch of a statement
-        _ENQUEUE,
+    _ENQUEUE.rows(
+        session,
         {
             "topic": topic_of(reply, ticket_id),
             "platform": platform or reply.platform,

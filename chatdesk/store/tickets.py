@@ -6,30 +6,48 @@ transaction per turn), so a turn's effects commit or roll back together.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from chatdesk.core import statuses
 from chatdesk.events import Attachment
+from chatdesk.store import requesters
 from chatdesk.store.models import (
     Comment,
-    Requester,
     StatusChange,
     Ticket,
     TicketAttachment,
     table_of,
 )
+from chatdesk.store.prepared import Prepared
 
 REFERENCE_OFFSET = 1000  # SD-1001 is the first ticket: numbers that look like a real desk's
 # Built once: creating a ticket only binds values.
+# Built once and compiled once per database (chatdesk.store.prepared): creating a ticket
+# only binds values.
 _TICKETS = table_of(Ticket)
-_INSERT_TICKET = insert(_TICKETS)
-_INSERT_HISTORY = insert(table_of(StatusChange))
-_INSERT_ATTACHMENT = insert(table_of(TicketAttachment))
-_SET_REFERENCE = update(_TICKETS).where(_TICKETS.c.id == bindparam("k_id"))
+_NEW_COLUMNS = (
+    "subject", "description", "steps", "error_message", "priority", "status", "requester_id",
+    "organization", "platform", "chat_id", "lang", "follows_up_id", "created_at",
+    "updated_at", "status_changed_at",
+)  # fmt: skip
+_INSERT_TICKET = Prepared(insert(_TICKETS).returning(_TICKETS.c.id), column_keys=_NEW_COLUMNS)
+_INSERT_HISTORY = Prepared(
+    insert(table_of(StatusChange)),
+    column_keys=("ticket_id", "from_status", "to_status", "changed_by", "created_at"),
+)
+_INSERT_ATTACHMENT = Prepared(
+    insert(table_of(TicketAttachment)),
+    column_keys=("ticket_id", "name", "content_type", "size", "platform", "file_ref", "created_at"),
+)
+_SET_REFERENCE = Prepared(
+    update(_TICKETS).where(_TICKETS.c.id == bindparam("k_id")), column_keys=("reference",)
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +65,7 @@ class NewTicket:
 
 def create(
     session: Session,
-    requester: Requester,
+    requester: requesters.RequesterRow,
     draft: NewTicket,
     prefix: str,
     now: datetime,
@@ -55,18 +73,18 @@ def create(
 ) -> Ticket:
     """Store a new ticket and give it its reference (prefix and a number from its id).
 
-    The ticket, its first status change and its attachments are written with Core
-    statements and the ticket is then loaded as an ORM object: the unit of work's flush
-    of a new ticket with its collections cost several times what the inserts do.
+    The ticket, its first status change and its attachments are written with prepared Core
+    statements, and the ticket becomes the session's ORM object from the values written
+    (no query): the unit of work's flush of a new ticket with its collections, or loading it
+    back, cost several times what the inserts do. Its ``requester`` is set too, so its card
+    names them without a query.
     """
-    if requester.id is None:
+    if session.autoflush:  # as the ORM's statements would: pending changes go first
         session.flush()
-    inserted = session.execute(_INSERT_TICKET, _ticket_row(requester, draft, now))
-    # A Core INSERT's result is a CursorResult; Session.execute is typed for any statement.
-    assert isinstance(inserted, CursorResult) and inserted.inserted_primary_key is not None
-    ticket_id: int = inserted.inserted_primary_key[0]
-    session.execute(
-        _INSERT_HISTORY,
+    row = _ticket_row(requester, draft, now)
+    ticket_id: int = _INSERT_TICKET.rows(session, row)[0][0]
+    _INSERT_HISTORY.rows(
+        session,
         {
             "ticket_id": ticket_id,
             "from_status": None,
@@ -75,23 +93,39 @@ def create(
             "created_at": now,
         },
     )
-    if attachments:
-        session.execute(
-            _INSERT_ATTACHMENT,
-            [
-                {"ticket_id": ticket_id, **_attachment_row(attachment, draft.platform, now)}
-                for attachment in attachments
-            ],
-        )
+    _INSERT_ATTACHMENT.many(
+        session,
+        [
+            {"ticket_id": ticket_id, **_attachment_row(attachment, draft.platform, now)}
+            for attachment in attachments or ()
+        ],
+    )
     # The reference needs the id.
     reference = f"{prefix}-{ticket_id + REFERENCE_OFFSET}"
-    session.execute(_SET_REFERENCE, {"k_id": ticket_id, "reference": reference})
-    ticket = session.get(Ticket, ticket_id)
-    assert ticket is not None
+    _SET_REFERENCE.rows(session, {"k_id": ticket_id, "reference": reference})
+    ticket = _as_loaded(session, {**row, "id": ticket_id, "reference": reference})
+    set_committed_value(ticket, "requester", requesters.attached(session, requester))
     return ticket
 
 
-def _ticket_row(requester: Requester, draft: NewTicket, now: datetime) -> dict[str, Any]:
+def _as_loaded(session: Session, written: dict[str, Any]) -> Ticket:
+    """The new ticket as the session's persistent object, as a query would load it: every
+    column the values written, a column's default, or NULL; datetimes in UTC."""
+    columns: dict[str, Any] = {}
+    for column in _TICKETS.columns:
+        default = column.default
+        value = default.arg if isinstance(default, ScalarElementColumnDefault) else None
+        value = written.get(column.key, value)
+        columns[column.key] = value.astimezone(UTC) if isinstance(value, datetime) else value
+    ticket = Ticket(**columns)
+    make_transient_to_detached(ticket)
+    session.add(ticket)
+    return ticket
+
+
+def _ticket_row(
+    requester: requesters.RequesterRow, draft: NewTicket, now: datetime
+) -> dict[str, Any]:
     """The columns of a new ticket, as :func:`create` inserts them (reference set after)."""
     return {
         "subject": draft.subject,
@@ -122,7 +156,9 @@ def by_reference(session: Session, reference: str, lock: bool = False) -> Ticket
     return session.scalar(query)
 
 
-def visible_to(ticket: Ticket, requester: Requester, share_with_organization: bool) -> bool:
+def visible_to(
+    ticket: Ticket, requester: requesters.Someone, share_with_organization: bool
+) -> bool:
     """Whether ``requester`` may see ``ticket``: their own, or their organization's."""
     if ticket.requester_id == requester.id:
         return True
@@ -136,7 +172,7 @@ def visible_to(ticket: Ticket, requester: Requester, share_with_organization: bo
 def find_visible(
     session: Session,
     reference: str,
-    requester: Requester,
+    requester: requesters.Someone,
     share_with_organization: bool = False,
     lock: bool = False,
 ) -> Ticket | None:
@@ -151,7 +187,7 @@ def find_visible(
     return ticket
 
 
-def open_tickets(session: Session, requester: Requester) -> list[Ticket]:
+def open_tickets(session: Session, requester: requesters.Someone) -> list[Ticket]:
     """The requester's tickets that are not closed or cancelled, newest first."""
     query = (
         select(Ticket)
