@@ -25,13 +25,13 @@ from chatdesk.core import metrics
 from chatdesk.core.i18n import normalize_lang, t
 from chatdesk.desk import organizations
 from chatdesk.dialogue import intake, router
-from chatdesk.dialogue.turn import Turn, TurnContext
+from chatdesk.dialogue.turn import WRITTEN_LANG, Turn, TurnContext
 from chatdesk.events import InboundEvent, Message, MoveToPrivate, Reply
 from chatdesk.kb.articles import KnowledgeBase
 from chatdesk.store import conversations as conversations
 from chatdesk.store import outbox, requesters
 from chatdesk.store.db import Database
-from chatdesk.store.models import ProcessedEvent, Requester, table_of
+from chatdesk.store.models import Conversation, ProcessedEvent, Requester, table_of
 from chatdesk.store.prepared import Prepared
 from chatdesk.store.requesters import RequesterRow
 
@@ -194,7 +194,8 @@ class Desk:
         return t(key, lang, **values)
 
     def language_of(self, platform: str, user_id: str, locale: str | None = None) -> str:
-        """The language the desk speaks with this user (their `lang` choice or locale)."""
+        """The language the desk speaks with this user: their `lang` choice, else the one they
+        write in (in their latest conversation), else their locale, as a turn decides it."""
         with self.database.session() as session:
             requester = session.scalar(
                 select(Requester).where(
@@ -203,6 +204,15 @@ class Desk:
             )
             if requester is not None and requester.lang:
                 return requester.lang
+            data = session.scalar(
+                select(Conversation.data)
+                .where(Conversation.platform == platform, Conversation.user_id == user_id)
+                .order_by(Conversation.updated_at.desc())
+                .limit(1)
+            )
+            written = data.get(WRITTEN_LANG) if isinstance(data, dict) else None
+            if isinstance(written, str):
+                return written
             stored = requester.locale if requester is not None else None
         return normalize_lang(locale or stored, self.settings.desk.default_lang)
 

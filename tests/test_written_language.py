@@ -64,6 +64,9 @@ def test_dutch_words_on_an_english_phone_are_answered_in_dutch(desk) -> None:
     customer.say("ok")  # says nothing about the language; the reset kept it: still Dutch
     assert customer.text and "Je ticket" not in customer.text
     assert all(r.lang == "nl" for r in customer.replies if isinstance(r, Message))
+    # and the platform's own words for this customer (a terminal's goodbye, an apology) too
+    assert desk.language_of("test", "anne", "en-GB") == "nl"
+    assert desk.language_of("test", "someone-else", "en-GB") == "en"
 
     with desk.database.session() as session:  # the ticket keeps the language: so does its news
         ticket = tickets.by_reference(session, reference)
