@@ -28,7 +28,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from chatdesk.config import Settings
 from chatdesk.core import metrics
-from chatdesk.events import CardLocation, Posted, Reply
+from chatdesk.events import CardLocation, Posted, Reply, ThreadNote, TicketCard
 from chatdesk.store import inbox, outbox
 from chatdesk.store.db import Database
 
@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 
 BATCH = 20
 CONCURRENCY = 8
+AGENT_CHAT_SENDS = 2
+"""Of the :data:`CONCURRENCY` sends, how many may be for the agents' chat at once (cards and
+thread notes). Telegram lets a bot post about 20 messages a minute in a group, and its rate
+limiter waits inside the send: past that pace, sends for the agents' chat would hold every
+slot while customers' answers waited behind them (one process with 60 intakes at 20 at a time
+saw answers wait 20 seconds). They wait for a lane of their own first, so customers always
+keep the other slots."""
 STOP_GRACE = 10.0
 """Seconds a stopping worker waits for its sends under way."""
 
@@ -108,6 +115,19 @@ def _failure_reason(error: BaseException) -> str:
     if isinstance(error, outbox.DeliveryFailed) and error.permanent:
         return "refused"
     return "error"
+
+
+class _Lanes:
+    """What a send waits for before a general slot: the agents' chat's own lane (see
+    :data:`AGENT_CHAT_SENDS`), or nothing for a customer's chat. One per loop of sends."""
+
+    def __init__(self) -> None:
+        self._agent_chat = asyncio.Semaphore(AGENT_CHAT_SENDS)
+
+    def of(self, delivery: outbox.Delivery) -> contextlib.AbstractAsyncContextManager[Any]:
+        if isinstance(delivery.reply, TicketCard | ThreadNote):
+            return self._agent_chat
+        return contextlib.nullcontext()
 
 
 def worker_name() -> str:
@@ -184,6 +204,7 @@ class Worker:
         next_recovery = 0.0
         loop = asyncio.get_running_loop()
         gate = asyncio.Semaphore(CONCURRENCY)
+        lanes = _Lanes()
         while True:
             self._wake.clear()
             claimed = 0
@@ -191,7 +212,7 @@ class Worker:
                 if loop.time() >= next_recovery:  # at most once a poll interval
                     next_recovery = loop.time() + self.settings.delivery.poll_seconds
                     await self.recover()
-                claimed = await self._launch(gate)
+                claimed = await self._launch(gate, lanes)
             except Exception:
                 log.exception("outbox: a round failed; trying again shortly")
             if claimed:
@@ -202,7 +223,7 @@ class Worker:
                 async with asyncio.timeout(self.settings.delivery.poll_seconds):
                     await self._wake.wait()
 
-    async def _launch(self, gate: asyncio.Semaphore) -> int:
+    async def _launch(self, gate: asyncio.Semaphore, lanes: _Lanes) -> int:
         """Claim due items (as many as there is room for) and start sending each."""
         room = BATCH - len(self._sending)
         if room <= 0:
@@ -217,14 +238,16 @@ class Worker:
             lease=timedelta(seconds=self.settings.delivery.lease_seconds),
         )
         for delivery in deliveries:
-            task = asyncio.create_task(self._send_then_wake(delivery, gate))
+            task = asyncio.create_task(self._send_then_wake(delivery, gate, lanes))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
         return len(deliveries)
 
-    async def _send_then_wake(self, delivery: outbox.Delivery, gate: asyncio.Semaphore) -> None:
+    async def _send_then_wake(
+        self, delivery: outbox.Delivery, gate: asyncio.Semaphore, lanes: _Lanes
+    ) -> None:
         try:
-            async with gate:
+            async with lanes.of(delivery), gate:
                 await self._send(delivery)
         except Exception:
             log.exception("outbox: item %s could not be handled", delivery.id)
@@ -245,10 +268,10 @@ class Worker:
         )
         if not deliveries:
             return 0
-        gate = asyncio.Semaphore(CONCURRENCY)
+        gate, lanes = asyncio.Semaphore(CONCURRENCY), _Lanes()
 
         async def one(delivery: outbox.Delivery) -> None:
-            async with gate:
+            async with lanes.of(delivery), gate:
                 await self._send(delivery)
 
         await asyncio.gather(*(one(d) for d in deliveries))
