@@ -35,6 +35,10 @@ from chatdesk.store.db import Database
 log = logging.getLogger(__name__)
 
 BATCH = 20
+AGENT_CHAT_BATCH = 4
+"""Items for the agents' chat claimed at once, apart from the :data:`BATCH` of customers'
+items: a card waiting for Telegram's group limit must not take a place a customer's answer
+needs in the batch either."""
 CONCURRENCY = 8
 AGENT_CHAT_SENDS = 2
 """Of the :data:`CONCURRENCY` sends, how many may be for the agents' chat at once (cards and
@@ -153,6 +157,7 @@ class Worker:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._sending: set[asyncio.Task[None]] = set()
+        self._agent_sending: set[asyncio.Task[None]] = set()  # the part for the agents' chat
         self._wake_from_thread: Callable[[], None] = self.wake
 
     @property
@@ -224,24 +229,35 @@ class Worker:
                     await self._wake.wait()
 
     async def _launch(self, gate: asyncio.Semaphore, lanes: _Lanes) -> int:
-        """Claim due items (as many as there is room for) and start sending each."""
-        room = BATCH - len(self._sending)
-        if room <= 0:
-            return 0
-        deliveries = await asyncio.to_thread(
-            outbox.claim,
-            self.desk.database,
-            self.name,
-            self.senders,
-            self.clock(),
-            limit=room,
-            lease=timedelta(seconds=self.settings.delivery.lease_seconds),
+        """Claim due items (as many as there is room for, customers' and the agents' chat's
+        apart) and start sending each."""
+        agents = len(self._agent_sending)
+        rooms = (
+            (outbox.CUSTOMER_KINDS, BATCH - (len(self._sending) - agents), None),
+            (outbox.AGENT_CHAT_KINDS, AGENT_CHAT_BATCH - agents, self._agent_sending),
         )
-        for delivery in deliveries:
-            task = asyncio.create_task(self._send_then_wake(delivery, gate, lanes))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
-        return len(deliveries)
+        launched = 0
+        for kinds, room, side in rooms:
+            if room <= 0:
+                continue
+            deliveries = await asyncio.to_thread(
+                outbox.claim,
+                self.desk.database,
+                self.name,
+                self.senders,
+                self.clock(),
+                limit=room,
+                lease=timedelta(seconds=self.settings.delivery.lease_seconds),
+                kinds=kinds,
+            )
+            for delivery in deliveries:
+                task = asyncio.create_task(self._send_then_wake(delivery, gate, lanes))
+                for tasks in (self._sending, side):
+                    if tasks is not None:
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+            launched += len(deliveries)
+        return launched
 
     async def _send_then_wake(
         self, delivery: outbox.Delivery, gate: asyncio.Semaphore, lanes: _Lanes

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from chatdesk.events import Message, Posted, ThreadNote
 from chatdesk.store import outbox
-from chatdesk.worker import AGENT_CHAT_SENDS, CONCURRENCY, Worker
+from chatdesk.worker import AGENT_CHAT_SENDS, BATCH, CONCURRENCY, Worker
 
 
 class PacedAgentsChat:
@@ -34,8 +36,15 @@ class PacedAgentsChat:
         return None
 
 
-def test_an_answer_goes_out_while_the_agents_chat_is_at_its_limit(desk) -> None:  # type: ignore[no-untyped-def]
-    notes = [ThreadNote("test", f"SD-{n}", f"note {n}") for n in range(CONCURRENCY + 4)]
+@pytest.mark.parametrize(
+    "waiting",
+    [CONCURRENCY + 4, BATCH + 5],
+    ids=["more-than-the-send-slots", "more-than-a-claimed-batch"],
+)
+def test_an_answer_goes_out_while_the_agents_chat_is_at_its_limit(desk, waiting: int) -> None:  # type: ignore[no-untyped-def]
+    """Cards and notes waiting for the agents' chat's pace take neither all the send slots
+    nor all the places of a claimed batch."""
+    notes = [ThreadNote("test", f"SD-{n}", f"note {n}") for n in range(waiting)]
     with desk.database.session() as session:
         for note in notes:
             outbox.enqueue(session, note, desk.clock())
@@ -59,7 +68,7 @@ def test_an_answer_goes_out_while_the_agents_chat_is_at_its_limit(desk) -> None:
             assert platform.delivered == ["your answer"]  # no note was sent yet
             assert platform.waiting == AGENT_CHAT_SENDS  # the other notes wait for their lane
             platform.opened.set()
-            for _ in range(500):
+            for _ in range(1000):
                 if len(platform.delivered) == len(notes) + 1:
                     break
                 await asyncio.sleep(0.01)
@@ -68,3 +77,14 @@ def test_an_answer_goes_out_while_the_agents_chat_is_at_its_limit(desk) -> None:
 
     asyncio.run(scenario())
     assert sorted(platform.delivered) == sorted(["your answer", *(n.text for n in notes)])
+
+
+def test_a_claim_of_one_side_leaves_the_other(desk) -> None:  # type: ignore[no-untyped-def]
+    with desk.database.session() as session:
+        outbox.enqueue(session, ThreadNote("test", "SD-1", "a note"), desk.clock())
+        outbox.enqueue(session, Message("test", "chat-ann", "an answer"), desk.clock())
+    now, name = desk.clock(), "w"
+    [note] = outbox.claim(desk.database, name, ["test"], now, kinds=outbox.AGENT_CHAT_KINDS)
+    [answer] = outbox.claim(desk.database, name, ["test"], now, kinds=outbox.CUSTOMER_KINDS)
+    assert isinstance(note.reply, ThreadNote) and isinstance(answer.reply, Message)
+    assert outbox.claim(desk.database, name, ["test"], now) == []

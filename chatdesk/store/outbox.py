@@ -54,6 +54,8 @@ from chatdesk.events import (
 from chatdesk.store.conversations import dialect_insert
 from chatdesk.store.db import Database
 from chatdesk.store.models import OutboxItem, TicketPost, table_of
+from chatdesk.store.payloads import AGENT_CHAT_KINDS as AGENT_CHAT_KINDS
+from chatdesk.store.payloads import CUSTOMER_KINDS as CUSTOMER_KINDS
 from chatdesk.store.payloads import KIND_OF
 from chatdesk.store.payloads import KINDS as KINDS
 from chatdesk.store.payloads import decode as decode
@@ -194,8 +196,11 @@ def claim(
     *,
     limit: int = 20,
     lease: timedelta = timedelta(minutes=2),
+    kinds: Iterable[str] | None = None,
 ) -> list[Delivery]:
-    """Claim up to ``limit`` due items, each the oldest unsent one of its topic.
+    """Claim up to ``limit`` due items, each the oldest unsent one of its topic; of ``kinds``
+    only, if given (a topic holds one side's kinds: a customer's chat or a ticket's place in
+    the agents' chat, so claiming one side leaves the other's order as it is).
 
     Only kinds this version knows (:data:`KINDS`) are claimed: during a rolling upgrade an
     older process leaves a newer kind to the processes that know it, and the topic behind it
@@ -206,7 +211,8 @@ def claim(
     platforms = list(platforms)
     if not platforms:
         return []
-    query = _claimable(platforms, now, limit)
+    known = [kind for kind in KINDS if kinds is None or kind in set(kinds)]
+    query = _claimable(platforms, now, limit, known)
     deliveries: list[Delivery] = []
     with database.session() as session:
         rows = list(session.scalars(query))
@@ -217,7 +223,9 @@ def claim(
     return deliveries
 
 
-def _claimable(platforms: list[str], now: datetime, limit: int) -> Select[OutboxItem]:
+def _claimable(
+    platforms: list[str], now: datetime, limit: int, kinds: list[str]
+) -> Select[OutboxItem]:
     """Due items of known kinds that head their topic, oldest first, locked for the claim."""
     earlier = aliased(OutboxItem)
     pending = and_(OutboxItem.sent_at.is_(None), OutboxItem.failed_at.is_(None))
@@ -232,7 +240,7 @@ def _claimable(platforms: list[str], now: datetime, limit: int) -> Select[Outbox
         .where(
             pending,
             OutboxItem.platform.in_(platforms),
-            OutboxItem.kind.in_(list(KINDS)),
+            OutboxItem.kind.in_(kinds),
             OutboxItem.due_at <= now,
             (OutboxItem.claimed_until.is_(None)) | (OutboxItem.claimed_until < now),
             ~blocked,

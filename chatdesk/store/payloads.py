@@ -28,6 +28,9 @@ KINDS: dict[str, type[Message] | type[TicketCard] | type[ThreadNote] | type[Move
     "move": MoveToPrivate,
 }
 KIND_OF = {cls: kind for kind, cls in KINDS.items()}
+AGENT_CHAT_KINDS = frozenset({"card", "thread_note"})
+"""The kinds sent to the agents' chat, claimed apart from the customers' (see chatdesk.worker)."""
+CUSTOMER_KINDS = frozenset(KINDS) - AGENT_CHAT_KINDS
 
 
 def encode(reply: Reply) -> dict[str, Any]:
